@@ -222,5 +222,30 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
     click.echo("  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "questions"))
 
 
+@cli.command()
+@click.option("--host", help="Address to listen on [QA_HOST, default 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [QA_PORT, default 8000].")
+@index_options
+def serve(host, port, index_dir, model):
+    """Serve the chat page and the retrieval API; picks up a newly built index by itself.
+
+    \b
+    Examples:
+      qa serve                      # http://127.0.0.1:8000
+      qa serve --port 8080 --index /srv/speeches-index
+    """
+    import uvicorn
+
+    from .api import create_app
+    from .service import Service
+
+    settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
+    with user_errors():
+        service = Service(settings, load_embedder(settings))
+    app = create_app(settings, service=service)
+    click.echo(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
 def main():
     cli()

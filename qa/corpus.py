@@ -23,8 +23,29 @@ SENTENCE_END = "。！？!?…."
 CLOSERS = "”’」』）)]》\"'"
 # Job titles that end the role part of a header; the speaker's name follows the last one.
 ROLE_WORDS = (
-    "副书记", "书记", "主任", "市长", "区长", "县长", "镇长", "乡长", "省长", "州长", "主席", "局长",
-    "厅长", "部长", "院长", "校长", "秘书长", "代表", "委员", "董事长", "总经理", "经理", "负责人",
+    "副书记",
+    "书记",
+    "主任",
+    "市长",
+    "区长",
+    "县长",
+    "镇长",
+    "乡长",
+    "省长",
+    "州长",
+    "主席",
+    "局长",
+    "厅长",
+    "部长",
+    "院长",
+    "校长",
+    "秘书长",
+    "代表",
+    "委员",
+    "董事长",
+    "总经理",
+    "经理",
+    "负责人",
 )
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
@@ -175,7 +196,7 @@ def read_front_matter(text: str) -> tuple[dict, str]:
         key, sep, value = line.partition(":")
         if sep:
             meta[key.strip().lower()] = value.strip().strip("'\"")
-    return meta, text[m.end():]
+    return meta, text[m.end() :]
 
 
 def read_sidecar(path: Path) -> dict:

@@ -76,8 +76,10 @@ class SentenceTransformerEmbedder(Embedder):
             transformers.logging.disable_progress_bar()
 
             self.model = SentenceTransformer(self.location, device="cpu", local_files_only=local_only)
-        except Exception as exc:  # noqa: BLE001 - many libraries, one message for the user
-            hint = "" if allow_download else " (not on this machine; set QA_ALLOW_DOWNLOAD=1 to fetch it from a model hub)"
+        except Exception as exc:
+            hint = (
+                "" if allow_download else " (not on this machine; set QA_ALLOW_DOWNLOAD=1 to fetch it from a model hub)"
+            )
             raise EmbeddingError(f"cannot load model {name!r}{hint}: {type(exc).__name__}: {exc}") from None
         self.dimension = int(self.model.get_embedding_dimension())
 

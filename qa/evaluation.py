@@ -46,9 +46,7 @@ def read_jsonl(path: Path) -> list[Question]:
             if not golds:
                 raise ValueError
         except (ValueError, KeyError, TypeError):
-            raise EvalFileError(
-                f'{path}:{number}: expected {{"q": "question", "gold": ["substring", ...]}}'
-            ) from None
+            raise EvalFileError(f'{path}:{number}: expected {{"q": "question", "gold": ["substring", ...]}}') from None
         questions.append(Question(q, lambda p, g=tuple(golds): any(s in squash(p.text) for s in g)))
     if not questions:
         raise EvalFileError(f"{path} has no questions")
@@ -69,8 +67,17 @@ def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
                 number = len(doc.passages) + 1
                 doc.passages.append(
                     Passage(
-                        id=pid, text=para["context"], document=doc.file, title=title, subtitle=None,
-                        date=None, speaker=None, role=None, speech_title=None, speech=0, paragraph=number,
+                        id=pid,
+                        text=para["context"],
+                        document=doc.file,
+                        title=title,
+                        subtitle=None,
+                        date=None,
+                        speaker=None,
+                        role=None,
+                        speech_title=None,
+                        speech=0,
+                        paragraph=number,
                     )
                 )
                 for qa in para["qas"]:

@@ -14,13 +14,137 @@ from scipy import sparse
 
 # Words a question carries that say nothing about which passage answers it.
 STOPWORDS = frozenset(
-    """
-    的 了 是 在 和 与 及 等 也 都 就 还 又 并 而 或 把 被 对 从 将 要 会 能 可 可以 应 该 这 那 这个 那个 这些 那些
-    什么 什么样 怎么 怎么样 怎样 如何 哪 哪些 哪个 哪里 哪儿 哪几 几 几个 多少 多 为什么 为何 是否 吗 呢 吧 啊 么
-    这次 本次 此次 谁 其 之 以 于 为 中 上 下 有 没有 说 讲 提到 提出 认为 表示 方面 问题 一下 请问 请 我 我们 你 你们 他 她 它 他们
-    the a an of to in on for and or is are was were be by with what which who whom how why when where does do did
-    about from that this these those it its as at
-    """.split()
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "等",
+        "也",
+        "都",
+        "就",
+        "还",
+        "又",
+        "并",
+        "而",
+        "或",
+        "把",
+        "被",
+        "对",
+        "从",
+        "将",
+        "要",
+        "会",
+        "能",
+        "可",
+        "可以",
+        "应",
+        "该",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "什么",
+        "什么样",
+        "怎么",
+        "怎么样",
+        "怎样",
+        "如何",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪里",
+        "哪儿",
+        "哪几",
+        "几",
+        "几个",
+        "多少",
+        "多",
+        "为什么",
+        "为何",
+        "是否",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+        "这次",
+        "本次",
+        "此次",
+        "谁",
+        "其",
+        "之",
+        "以",
+        "于",
+        "为",
+        "中",
+        "上",
+        "下",
+        "有",
+        "没有",
+        "说",
+        "讲",
+        "提到",
+        "提出",
+        "认为",
+        "表示",
+        "方面",
+        "问题",
+        "一下",
+        "请问",
+        "请",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "他",
+        "她",
+        "它",
+        "他们",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "by",
+        "with",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "does",
+        "do",
+        "did",
+        "about",
+        "from",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "as",
+        "at",
+    ]
 )
 # 几届, 第几次, 几个: the text answers with a number, so these never match it.
 QUESTION_NUMBER = re.compile(r"^第?几[\u4e00-\u9fff]?$")
@@ -31,21 +155,34 @@ JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
 WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
 
 
-def learn_words(passages) -> list[str]:
-    """Proper nouns of the corpus that jieba must not cut: speakers, places, quoted slogans."""
-    words: set[str] = set()
+def place_names(role: str | None) -> set[str]:
+    """Places a role leads, as readers name them: 巩义市委书记、市长 → {巩义市, 巩义}."""
+    names = set()
+    for part in re.split(r"[、,，]", role or ""):
+        m = PLACE.match(part)
+        if m:
+            place = m.group(1)
+            names.add(place)
+            # Readers say 巩义 for 巩义市 and 金水 for 金水区, but not 郑东新 for 郑东新区.
+            if len(place) == 3 or not place.endswith("区"):
+                names.add(place[:-1])
+    return {n for n in names if len(n) >= 2}
+
+
+def speaker_names(passages) -> dict[str, set[str]]:
+    """Every name a question may use for a speaker (the person or the place they lead) → speakers."""
+    out: dict[str, set[str]] = {}
     for p in passages:
         if p.speaker:
-            words.add(p.speaker)
-        if p.role:
-            for part in re.split(r"[、,，]", p.role):
-                m = PLACE.match(part)
-                if m:
-                    place = m.group(1)
-                    words.add(place)
-                    # Readers say 巩义 for 巩义市 and 金水 for 金水区, but not 郑东新 for 郑东新区.
-                    if len(place) == 3 or not place.endswith("区"):
-                        words.add(place[:-1])
+            for name in {p.speaker} | place_names(p.role):
+                out.setdefault(name, set()).add(p.speaker)
+    return out
+
+
+def learn_words(passages) -> list[str]:
+    """Proper nouns of the corpus that jieba must not cut: speakers, places, quoted slogans."""
+    words: set[str] = set(speaker_names(passages))
+    for p in passages:
         for text in (p.text, p.speech_title or ""):
             words.update(m.group(1).strip() for m in QUOTED.finditer(text))
     # jieba only keeps words made of letters, digits and + # & . % - together; others could never match.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .keywords import speaker_names
 from .settings import Settings
 from .store import Index
 
@@ -98,6 +99,15 @@ def best_sentence(text: str, terms: list[str], weight, query: str) -> str:
     return max(parts, key=score)
 
 
+def mentions(text: str, names: list[str]) -> list[str]:
+    """Names (longest first in `names`) that occur in text, skipping those inside a longer match."""
+    found: list[str] = []
+    for name in names:
+        if name in text and not any(name in f for f in found):
+            found.append(name)
+    return found
+
+
 class Searcher:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
         if index.dense.dimension != embedder.dimension:
@@ -108,6 +118,8 @@ class Searcher:
         speakers = np.array([p.speaker or "" for p in index.passages], dtype=object)
         documents = np.array([p.document for p in index.passages], dtype=object)
         self._columns = {"speaker": speakers, "document": documents}
+        self._speakers_of = speaker_names(index.passages)
+        self.names = sorted(self._speakers_of, key=len, reverse=True)
 
     def allowed(self, speaker: str | None, document: str | None) -> np.ndarray | None:
         mask = None
@@ -142,6 +154,10 @@ class Searcher:
             fused = rrf_fusion(dense_scores, bm_scores, s.rrf_k)
         else:
             fused = weighted_fusion(dense_scores, bm_scores, s.dense_weight)
+        named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
+        if named and s.speaker_boost:
+            # The question names a place or person: prefer what that speaker said.
+            fused = fused + s.speaker_boost * np.isin(self._columns["speaker"][cand], list(named))
         order = np.argsort(-fused, kind="stable")[:top_k]
         return [(int(cand[i]), float(fused[i])) for i in order]
 

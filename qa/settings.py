@@ -27,13 +27,14 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages returned when the caller does not say.")
     candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
-    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
+    dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
+    speaker_boost: float = Field(
+        0.2, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
-    bm25_b: float = Field(0.75, ge=0.0, le=1.0)
-    ann_threshold: int = Field(
-        50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW."
-    )
+    bm25_b: float = Field(0.5, ge=0.0, le=1.0)
+    ann_threshold: int = Field(50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW.")
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_search: int = Field(128, ge=8, le=4096)
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")

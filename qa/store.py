@@ -18,7 +18,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +142,7 @@ def build_index(
         "corpus_fingerprint": corpus.fingerprint,
         "dense_index": dense.kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
     return Index(manifest, passages, keys, dense, bm25, tokenizer), reused
@@ -164,7 +164,9 @@ def _write_folder(index: Index, folder: Path) -> None:
     (folder / WORDS).write_text("\n".join(index.tokenizer.words), encoding="utf-8")
     files = [PASSAGES, WORDS, *index.dense.save(folder), *index.bm25.save(folder)]
     manifest = dict(index.manifest)
-    manifest["files"] = {name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files}
+    manifest["files"] = {
+        name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     for name in [*files, MANIFEST]:
         with (folder / name).open("rb") as fh:
@@ -194,7 +196,7 @@ def publish(index: Index, root: Path) -> Path:
     """
     builds = root / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = builds / f"{TMP_PREFIX}{stamp}"
     _write_folder(index, tmp)
     final = builds / stamp
@@ -272,7 +274,7 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
         bm25 = BM25.load(folder)
     except IndexProblem:
         raise
-    except Exception as exc:  # noqa: BLE001 - any unreadable part means the same fix
+    except Exception as exc:
         raise IndexProblem(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
     if not (dense.size == bm25.size == len(passages) == manifest["counts"]["passages"]):
         raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")

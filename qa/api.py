@@ -1,0 +1,252 @@
+"""The HTTP API and the chat page: `create_app(settings)`; the lifespan loads the index and model once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from . import schemas
+from .embedding import Embedder
+from .service import Service
+from .settings import Settings
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+MAX_BODY = 1_000_000  # bytes
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+access_log = logging.getLogger("qa.access")
+log = logging.getLogger("qa.api")
+
+
+def get_service(request: Request) -> Service:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        raise HTTPException(503, "the index is still loading")
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+router = APIRouter(prefix="/api")
+
+
+def passage_model(result) -> schemas.Passage:
+    return schemas.Passage.model_validate(result.to_dict())
+
+
+@router.post("/search", response_model=schemas.SearchResponse, responses={422: {"model": schemas.Problem}})
+def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchResponse:
+    """Passages that best answer the query, best first, each with who said it and where."""
+    start = time.perf_counter()
+    results = service.search(body.query, body.top_k, body.speaker, body.document)
+    took = (time.perf_counter() - start) * 1000
+    return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[passage_model(r) for r in results])
+
+
+@router.get("/search", response_model=schemas.SearchResponse, responses={422: {"model": schemas.Problem}})
+def search_get(
+    service: ServiceDep,
+    q: Annotated[str, Query(min_length=1, max_length=schemas.MAX_QUERY, examples=["巩义要建成什么基地？"])],
+    top_k: Annotated[int, Query(ge=1, le=50)] = 5,
+    speaker: Annotated[str | None, Query(max_length=100)] = None,
+    document: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.SearchResponse:
+    """The same search as POST, for links and quick checks: `/api/search?q=…`."""
+    try:
+        body = schemas.SearchRequest(query=q, top_k=top_k, speaker=speaker, document=document)
+    except ValueError as exc:
+        raise HTTPException(422, readable_errors(exc)) from None
+    return search(body, service)
+
+
+@router.post("/chat", response_model=schemas.ChatResponse, responses={422: {"model": schemas.Problem}})
+def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
+    """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
+    messages = [m.model_dump() for m in body.messages]
+    query, answer, results = service.chat(messages, body.top_k, body.speaker)
+    return schemas.ChatResponse(answer=answer, query=query, passages=[passage_model(r) for r in results])
+
+
+@router.get(
+    "/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: {"model": schemas.Problem}}
+)
+def passage(
+    passage_id: Annotated[str, PathParam(max_length=64, examples=["3f2a9c0d1b7e4a55"])], service: ServiceDep
+) -> schemas.PassageContext:
+    """One passage with its whole speech, for reading it in context."""
+    found = service.passage(passage_id)
+    if found is None:
+        raise HTTPException(404, f"no passage with id {passage_id!r}")
+    result, speech = found
+    return schemas.PassageContext(
+        passage=passage_model(result),
+        speech=[schemas.SpeechParagraph(id=p.id, paragraph=p.paragraph, text=p.text) for p in speech],
+    )
+
+
+@router.get("/speakers", response_model=schemas.SpeakersResponse)
+def speakers(service: ServiceDep) -> schemas.SpeakersResponse:
+    """Every speaker and document in the index, for filters."""
+    people, documents = service.speakers()
+    return schemas.SpeakersResponse(speakers=people, documents=documents)
+
+
+@router.get("/health", response_model=schemas.Health, responses={503: {"model": schemas.Problem}})
+def health(service: ServiceDep) -> schemas.Health:
+    """200 once the index and model are loaded."""
+    manifest = service.index.manifest
+    return schemas.Health(
+        status="ok", model=manifest["model"], passages=len(service.index.passages), built_at=manifest["built_at"]
+    )
+
+
+def readable_errors(exc) -> str:
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    parts = []
+    for err in errors:
+        loc = [str(x) for x in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path"):
+            loc = loc[1:]
+        msg = err.get("msg", "invalid").removeprefix("Value error, ")
+        if err.get("type") == "json_invalid":
+            msg = "the request body is not valid JSON"
+        elif err.get("type") == "model_attributes_type":
+            msg = "the request body must be a JSON object"
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    return "; ".join(parts) or "invalid request"
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_BODY bytes, declared or streamed, before anything reads them."""
+
+    def __init__(self, app, limit: int = MAX_BODY):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await too_large(send)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await too_large(send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def too_large(send):
+    body = json.dumps({"detail": f"request body over {MAX_BODY} bytes"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings, embedder: Embedder | None = None, service: Service | None = None) -> FastAPI:
+    """The app; the index and model load in the lifespan unless a loaded `service` is handed in.
+
+    A test may pass its own embedder; `qa serve` passes the service it loaded to report errors first.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        def load():
+            if service is not None:
+                return service
+            from .embedding import SentenceTransformerEmbedder
+
+            return Service(settings, embedder or SentenceTransformerEmbedder(settings.model, settings.allow_download))
+
+        app.state.service = await run_in_threadpool(load)
+        watcher = asyncio.create_task(watch_index(app.state.service, settings.reload_interval))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    app = FastAPI(
+        title="Speech QA",
+        version="0.1.0",
+        summary="Ask questions of speeches; get the passages that answer them, with who said them.",
+        lifespan=lifespan,
+    )
+    app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return JSONResponse({"detail": readable_errors(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+
+    @app.middleware("http")
+    async def headers_and_log(request: Request, call_next):
+        start = time.perf_counter()
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        response.headers["x-request-id"] = request_id
+        access_log.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - start) * 1000, 2),
+                    "request_id": request_id,
+                }
+            )
+        )
+        return response
+
+    app.add_middleware(BodyLimit)
+    app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app
+
+
+async def watch_index(service: Service, interval: float):
+    """Poll for a newly published index; loading runs in a thread so requests keep flowing."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(service.reload_if_changed)
+        except Exception:
+            log.exception("index reload failed; still serving the previous index")

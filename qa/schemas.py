@@ -1,0 +1,141 @@
+"""Request and response models of the HTTP API (they are its OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUERY = 1000
+MAX_MESSAGES = 50
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    return value
+
+
+class Source(BaseModel):
+    document: str = Field(examples=["zhengzhou-2021-01-05-plenary-group-discussion.txt"])
+    title: str = Field(examples=["为郑州建设现代化国家中心城市贡献力量"])
+    date: str | None = Field(examples=["2021-01-05"])
+    speaker: str | None = Field(examples=["张俊峰"])
+    role: str | None = Field(examples=["航空港实验区党工委书记"])
+    speech_title: str | None = Field(examples=["走好“枢纽+开放”路子 更好发挥引领带动作用"])
+    paragraph: int = Field(examples=[1])
+
+
+class Passage(BaseModel):
+    id: str = Field(examples=["3f2a9c0d1b7e4a55"])
+    rank: int = Field(examples=[1])
+    score: float = Field(examples=[0.93])
+    text: str
+    source: Source
+    highlights: list[tuple[int, int]] = Field(description="[start, end) character spans of query terms in text")
+    best_sentence: str
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"query": "航空港实验区坚持走什么路子？", "top_k": 5}]},
+    )
+
+    query: str = Field(min_length=1, max_length=MAX_QUERY)
+    top_k: int = Field(5, ge=1, le=50)
+    speaker: str | None = Field(None, max_length=100)
+    document: str | None = Field(None, max_length=500)
+
+    _query_not_blank = field_validator("query")(_not_blank)
+
+
+class SearchResponse(BaseModel):
+    query: str
+    took_ms: float
+    results: list[Passage]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=4 * MAX_QUERY)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "messages": [
+                        {"role": "user", "content": "巩义要建成全省什么基地？"},
+                        {"role": "assistant", "content": "巩义市委书记、市长袁聚平在……中说：“……”"},
+                        {"role": "user", "content": "那登封呢？"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    top_k: int = Field(3, ge=1, le=50)
+    speaker: str | None = Field(None, max_length=100)
+
+    @field_validator("messages")
+    @classmethod
+    def _last_is_question(cls, messages: list[Message]) -> list[Message]:
+        last = messages[-1]
+        if last.role != "user" or not last.content.strip():
+            raise ValueError("the last message must be a non-empty user question")
+        if len(last.content) > MAX_QUERY:
+            raise ValueError(f"the question is longer than {MAX_QUERY} characters")
+        return messages
+
+
+class ChatResponse(BaseModel):
+    answer: str = Field(description="Quoted sentences from the passages, with who said them; never generated text")
+    query: str = Field(description="The question as searched, after reading earlier turns")
+    passages: list[Passage]
+
+
+class SpeechParagraph(BaseModel):
+    id: str
+    paragraph: int
+    text: str
+
+
+class PassageContext(BaseModel):
+    passage: Passage
+    speech: list[SpeechParagraph]
+
+
+class Speaker(BaseModel):
+    speaker: str
+    role: str | None
+    speech_title: str | None
+    document: str
+    passages: int
+
+
+class DocumentInfo(BaseModel):
+    document: str
+    title: str
+    date: str | None
+
+
+class SpeakersResponse(BaseModel):
+    speakers: list[Speaker]
+    documents: list[DocumentInfo]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    model: str
+    passages: int
+    built_at: str
+
+
+class Problem(BaseModel):
+    detail: str = Field(examples=["query: must not be empty or only spaces"])
