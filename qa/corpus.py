@@ -50,7 +50,7 @@ ROLE_WORDS = (
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
 MAX_TITLE_LINE = 80  # a document title or subtitle is a short line
-HEADER_RE = re.compile(r"^(?P<who>[^:：。！？\n]{2,%d})\s*[:：]\s*(?P<title>.+)$" % MAX_HEADER_PREFIX)
+HEADER_RE = re.compile(rf"^(?P<who>[^:：。！？\n]{{2,{MAX_HEADER_PREFIX}}})\s*[:：]\s*(?P<title>.+)$")
 DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 FRONT_MATTER_RE = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.S)
 
@@ -226,9 +226,9 @@ def parse_document(name: str, text: str, meta: dict | None = None) -> Document:
 
     title = meta.get("title")
     subtitle = meta.get("subtitle")
-    if not title and paragraphs and len(paragraphs[0]) <= MAX_TITLE_LINE and not is_complete(paragraphs[0]):
-        if parse_header(paragraphs[0]) is None:
-            title = paragraphs.pop(0)
+    first = paragraphs[0] if paragraphs else ""
+    if not title and first and len(first) <= MAX_TITLE_LINE and not is_complete(first) and not parse_header(first):
+        title = paragraphs.pop(0)
     if not subtitle and paragraphs and paragraphs[0].startswith(("——", "--", "—")):
         subtitle = paragraphs.pop(0)
     title = title or Path(name).stem
