@@ -46,10 +46,10 @@ def progress_bar(total: int, desc: str, unit: str):
 
 
 def load_embedder(settings: Settings):
-    from .embedding import SentenceTransformerEmbedder
+    from .embedding import load_embedder as load
 
     click.echo(f"loading model {settings.model} …", err=True)
-    return SentenceTransformerEmbedder(settings.model, settings.allow_download)
+    return load(settings.model, settings.allow_download)
 
 
 def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
@@ -59,7 +59,6 @@ def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
     with build_lock(root):
         if not force and is_up_to_date(root, corpus.fingerprint, settings):
             return BuildStats(len(corpus.documents), 0, len(corpus.passages), 0, 0, 0.0, corpus.skipped, True)
-        embedder = embedder() if callable(embedder) else embedder
         with progress_bar(len(corpus.passages), "embedding", "passage") as bar:
             return timed_build(corpus, embedder, settings, root, bar.update)
 

@@ -60,6 +60,15 @@ class Embedder:
         return self.encode([text])[0]
 
 
+# Embedders by model name that are not sentence-transformers models (tests register a fake one here).
+REGISTRY: dict[str, Callable[[], Embedder]] = {}
+
+
+def load_embedder(name: str, allow_download: bool = False) -> Embedder:
+    factory = REGISTRY.get(name)
+    return factory() if factory else SentenceTransformerEmbedder(name, allow_download)
+
+
 class SentenceTransformerEmbedder(Embedder):
     def __init__(self, name: str = DEFAULT_MODEL, allow_download: bool = False):
         self.name = name

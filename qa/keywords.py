@@ -25,8 +25,12 @@ STOPWORDS = frozenset(
     these those it its as at
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-# 几届, 第几次, 几个: the text answers with a number, so these never match it.
+# 几届, 第几次, 几个: the text answers with a number, so these words never match it. Instead a counted
+# thing becomes a class token on both sides: 十一届 and 第几届 both yield "#届".
 QUESTION_NUMBER = re.compile(r"^第?几[\u4e00-\u9fff]?$")
+CLASSIFIERS = "届次个项大座条家年月"
+COUNTED = re.compile(rf"(?:[0-9]+|[一二三四五六七八九十百千万两]+)([{CLASSIFIERS}])")
+ASKED_COUNT = re.compile(rf"(?:第?几|多少)([{CLASSIFIERS}])")
 TOKEN_OK = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
@@ -87,8 +91,9 @@ class Tokenizer:
             self._jieba = tok
         return self._jieba
 
-    def tokens(self, text: str) -> list[str]:
-        out = []
+    def tokens(self, text: str, query: bool = False) -> list[str]:
+        counted = ASKED_COUNT if query else COUNTED
+        out = [f"#{m.group(1)}" for m in counted.finditer(text)]
         for tok in self._tokenizer().lcut_for_search(text):
             tok = tok.strip().lower()
             if tok and tok not in STOPWORDS and TOKEN_OK.search(tok) and not QUESTION_NUMBER.match(tok):

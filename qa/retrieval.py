@@ -135,7 +135,7 @@ class Searcher:
         allowed = self.allowed(speaker, document)
         if allowed is not None and allowed.size == 0:
             return []
-        tokens = self.index.tokenizer.tokens(query)
+        tokens = self.index.tokenizer.tokens(query, query=True)
         qv = self.embedder.encode_query(query)
         dense_ids, _ = self.index.dense.search(qv, s.candidates, allowed)
         bm = self.index.bm25.scores(tokens)
@@ -164,7 +164,7 @@ class Searcher:
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
         top_k = top_k or self.settings.top_k
         ranked = self.rank(query, top_k, speaker, document)
-        terms = self.index.tokenizer.tokens(query)
+        terms = self.index.tokenizer.tokens(query, query=True)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]

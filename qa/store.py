@@ -98,27 +98,36 @@ def _versions() -> dict:
 
 def build_index(
     corpus: Corpus,
-    embedder: Embedder,
+    embedder: Embedder | Callable[[], Embedder],
     settings: Settings,
     previous: Index | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Index, int]:
-    """Everything an index holds, in memory; returns it and how many embeddings came from `previous`."""
+    """Everything an index holds, in memory; returns it and how many embeddings came from `previous`.
+
+    `embedder` may be a factory: the model then loads only if some paragraph is new.
+    """
     passages = corpus.passages
     texts = [p.indexed_text for p in passages]
     keys = [embed_key(t) for t in texts]
-    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
-    todo = list(range(len(passages)))
-    reused = 0
-    if previous is not None and previous.model == settings.model and previous.dense.dimension == embedder.dimension:
-        old = {k: i for i, k in enumerate(previous.keys)}
-        hits = [(i, old[k]) for i, k in enumerate(keys) if k in old]
-        if hits:
-            vectors[[i for i, _ in hits]] = previous.dense.vectors([j for _, j in hits])
-            reused = len(hits)
-            if progress:
-                progress(reused)
-        todo = [i for i, k in enumerate(keys) if k not in old]
+    cached: dict[str, int] = {}
+    if previous is not None and previous.model == settings.model:
+        cached = {k: i for i, k in enumerate(previous.keys)}
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    if todo or previous is None:
+        embedder = embedder() if not isinstance(embedder, Embedder) else embedder
+        dimension, location = embedder.dimension, getattr(embedder, "location", settings.model)
+    else:
+        dimension, location = previous.dense.dimension, previous.manifest.get("model_location", settings.model)
+    vectors = np.zeros((len(passages), dimension), dtype=np.float32)
+    hits = [(i, cached[k]) for i, k in enumerate(keys) if k in cached]
+    if hits and previous.dense.dimension == dimension:
+        vectors[[i for i, _ in hits]] = previous.dense.vectors([j for _, j in hits])
+        if progress:
+            progress(len(hits))
+    else:
+        todo, hits = list(range(len(passages))), []
+    reused = len(hits)
     if todo:
         vectors[todo] = embedder.encode([texts[i] for i in todo], settings.batch_size, progress)
 
@@ -129,8 +138,8 @@ def build_index(
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": settings.model,
-        "model_location": getattr(embedder, "location", settings.model),
-        "dimension": embedder.dimension,
+        "model_location": location,
+        "dimension": dimension,
         "counts": {
             "documents": len(corpus.documents),
             "speeches": sum(d.speeches for d in corpus.documents),

@@ -1,0 +1,90 @@
+"""Shared fixtures: a tiny deterministic fake embedder and small corpora built on it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import embedding
+from qa.corpus import read_corpus
+from qa.settings import load_settings
+from qa.store import build_lock, timed_build
+
+REPO = Path(__file__).resolve().parent.parent
+FAKE = "fake-embedder"
+DIM = 64
+
+
+class FakeEmbedder(embedding.Embedder):
+    """Character bigrams hashed into 64 buckets: similar wording gives similar vectors, with no model."""
+
+    name = FAKE
+    dimension = DIM
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode(self, texts, batch_size=32, progress=None):
+        self.calls += len(texts)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for j in range(max(len(text) - 1, 1)):
+                bucket = int.from_bytes(hashlib.md5(text[j : j + 2].encode()).digest()[:4], "little") % DIM
+                out[i, bucket] += 1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        if progress:
+            progress(len(texts))
+        return out
+
+
+@pytest.fixture(autouse=True)
+def fake_registered(monkeypatch):
+    shared = FakeEmbedder()
+    monkeypatch.setitem(embedding.REGISTRY, FAKE, lambda: shared)
+    for key in [k for k in __import__("os").environ if k.startswith("QA_")]:
+        monkeypatch.delenv(key)
+    return shared
+
+
+SPEECHES = """为某市发展贡献力量
+
+——各区负责同志发言
+
+1月5日下午,市委全会分组讨论,各区主要负责同志踊跃发言。
+
+东湖区委书记李明: 建设生态新城区
+
+过去一年,东湖区生态环境明显改善,湖泊治理取得成效。
+
+下一步,东湖区将坚持以
+
+生态优先为导向,打造“湖城共生”示范区,建设十个湿地公园。
+
+西山县委书记、县长王芳：发展现代农业 促进乡村振兴
+
+西山县将发展现代农业,建设三个农业产业园,推动乡村振兴。
+"""
+
+
+def write_corpus(folder: Path, text: str = SPEECHES, name: str = "city-2021-01-05-speeches.txt") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    return load_settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FAKE)
+
+
+@pytest.fixture
+def built(settings, fake_registered):
+    """The small corpus indexed with the fake embedder; returns the settings."""
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    return settings

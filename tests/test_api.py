@@ -1,0 +1,126 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+
+
+@pytest.fixture
+def client(built, fake_registered):
+    with TestClient(create_app(built, embedder=fake_registered)) as c:
+        yield c
+
+
+def no_server_error(response):
+    assert response.status_code < 500, response.text
+    return response
+
+
+def test_search_post_and_get(client):
+    r = client.post("/api/search", json={"query": "西山县 农业产业园", "top_k": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == "西山县 农业产业园" and body["took_ms"] >= 0 and len(body["results"]) == 2
+    top = body["results"][0]
+    assert set(top) == {"id", "rank", "score", "text", "source", "highlights", "best_sentence"}
+    assert top["source"]["speaker"] == "王芳" and top["source"]["paragraph"] == 1
+    assert set(top["source"]) == {"document", "title", "date", "speaker", "role", "speech_title", "paragraph"}
+    assert client.get("/api/search", params={"q": "西山县 农业产业园", "top_k": 2}).json()["results"] == body["results"]
+
+
+def test_search_filters(client):
+    r = client.post("/api/search", json={"query": "建设", "top_k": 10, "speaker": "李明"})
+    assert {x["source"]["speaker"] for x in r.json()["results"]} == {"李明"}
+
+
+def test_chat_answers_and_follows_up(client):
+    first = {"role": "user", "content": "东湖区要建设多少个湿地公园？"}
+    r = client.post("/api/chat", json={"messages": [first]})
+    assert r.status_code == 200
+    body = r.json()
+    assert "李明" in body["answer"] and body["passages"][0]["source"]["speaker"] == "李明"
+    follow = [first, {"role": "assistant", "content": body["answer"]}, {"role": "user", "content": "那西山县呢？"}]
+    body = client.post("/api/chat", json={"messages": follow}).json()
+    assert body["query"].startswith("西山县") and body["passages"][0]["source"]["speaker"] == "王芳"
+
+
+def test_passage_context_speakers_health(client):
+    hit = client.post("/api/search", json={"query": "湿地公园"}).json()["results"][0]
+    ctx = client.get(f"/api/passages/{hit['id']}").json()
+    assert ctx["passage"]["id"] == hit["id"]
+    assert [p["paragraph"] for p in ctx["speech"]] == [1, 2]
+    people = client.get("/api/speakers").json()
+    assert [s["speaker"] for s in people["speakers"]] == ["李明", "王芳"]
+    assert people["documents"][0]["date"] == "2021-01-05"
+    health = client.get("/api/health").json()
+    assert health["status"] == "ok" and health["passages"] == 4 and health["model"] == "fake-embedder"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, "not valid JSON"),
+        ({"json": ["query"]}, 422, "JSON object"),
+        ({"json": {"query": 5}}, 422, "query"),
+        ({"json": {}}, 422, "query"),
+        ({"json": {"query": ""}}, 422, "query"),
+        ({"json": {"query": "   \n\t"}}, 422, "empty"),
+        ({"json": {"query": "长" * 1001}}, 422, "1000"),
+        ({"json": {"query": "x", "top_k": 0}}, 422, "top_k"),
+        ({"json": {"query": "x", "top_k": 51}}, 422, "top_k"),
+        ({"json": {"query": "x", "top_k": "many"}}, 422, "top_k"),
+        ({"json": {"query": "x", "extra": 1}}, 422, "extra"),
+        ({"content": b'{"query": "' + b"a" * 1_100_000 + b'"}', "headers": {"content-type": "application/json"}}, 413,
+         "bytes"),
+    ],
+)
+def test_bad_search_requests_get_readable_4xx(client, kwargs, status, message):
+    r = no_server_error(client.post("/api/search", **kwargs))
+    assert r.status_code == status
+    assert message in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": []},
+        {"messages": [{"role": "system", "content": "hi"}]},
+        {"messages": [{"role": "user", "content": "  "}]},
+        {"messages": [{"role": "user", "content": "问题"}, {"role": "assistant", "content": "答"}]},
+        {"messages": "问题"},
+        {"messages": [{"role": "user", "content": "长" * 1001}]},
+    ],
+)
+def test_bad_chat_requests(client, body):
+    r = no_server_error(client.post("/api/chat", json=body))
+    assert r.status_code == 422 and r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/passages/0000000000000000",
+        "/api/passages/..%2F..%2Fpyproject.toml",
+        "/../pyproject.toml",
+        "/%2e%2e/pyproject.toml",
+        "/..%2fqa/api.py",
+        "/api/nothing",
+    ],
+)
+def test_unknown_ids_and_path_tricks_are_404(client, path):
+    r = no_server_error(client.get(path))
+    assert r.status_code == 404
+    assert "[tool.ruff]" not in r.text and "create_app" not in r.text
+
+
+def test_bad_get_search(client):
+    assert no_server_error(client.get("/api/search")).status_code == 422
+    assert "empty" in client.get("/api/search", params={"q": "  "}).json()["detail"]
+
+
+def test_page_is_served_with_security_headers(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+    assert "access-control-allow-origin" not in r.headers
+    assert client.get("/docs").status_code == 200

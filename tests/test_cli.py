@@ -1,0 +1,96 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+
+from .conftest import FAKE, write_corpus
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_corpus(tmp_path / "corpus")
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(cli, [str(a) for a in args], env={"QA_MODEL": FAKE, **(env or {})})
+
+    return invoke
+
+
+def test_build_then_up_to_date_then_force(run):
+    r = run("build")
+    assert r.exit_code == 0, r.output
+    assert "1 documents, 2 speeches, 4 passages" in r.output and "0 embeddings reused" in r.output
+    assert "up to date" in run("build").output
+    r = run("build", "--force")
+    assert "4 embeddings reused = 100%" in r.output
+
+
+def test_ask_prints_attributed_passages_and_json(run):
+    run("build")
+    r = run("ask", "西山县 农业产业园", "-k", "1")
+    assert r.exit_code == 0, r.output
+    assert "西山县委书记、县长王芳 · 《发展现代农业 促进乡村振兴》 · 第1段" in r.output
+    data = json.loads(run("ask", "湿地公园", "--json", "--top-k", "2").stdout)
+    assert len(data["results"]) == 2 and data["results"][0]["source"]["speaker"] == "李明"
+
+
+def test_eval_jsonl_and_cmrc(run, tmp_path):
+    run("build")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"q": "西山县农业产业园", "gold": ["三个农业产业园"]}\n{"q": "湿地公园", "gold": ["十个湿地 公园"]}\n',
+        encoding="utf-8",
+    )
+    r = run("eval", questions, "--json")
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout)
+    assert set(metrics) == {"hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "questions"}
+    assert metrics["hit@1"] == 1.0 and metrics["questions"] == 2
+    squad = {
+        "data": [
+            {"title": "湖", "paragraphs": [{"id": "a", "context": "东湖有十个湿地公园。", "qas": [{"question": "东湖有几个湿地公园"}]}]},
+            {"title": "山", "paragraphs": [{"id": "b", "context": "西山县种植小麦和玉米。", "qas": [{"question": "西山县种什么"}]}]},
+        ]
+    }
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
+    metrics = json.loads(run("eval", path, "--format", "cmrc2018", "--json").stdout)
+    assert metrics["hit@1"] == 1.0 and metrics["mrr@10"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["build", "--corpus", "missing"], {}, "corpus folder missing does not exist"),
+        (["ask", "问题", "--index", "nowhere"], {}, "run `qa build` first"),
+        (["ask", "   "], {}, "the question is empty"),
+        (["ask", "问题", "-k", "0"], {}, "0 is not in the range"),
+        (["ask", "问题"], {"QA_TOP_K": "lots"}, "top_k"),
+        (["ask", "问题"], {"QA_TOPK": "3"}, "unknown setting QA_TOPK"),
+        (["eval", "nofile.jsonl"], {}, "does not exist"),
+        (["build", "--model", "no/such-model"], {"QA_MODEL": ""}, "cannot load model 'no/such-model'"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_nonzero_exit(run, args, env, message):
+    r = run(*args, env=env)
+    assert r.exit_code != 0
+    assert message in r.output
+    assert "Traceback" not in r.output
+
+
+def test_bad_eval_file_names_the_line(run, tmp_path):
+    run("build")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "ok", "gold": ["x"]}\n{"question": "wrong keys"}\n', encoding="utf-8")
+    r = run("eval", bad)
+    assert r.exit_code == 1 and "bad.jsonl:2" in r.output
+    r = run("eval", bad, "--format", "cmrc2018")
+    assert r.exit_code == 1 and "not a SQuAD-style JSON file" in r.output
+
+
+def test_help_has_examples():
+    r = CliRunner().invoke(cli, ["ask", "--help"])
+    assert "Examples" in r.output and "--speaker" in r.output

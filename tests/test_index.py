@@ -1,0 +1,135 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from qa import store
+from qa.corpus import read_corpus
+from qa.keywords import BM25, Tokenizer, learn_words
+from qa.settings import load_settings
+from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build
+
+from .conftest import FAKE, SPEECHES, write_corpus
+
+
+def test_tokenizer_keeps_corpus_names_whole():
+    corpus_passages = read_corpus(write_corpus_tmp()).passages
+    words = learn_words(corpus_passages)
+    assert {"李明", "东湖区", "东湖", "西山县", "西山", "湖城共生"} <= set(words)
+    tokens = Tokenizer(words).tokens("东湖区的李明说了什么？")
+    assert "李明" in tokens and "东湖区" in tokens
+    assert "什么" not in tokens and "的" not in tokens
+
+
+def write_corpus_tmp():
+    import tempfile
+    from pathlib import Path
+
+    return write_corpus(Path(tempfile.mkdtemp()) / "c")
+
+
+def test_counted_things_match_across_question_and_text():
+    tok = Tokenizer()
+    assert "#届" in tok.tokens("市委十一届十三次全会")
+    assert "#届" in tok.tokens("这次全会是第几届？", query=True)
+
+
+def test_bm25_ranks_and_round_trips(tmp_path):
+    docs = [["湿地", "公园"], ["农业", "产业园"], ["湿地", "湿地", "治理"]]
+    bm = BM25.build(docs, k1=1.2, b=0.75)
+    scores = bm.scores(["湿地"])
+    assert scores[1] == 0 and scores[2] > scores[0] > 0
+    bm.save(tmp_path)
+    again = BM25.load(tmp_path)
+    np.testing.assert_allclose(again.scores(["湿地", "农业"]), bm.scores(["湿地", "农业"]))
+    assert bm.scores(["未知词"]).sum() == 0
+
+
+def test_round_trip_and_manifest(built):
+    index = load_index(built.index_dir, built)
+    m = index.manifest
+    assert m["model"] == FAKE and m["dimension"] == 64 and m["format_version"] == store.FORMAT_VERSION
+    assert m["counts"] == {"documents": 1, "speeches": 2, "passages": 4}
+    assert len(m["corpus_fingerprint"]) == 64 and m["built_at"] and m["versions"]["faiss-cpu"]
+    assert index.passages[1].speaker == "李明"
+    assert index.dense.size == index.bm25.size == 4
+    assert not list(built.index_dir.glob("**/*.pkl"))
+
+
+def test_unchanged_rebuild_reuses_every_embedding(built, fake_registered):
+    corpus = read_corpus(built.corpus_dir)
+    fake_registered.calls = 0
+    with build_lock(built.index_dir):
+        stats = timed_build(corpus, fake_registered, built, built.index_dir)
+    assert (stats.reused, stats.embedded, fake_registered.calls) == (4, 0, 0)
+    write_corpus(built.corpus_dir, SPEECHES + "\n东湖区还将建设五个口袋公园。\n")
+    with build_lock(built.index_dir):
+        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert (stats.reused, stats.embedded) == (4, 1)  # only the new paragraph is embedded
+
+
+def test_failed_build_leaves_previous_index_whole(built, fake_registered, monkeypatch):
+    before = current_folder(built.index_dir)
+
+    def explode(index, folder):
+        folder.mkdir(parents=True)
+        (folder / "passages.jsonl").write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_write_folder", explode)
+    with pytest.raises(OSError), build_lock(built.index_dir):
+        timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert current_folder(built.index_dir) == before
+    assert len(load_index(built.index_dir, built).passages) == 4
+
+
+def test_publish_keeps_two_builds(built, fake_registered):
+    for _ in range(3):
+        with build_lock(built.index_dir):
+            timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert len(list((built.index_dir / "builds").iterdir())) == 2
+
+
+def test_second_build_is_refused_while_one_runs(built):
+    with build_lock(built.index_dir), pytest.raises(BuildLocked, match="another qa build"), build_lock(
+        built.index_dir
+    ):
+        pass
+
+
+def test_no_index_yet(tmp_path):
+    with pytest.raises(IndexProblem, match="qa build"):
+        load_index(tmp_path / "none", load_settings(model=FAKE))
+
+
+def test_other_model_or_format_says_rebuild(built):
+    with pytest.raises(IndexProblem, match="built with model 'fake-embedder'.*qa build"):
+        load_index(built.index_dir, load_settings(model="m3e-small"))
+    manifest_path = current_folder(built.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 999
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexProblem, match="format 999.*qa build"):
+        load_index(built.index_dir, built)
+
+
+@pytest.mark.parametrize("name", ["passages.jsonl", "dense.faiss", "bm25.npz", "bm25_vocab.txt", "words.txt"])
+def test_truncated_or_corrupt_files_are_named(built, name):
+    path = current_folder(built.index_dir) / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexProblem, match=rf"{name}.*qa build"):
+        load_index(built.index_dir, built)
+    path.write_bytes(bytes(len(data)))  # same size, wrong bytes
+    with pytest.raises(IndexProblem, match=rf"{name} is corrupt"):
+        load_index(built.index_dir, built)
+
+
+def test_killed_build_leftovers_are_cleaned(built, fake_registered):
+    leftover = built.index_dir / "builds" / ".tmp-20000101T000000000000Z"
+    leftover.mkdir()
+    with build_lock(built.index_dir):
+        timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert not leftover.exists()
+    assert os.path.islink(built.index_dir / "current")

@@ -1,0 +1,76 @@
+import numpy as np
+
+from qa.chat import compose_answer, resolve_query
+from qa.retrieval import Searcher, best_sentence, highlight_spans, rrf_fusion, weighted_fusion
+from qa.store import load_index
+
+
+def searcher(settings, fake):
+    return Searcher(load_index(settings.index_dir, settings), fake, settings)
+
+
+def test_weighted_fusion_mixes_scaled_scores():
+    dense = np.array([0.9, 0.5, 0.7])
+    bm25 = np.array([0.0, 10.0, 5.0])
+    fused = weighted_fusion(dense, bm25, 0.5)
+    np.testing.assert_allclose(fused, [0.5, 0.5, 0.5 * 0.5 + 0.5 * 0.5])
+    assert np.argmax(weighted_fusion(dense, bm25, 1.0)) == 0
+    assert np.argmax(weighted_fusion(dense, bm25, 0.0)) == 1
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf_fusion(np.array([0.9, 0.8, 0.1]), np.array([0.0, 3.0, 2.0]), k=60)
+    assert np.argmax(fused) == 1  # second in dense, first in BM25
+    assert fused[0] == 1 / 61  # no BM25 match adds nothing
+
+
+def test_search_finds_and_attributes(built, fake_registered):
+    results = searcher(built, fake_registered).search("西山县要建设几个农业产业园？", 2)
+    top = results[0]
+    assert top.source["speaker"] == "王芳" and top.source["role"] == "西山县委书记、县长"
+    assert top.source["paragraph"] == 1 and top.source["date"] == "2021-01-05"
+    assert top.rank == 1 and top.score >= results[1].score
+    assert top.text[slice(*top.highlights[0])] in {"西山县", "农业", "产业园", "农业产业园"}
+
+
+def test_naming_the_place_finds_a_paragraph_that_does_not(built, fake_registered):
+    # Paragraph 2 of 李明's speech never says 李明; its speech context does.
+    results = searcher(built, fake_registered).search("李明 湿地公园", 1)
+    assert results[0].source["speaker"] == "李明" and "湿地公园" in results[0].text
+
+
+def test_filters(built, fake_registered):
+    s = searcher(built, fake_registered)
+    assert {r.source["speaker"] for r in s.search("建设", 10, speaker="李明")} == {"李明"}
+    assert s.search("建设", 10, speaker="无此人") == []
+    assert s.search("建设", 10, document="other.txt") == []
+    assert len(s.search("建设", 10, document="city-2021-01-05-speeches.txt")) == 4
+
+
+def test_highlights_merge_and_skip_single_characters():
+    assert highlight_spans("生态优先生态", ["生态", "态优"]) == [(0, 3), (4, 6)]
+    assert highlight_spans("湖城共生", ["湖"]) == []
+    assert highlight_spans("Green City", ["green"]) == [(0, 5)]
+
+
+def test_best_sentence_prefers_the_sentence_with_query_words():
+    text = "过去一年成绩显著。下一步将建设十个湿地公园。还要继续努力！"
+    assert best_sentence(text, ["湿地", "公园"], lambda t: 1.0, "湿地公园") == "下一步将建设十个湿地公园。"
+
+
+def test_follow_up_takes_its_subject_from_the_earlier_turn():
+    names = ["西山县", "东湖区", "西山", "东湖", "王芳", "李明"]
+    first = {"role": "user", "content": "东湖区要建设多少个湿地公园？"}
+    answer = {"role": "assistant", "content": "……"}
+    assert resolve_query([first, answer, {"role": "user", "content": "那西山呢？"}], names) == "西山 要建设多少个湿地公园？"
+    assert resolve_query([first, answer, {"role": "user", "content": "具体在哪里？"}], names).startswith("东湖区")
+    standalone = "西山县将如何推动乡村振兴和现代农业发展？"
+    assert resolve_query([first, answer, {"role": "user", "content": standalone}], names) == standalone
+
+
+def test_answer_quotes_with_attribution(built, fake_registered):
+    results = searcher(built, fake_registered).search("湿地公园", 2)
+    answer = compose_answer(results)
+    assert answer.startswith("东湖区委书记李明在《建设生态新城区》中说：“")
+    assert results[0].best_sentence in answer
+    assert compose_answer([]) == "没有找到能回答这个问题的段落。"
