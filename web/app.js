@@ -163,7 +163,7 @@ async function ask(text) {
   } finally {
     setBusy(false);
     // Answers are longer than a screen: show the question and the start of its answer, not the end.
-    if (turn === conversation) bubble.scrollIntoView({ block: "start", behavior: "smooth" });
+    if (turn === conversation) bubble.scrollIntoView({ block: "start" });
   }
 }
 

@@ -1,0 +1,72 @@
+"""The real bundled model on the real corpus and benchmarks: retrieval quality must hold."""
+
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import read_corpus
+from qa.embedding import load_embedder
+from qa.evaluation import read_cmrc, read_jsonl, score
+from qa.retrieval import Searcher
+from qa.settings import load_settings
+from qa.store import build_lock, load_index, timed_build
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.integration
+EVAL = REPO / "eval"
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return load_embedder("m3e-small")
+
+
+def build(corpus, embedder, index_dir: Path, **overrides):
+    settings = load_settings(index_dir=index_dir, **overrides)
+    with build_lock(index_dir):
+        timed_build(corpus, embedder, settings, index_dir)
+    return load_index(index_dir, settings), settings
+
+
+@pytest.fixture(scope="module")
+def seed(embedder, tmp_path_factory):
+    index, settings = build(read_corpus(REPO / "corpus"), embedder, tmp_path_factory.mktemp("seed"))
+    return index, Searcher(index, embedder, settings)
+
+
+def metrics_for(index, searcher, questions):
+    return score(questions, lambda q: [index.passages[row] for row, _ in searcher.rank(q, 10)])
+
+
+def test_seed_dev_set(seed):
+    m = metrics_for(*seed, read_jsonl(EVAL / "seed_dev.jsonl"))
+    assert m["hit@1"] >= 0.95 and m["hit@5"] == 1.0, m
+
+
+def test_paraphrased_chinese_questions(seed, tmp_path):
+    # Questions in other words than the text, naming the district or the speaker.
+    lines = [ln for ln in (EVAL / "paraphrased.jsonl").read_text(encoding="utf-8").splitlines() if '"en"' not in ln]
+    path = tmp_path / "zh.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    m = metrics_for(*seed, read_jsonl(path))
+    assert m["questions"] >= 50
+    assert m["hit@1"] >= 0.85 and m["hit@5"] >= 0.97, m
+
+
+def test_attribution_of_a_known_answer(seed):
+    _, searcher = seed
+    top = searcher.search("航空港实验区坚持走什么路子？", 1)[0]
+    assert top.source["speaker"] == "张俊峰" and top.source["role"] == "航空港实验区党工委书记"
+    assert top.source["date"] == "2021-01-05" and "“枢纽+开放”" in top.best_sentence
+
+
+def test_cmrc_trial_hybrid_beats_both_parts(embedder, tmp_path_factory):
+    corpus, questions = read_cmrc(EVAL / "benchmarks" / "cmrc2018" / "cmrc2018_trial.json")
+    index, settings = build(corpus, embedder, tmp_path_factory.mktemp("cmrc"))
+    results = {}
+    for name, weight in (("bm25", 0.0), ("dense", 1.0), ("hybrid", settings.dense_weight)):
+        s = load_settings(index_dir=settings.index_dir, dense_weight=weight)
+        results[name] = metrics_for(index, Searcher(index, embedder, s), questions)
+    assert results["hybrid"]["hit@1"] >= 0.975, results
+    assert results["hybrid"]["hit@1"] > max(results["bm25"]["hit@1"], results["dense"]["hit@1"]), results
