@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .keywords import speaker_names
 from .settings import Settings
@@ -129,9 +130,16 @@ class Searcher:
                 mask = m if mask is None else mask & m
         return None if mask is None else np.flatnonzero(mask)
 
+    def prepare(self, query: str) -> str:
+        """The text actually searched: an English question becomes the corpus's Chinese words."""
+        if self.index.lexicon and is_english(query):
+            return translate(query, self.index.lexicon)
+        return query
+
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         s = self.settings
+        query = self.prepare(query)
         allowed = self.allowed(speaker, document)
         if allowed is not None and allowed.size == 0:
             return []
@@ -164,6 +172,7 @@ class Searcher:
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
         top_k = top_k or self.settings.top_k
         ranked = self.rank(query, top_k, speaker, document)
+        query = self.prepare(query)
         terms = self.index.tokenizer.tokens(query, query=True)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):

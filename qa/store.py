@@ -25,9 +25,10 @@ import numpy as np
 
 from . import __version__
 from .corpus import Corpus, Passage
+from .crosslingual import build_lexicon
 from .dense import DenseIndex
 from .embedding import Embedder
-from .keywords import BM25, Tokenizer, learn_words
+from .keywords import BM25, Tokenizer, learn_words, speaker_names
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ BUILDS = "builds"
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 WORDS = "words.txt"
+LEXICON = "crosslingual.json"
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
 KEEP_BUILDS = 2  # the current one, and the one a running server may still be reading
@@ -63,6 +65,7 @@ class Index:
     dense: DenseIndex
     bm25: BM25
     tokenizer: Tokenizer
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     by_id: dict[str, int] = field(init=False, repr=False)
 
@@ -154,7 +157,8 @@ def build_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
-    return Index(manifest, passages, keys, dense, bm25, tokenizer), reused
+    lexicon = build_lexicon(set(bm25.vocab), sorted(speaker_names(passages)))
+    return Index(manifest, passages, keys, dense, bm25, tokenizer, lexicon), reused
 
 
 def _sha256(path: Path) -> str:
@@ -171,7 +175,8 @@ def _write_folder(index: Index, folder: Path) -> None:
         for p, key in zip(index.passages, index.keys, strict=True):
             fh.write(json.dumps({**p.to_dict(), "embed_key": key}, ensure_ascii=False) + "\n")
     (folder / WORDS).write_text("\n".join(index.tokenizer.words), encoding="utf-8")
-    files = [PASSAGES, WORDS, *index.dense.save(folder), *index.bm25.save(folder)]
+    (folder / LEXICON).write_text(json.dumps(index.lexicon, ensure_ascii=False), encoding="utf-8")
+    files = [PASSAGES, WORDS, LEXICON, *index.dense.save(folder), *index.bm25.save(folder)]
     manifest = dict(index.manifest)
     manifest["files"] = {
         name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files
@@ -279,6 +284,7 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
                 passages.append(Passage(**row))
         words_text = (folder / WORDS).read_text(encoding="utf-8")
         tokenizer = Tokenizer(words_text.split("\n") if words_text else [])
+        lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
         dense = DenseIndex.load(folder, settings.hnsw_ef_search)
         bm25 = BM25.load(folder)
     except IndexProblem:
@@ -287,7 +293,7 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
         raise IndexProblem(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
     if not (dense.size == bm25.size == len(passages) == manifest["counts"]["passages"]):
         raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
-    return Index(manifest, passages, keys, dense, bm25, tokenizer, folder)
+    return Index(manifest, passages, keys, dense, bm25, tokenizer, lexicon, folder)
 
 
 def try_load_previous(root: Path, settings: Settings) -> Index | None:

@@ -69,8 +69,11 @@ def test_passage_context_speakers_health(client):
         ({"json": {"query": "x", "top_k": 51}}, 422, "top_k"),
         ({"json": {"query": "x", "top_k": "many"}}, 422, "top_k"),
         ({"json": {"query": "x", "extra": 1}}, 422, "extra"),
-        ({"content": b'{"query": "' + b"a" * 1_100_000 + b'"}', "headers": {"content-type": "application/json"}}, 413,
-         "bytes"),
+        (
+            {"content": b'{"query": "' + b"a" * 1_100_000 + b'"}', "headers": {"content-type": "application/json"}},
+            413,
+            "bytes",
+        ),
     ],
 )
 def test_bad_search_requests_get_readable_4xx(client, kwargs, status, message):

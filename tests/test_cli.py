@@ -51,8 +51,16 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
     assert metrics["hit@1"] == 1.0 and metrics["questions"] == 2
     squad = {
         "data": [
-            {"title": "湖", "paragraphs": [{"id": "a", "context": "东湖有十个湿地公园。", "qas": [{"question": "东湖有几个湿地公园"}]}]},
-            {"title": "山", "paragraphs": [{"id": "b", "context": "西山县种植小麦和玉米。", "qas": [{"question": "西山县种什么"}]}]},
+            {
+                "title": "湖",
+                "paragraphs": [
+                    {"id": "a", "context": "东湖有十个湿地公园。", "qas": [{"question": "东湖有几个湿地公园"}]}
+                ],
+            },
+            {
+                "title": "山",
+                "paragraphs": [{"id": "b", "context": "西山县种植小麦和玉米。", "qas": [{"question": "西山县种什么"}]}],
+            },
         ]
     }
     path = tmp_path / "squad.json"

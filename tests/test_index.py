@@ -92,9 +92,7 @@ def test_publish_keeps_two_builds(built, fake_registered):
 
 
 def test_second_build_is_refused_while_one_runs(built):
-    with build_lock(built.index_dir), pytest.raises(BuildLocked, match="another qa build"), build_lock(
-        built.index_dir
-    ):
+    with build_lock(built.index_dir), pytest.raises(BuildLocked, match="another qa build"), build_lock(built.index_dir):
         pass
 
 
@@ -104,13 +102,13 @@ def test_no_index_yet(tmp_path):
 
 
 def test_other_model_or_format_says_rebuild(built):
-    with pytest.raises(IndexProblem, match="built with model 'fake-embedder'.*qa build"):
+    with pytest.raises(IndexProblem, match=r"built with model 'fake-embedder'.*qa build"):
         load_index(built.index_dir, load_settings(model="m3e-small"))
     manifest_path = current_folder(built.index_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["format_version"] = 999
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexProblem, match="format 999.*qa build"):
+    with pytest.raises(IndexProblem, match=r"format 999.*qa build"):
         load_index(built.index_dir, built)
 
 

@@ -44,14 +44,17 @@ def test_seed_dev_set(seed):
     assert m["hit@1"] >= 0.95 and m["hit@5"] == 1.0, m
 
 
-def test_paraphrased_chinese_questions(seed, tmp_path):
-    # Questions in other words than the text, naming the district or the speaker.
-    lines = [ln for ln in (EVAL / "paraphrased.jsonl").read_text(encoding="utf-8").splitlines() if '"en"' not in ln]
-    path = tmp_path / "zh.jsonl"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    m = metrics_for(*seed, read_jsonl(path))
-    assert m["questions"] >= 50
+def test_paraphrased_questions(seed):
+    # Questions in other words than the text, naming the district or the speaker; 8 of 60 in English.
+    m = metrics_for(*seed, read_jsonl(EVAL / "paraphrased.jsonl"))
+    assert m["questions"] == 60
     assert m["hit@1"] >= 0.85 and m["hit@5"] >= 0.97, m
+
+
+def test_english_question_finds_chinese_passage(seed):
+    _, searcher = seed
+    top = searcher.search("How will Erqi District improve its ecology and environment?", 1)[0]
+    assert top.source["speaker"] == "陈红民" and top.highlights
 
 
 def test_attribution_of_a_known_answer(seed):

@@ -62,7 +62,10 @@ def test_follow_up_takes_its_subject_from_the_earlier_turn():
     names = ["西山县", "东湖区", "西山", "东湖", "王芳", "李明"]
     first = {"role": "user", "content": "东湖区要建设多少个湿地公园？"}
     answer = {"role": "assistant", "content": "……"}
-    assert resolve_query([first, answer, {"role": "user", "content": "那西山呢？"}], names) == "西山 要建设多少个湿地公园？"
+    assert (
+        resolve_query([first, answer, {"role": "user", "content": "那西山呢？"}], names)
+        == "西山 要建设多少个湿地公园？"
+    )
     assert resolve_query([first, answer, {"role": "user", "content": "具体在哪里？"}], names).startswith("东湖区")
     standalone = "西山县将如何推动乡村振兴和现代农业发展？"
     assert resolve_query([first, answer, {"role": "user", "content": standalone}], names) == standalone
