@@ -6,6 +6,8 @@ import re
 
 from .retrieval import mentions
 
+MAX_QUOTE = 100  # characters: a longer best sentence is quoted as its best clauses
+CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 SECOND_OPINION = 0.9  # quote the runner-up too when it scores this close to the best
 FOLLOW_UP_MAX = 12  # characters: a turn this short leans on the one before it
 FOLLOW_UP_START = ("那", "那么", "还有", "另外", "再", "and ", "what about", "how about")
@@ -36,6 +38,35 @@ def resolve_query(messages: list[dict], names: list[str]) -> str:
     return f"{previous} {last}"
 
 
+def quote(result) -> str:
+    """The best sentence, or for a long one the run of clauses around the one with most query words."""
+    sentence = result.best_sentence
+    if len(sentence) <= MAX_QUOTE:
+        return sentence
+    offset = max(result.text.find(sentence), 0)
+    marked = {i - offset for start, end in result.highlights for i in range(start, end)}
+    clauses, pos = [], 0
+    for m in CLAUSE.finditer(sentence):
+        clauses.append((pos, m.group()))
+        pos += len(m.group())
+    best = max(
+        range(len(clauses)), key=lambda i: sum(1 for j in range(len(clauses[i][1])) if clauses[i][0] + j in marked)
+    )
+    lo = hi = best
+    length = len(clauses[best][1])
+    while True:
+        grown = False
+        for side in (hi + 1, lo - 1):
+            if 0 <= side < len(clauses) and length + len(clauses[side][1]) <= MAX_QUOTE:
+                length += len(clauses[side][1])
+                lo, hi = min(lo, side), max(hi, side)
+                grown = True
+        if not grown:
+            break
+    text = "".join(c for _, c in clauses[lo : hi + 1]).rstrip(",，;；")
+    return ("…" if lo > 0 else "") + text + ("…" if hi < len(clauses) - 1 else "")
+
+
 def attribution(source: dict) -> str:
     if source.get("speaker"):
         return f"{source.get('role') or ''}{source['speaker']}在《{source.get('speech_title') or ''}》中说"
@@ -47,8 +78,8 @@ def compose_answer(results) -> str:
     if not results:
         return "没有找到能回答这个问题的段落。"
     first = results[0]
-    parts = [f"{attribution(first.source)}：“{first.best_sentence}”（第{first.source['paragraph']}段）"]
+    parts = [f"{attribution(first.source)}：“{quote(first)}”（第{first.source['paragraph']}段）"]
     second = results[1] if len(results) > 1 else None
     if second and second.score >= SECOND_OPINION * first.score and second.source["speaker"] != first.source["speaker"]:
-        parts.append(f"另外，{attribution(second.source)}：“{second.best_sentence}”")
+        parts.append(f"另外，{attribution(second.source)}：“{quote(second)}”")
     return "\n".join(parts)

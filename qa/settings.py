@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
     dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
     speaker_boost: float = Field(
-        0.2, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
+        0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)

@@ -31,5 +31,6 @@ if [[ -n "$extras" ]] && ! command -v chromium >/dev/null; then
   echo "installing Debian chromium for the browser tests"
   if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  # The CJK font only matters for screenshots: without it Chinese draws as empty boxes.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi

@@ -161,10 +161,9 @@ def test_chat_context_follow_up_and_escaping(open_page):
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[0]["content"] == "巩义要建成全省什么基地？"
     assert sent[1]["content"] == page.locator(".answer").first.inner_text()
-    # The retriever ranks 潘开名 a hair above 杨金军 (0.870 vs 0.869) for this follow-up, so the
-    # page is checked for showing 杨金军, not for the backend's order.
+    # The follow-up names 登封, so its speaker comes first.
     expect(reply.locator(".answer")).to_contain_text("杨金军")
-    assert any("杨金军" in h for h in headers(reply)), headers(reply)
+    assert "杨金军" in headers(reply)[0], headers(reply)
     assert page.locator(".answer").count() == 2
 
     attack = "<img src=x onerror=window.__xss=1>"

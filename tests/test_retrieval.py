@@ -77,3 +77,16 @@ def test_answer_quotes_with_attribution(built, fake_registered):
     assert answer.startswith("东湖区委书记李明在《建设生态新城区》中说：“")
     assert results[0].best_sentence in answer
     assert compose_answer([]) == "没有找到能回答这个问题的段落。"
+
+
+def test_long_sentences_are_quoted_by_their_best_clauses():
+    from qa.chat import MAX_QUOTE, quote
+    from qa.retrieval import Result
+
+    sentence = "，".join(f"第{i}项工作要做好做实做细做到位" for i in range(12)) + "，重点建设湿地公园。"
+    start = sentence.index("湿地公园")
+    r = Result("x", 1, 1.0, sentence, {}, [(start, start + 4)], sentence)
+    quoted = quote(r)
+    assert "湿地公园" in quoted and quoted.startswith("…") and len(quoted) <= MAX_QUOTE + 2
+    short = Result("y", 1, 1.0, "短句。", {}, [], "短句。")
+    assert quote(short) == "短句。"
