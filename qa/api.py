@@ -189,7 +189,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
                 return service
             from .embedding import load_embedder
 
-            return Service(settings, embedder or load_embedder(settings.model, settings.allow_download))
+            model = embedder or load_embedder(settings.model, settings.allow_download, settings.precision)
+            return Service(settings, model)
 
         app.state.service = await run_in_threadpool(load)
         watcher = asyncio.create_task(watch_index(app.state.service, settings.reload_interval))

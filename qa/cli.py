@@ -49,7 +49,7 @@ def load_embedder(settings: Settings):
     from .embedding import load_embedder as load
 
     click.echo(f"loading model {settings.model} …", err=True)
-    return load(settings.model, settings.allow_download)
+    return load(settings.model, settings.allow_download, settings.precision)
 
 
 def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):

@@ -72,6 +72,25 @@ def learn_words(passages) -> list[str]:
     return sorted(w for w in words if w and len(w) <= 12 and JIEBA_WORD.fullmatch(w))
 
 
+_BASE_DICTIONARY = None
+
+
+def _fresh_jieba():
+    """A jieba tokenizer with its own copy of the base dictionary, read from disk once per process."""
+    global _BASE_DICTIONARY
+    import jieba
+
+    jieba.setLogLevel(60)
+    if _BASE_DICTIONARY is None:
+        base = jieba.Tokenizer()
+        base.initialize()
+        _BASE_DICTIONARY = (base.FREQ, base.total)
+    tok = jieba.Tokenizer()
+    tok.FREQ, tok.total = dict(_BASE_DICTIONARY[0]), _BASE_DICTIONARY[1]
+    tok.initialized = True
+    return tok
+
+
 class Tokenizer:
     """jieba search-mode tokens with the corpus's own words; loaded lazily (jieba's dictionary is large)."""
 
@@ -81,11 +100,7 @@ class Tokenizer:
 
     def _tokenizer(self):
         if self._jieba is None:
-            import jieba
-
-            jieba.setLogLevel(60)
-            tok = jieba.Tokenizer()
-            tok.initialize()
+            tok = _fresh_jieba()
             for w in self.words:
                 tok.add_word(w, WORD_FREQ)
             self._jieba = tok

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of speech documents (.txt/.md).")
     index_dir: Path = Field(Path("index"), description="Folder that holds the built index.")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
+    precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+        "auto", description="Model arithmetic: auto picks bfloat16 on CPUs with native support, else float32."
+    )
     allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
 
     top_k: int = Field(5, ge=1, le=50, description="Passages returned when the caller does not say.")

@@ -120,8 +120,10 @@ def build_index(
     if todo or previous is None:
         embedder = embedder() if not isinstance(embedder, Embedder) else embedder
         dimension, location = embedder.dimension, getattr(embedder, "location", settings.model)
+        precision = getattr(embedder, "precision", None)
     else:
         dimension, location = previous.dense.dimension, previous.manifest.get("model_location", settings.model)
+        precision = previous.manifest.get("precision")
     vectors = np.zeros((len(passages), dimension), dtype=np.float32)
     hits = [(i, cached[k]) for i, k in enumerate(keys) if k in cached]
     if hits and previous.dense.dimension == dimension:
@@ -142,6 +144,7 @@ def build_index(
         "format_version": FORMAT_VERSION,
         "model": settings.model,
         "model_location": location,
+        "precision": precision,
         "dimension": dimension,
         "counts": {
             "documents": len(corpus.documents),
