@@ -45,6 +45,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    rate_limit: float = Field(
+        0.0, ge=0.0, le=10_000.0, description="Requests per second per client address; 0 turns the limit off."
+    )
+    rate_burst: int = Field(20, ge=1, le=100_000, description="Requests a client may send at once before the limit.")
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
 
 
