@@ -138,12 +138,14 @@ class Searcher:
 
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
-        s = self.settings
         query = self.prepare(query)
+        return self._rank(query, self.index.tokenizer.tokens(query, query=True), top_k, speaker, document)
+
+    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float]]:
+        s = self.settings
         allowed = self.allowed(speaker, document)
         if allowed is not None and allowed.size == 0:
             return []
-        tokens = self.index.tokenizer.tokens(query, query=True)
         qv = self.embedder.encode_query(query)
         dense_ids, _ = self.index.dense.search(qv, s.candidates, allowed)
         bm = self.index.bm25.scores(tokens)
@@ -171,9 +173,9 @@ class Searcher:
 
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
         top_k = top_k or self.settings.top_k
-        ranked = self.rank(query, top_k, speaker, document)
         query = self.prepare(query)
         terms = self.index.tokenizer.tokens(query, query=True)
+        ranked = self._rank(query, terms, top_k, speaker, document)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]
