@@ -35,6 +35,7 @@ TOKEN_OK = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
 JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
+ADDRESS_TITLES = ("书记", "市长", "区长", "县长", "主任", "主席", "局长", "部长")
 WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
 
 
@@ -52,12 +53,17 @@ def place_names(role: str | None) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
+def title_names(speaker: str, role: str | None) -> set[str]:
+    """How people address a speaker: surname + title (张书记, 袁市长, 牛主任)."""
+    return {speaker[0] + title for title in ADDRESS_TITLES if title in (role or "")}
+
+
 def speaker_names(passages) -> dict[str, set[str]]:
-    """Every name a question may use for a speaker (the person or the place they lead) → speakers."""
+    """Every name a question may use for a speaker (person, title, or the place they lead) → speakers."""
     out: dict[str, set[str]] = {}
     for p in passages:
         if p.speaker:
-            for name in {p.speaker} | place_names(p.role):
+            for name in {p.speaker} | place_names(p.role) | title_names(p.speaker, p.role):
                 out.setdefault(name, set()).add(p.speaker)
     return out
 

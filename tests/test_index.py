@@ -29,6 +29,14 @@ def write_corpus_tmp():
     return write_corpus(Path(tempfile.mkdtemp()) / "c")
 
 
+def test_speakers_are_found_by_name_place_or_title():
+    from qa.keywords import speaker_names
+
+    names = speaker_names(read_corpus(write_corpus_tmp()).passages)
+    assert names["李明"] == names["东湖区"] == names["东湖"] == names["李书记"] == {"李明"}
+    assert names["王县长"] == names["西山"] == {"王芳"}
+
+
 def test_counted_things_match_across_question_and_text():
     tok = Tokenizer()
     assert "#届" in tok.tokens("市委十一届十三次全会")
