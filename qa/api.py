@@ -14,12 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from . import schemas
 from .embedding import Embedder
+from .ratelimit import RateLimit
 from .service import Service
 from .settings import Settings
 
@@ -47,14 +49,17 @@ def get_service(request: Request) -> Service:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
-router = APIRouter(prefix="/api")
+PROBLEM = {"model": schemas.Problem}
+# What a request body can get wrong: not UTF-8 (400), too big (413), not what the schema asks for (422).
+BODY_PROBLEMS = {400: PROBLEM, 413: PROBLEM, 422: PROBLEM}
+router = APIRouter(prefix="/api", responses={429: {**PROBLEM, "description": "Over QA_RATE_LIMIT; see Retry-After"}})
 
 
 def passage_model(result) -> schemas.Passage:
     return schemas.Passage.model_validate(result.to_dict())
 
 
-@router.post("/search", response_model=schemas.SearchResponse, responses={422: {"model": schemas.Problem}})
+@router.post("/search", response_model=schemas.SearchResponse, responses=BODY_PROBLEMS)
 def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchResponse:
     """Passages that best answer the query, best first, each with who said it and where."""
     start = time.perf_counter()
@@ -79,7 +84,7 @@ def search_get(
     return search(body, service)
 
 
-@router.post("/chat", response_model=schemas.ChatResponse, responses={422: {"model": schemas.Problem}})
+@router.post("/chat", response_model=schemas.ChatResponse, responses=BODY_PROBLEMS)
 def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
     """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
     messages = [m.model_dump() for m in body.messages]
@@ -87,9 +92,7 @@ def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse
     return schemas.ChatResponse(answer=answer, query=query, passages=[passage_model(r) for r in results])
 
 
-@router.get(
-    "/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: {"model": schemas.Problem}}
-)
+@router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
 def passage(
     passage_id: Annotated[str, PathParam(max_length=64, examples=["3f2a9c0d1b7e4a55"])], service: ServiceDep
 ) -> schemas.PassageContext:
@@ -156,7 +159,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(413, f"request body over {MAX_BODY} bytes")
             return message
 
         try:
@@ -165,8 +168,8 @@ class BodyLimit:
             await too_large(send)
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so that FastAPI, reading a streamed body, answers 413 rather than a generic 400."""
 
 
 async def too_large(send):
@@ -218,11 +221,23 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
 
+    # Inside the logging middleware below, so a 429 or 413 is logged and carries the security headers.
+    app.add_middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["content-type"]
+        )
+    app.add_middleware(BodyLimit)
+
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next):
         start = time.perf_counter()
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # answered here, so a 500 too gets the headers and its log line
+            response = await unexpected(request, exc)
         for key, value in SECURITY_HEADERS.items():
             # FastAPI's /docs page loads Swagger UI with inline script; it is the one page exempt from the CSP.
             if not (key == "content-security-policy" and request.url.path in DOCS_PATHS):
@@ -241,7 +256,6 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         )
         return response
 
-    app.add_middleware(BodyLimit)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
 

@@ -145,11 +145,43 @@ def is_complete(paragraph: str) -> bool:
     return paragraph.rstrip().rstrip(CLOSERS)[-1:] in SENTENCE_END
 
 
-def join_pieces(left: str, right: str) -> str:
+def _latin_cut(left_end: str, right: str) -> bool:
     # Latin words cut by a line break need their space back; Chinese text joins directly.
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
-        return f"{left} {right}"
-    return left + right
+    return left_end.isascii() and left_end.isalnum() and right[:1].isascii() and right[:1].isalnum()
+
+
+def join_pieces(left: str, right: str) -> str:
+    return f"{left} {right}" if _latin_cut(left[-1:], right) else left + right
+
+
+class _Joined:
+    """Pieces glued as by join_pieces, in linear time (a huge file would make repeated `+` quadratic).
+
+    Keeps what `is_complete` of the whole needs: the last character before trailing closers, and the last
+    character before trailing whitespace and then closers.
+    """
+
+    def __init__(self, first: str):
+        self.pieces: list[str] = []
+        self.last = self.core_end = self.end = ""
+        self.add(first)
+
+    def add(self, piece: str) -> None:
+        if self.pieces and _latin_cut(self.last, piece):
+            piece = " " + piece
+        self.pieces.append(piece)
+        self.last = piece[-1:] or self.last
+        spaced = piece.rstrip()
+        if spaced:
+            self.end = spaced.rstrip(CLOSERS)[-1:] or self.core_end
+        self.core_end = piece.rstrip(CLOSERS)[-1:] or self.core_end
+
+    @property
+    def complete(self) -> bool:
+        return self.end in SENTENCE_END
+
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -158,22 +190,22 @@ def split_paragraphs(text: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines:
             continue
-        merged = lines[0]
+        merged = _Joined(lines[0])
         for ln in lines[1:]:
-            merged = join_pieces(merged, ln)
-        paragraphs.append(merged)
+            merged.add(ln)
+        paragraphs.append(merged.text())
     return paragraphs
 
 
 def rejoin(paragraphs: list[str]) -> list[str]:
     """Glue each paragraph that stops mid-sentence to the one after it."""
-    out: list[str] = []
+    out: list[_Joined] = []
     for para in paragraphs:
-        if out and not is_complete(out[-1]):
-            out[-1] = join_pieces(out[-1], para)
+        if out and not out[-1].complete:
+            out[-1].add(para)
         else:
-            out.append(para)
-    return out
+            out.append(_Joined(para))
+    return [j.text() for j in out]
 
 
 def decode(raw: bytes) -> str | None:
@@ -209,7 +241,14 @@ def read_sidecar(path: Path) -> dict:
     except (OSError, ValueError) as exc:
         log.warning("skipping unreadable metadata file %s: %s", side.name, exc)
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        log.warning("skipping metadata file %s: not a JSON object", side.name)
+        return {}
+    # Titles and dates are text; a number or a list there would break the index and the API's answers.
+    ignored = sorted(str(k) for k, v in data.items() if not isinstance(v, str))
+    if ignored:
+        log.warning("ignoring %s in %s: not text", ", ".join(ignored), side.name)
+    return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
 def passage_id(document: str, speech: int, paragraph: int) -> str:

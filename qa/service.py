@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,14 +27,18 @@ class Loaded:
 
 
 class Service:
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder | Callable[[], Embedder]):
+        """`embedder` may be a factory: the model then loads only after the index has passed its checks."""
         self.settings = settings
         self.embedder = embedder
         self._swap = threading.Lock()
+        self._refused: tuple[Path | None, str] | None = None  # the last refusal: logged once, not retried
         self.loaded = self._load()
 
     def _load(self) -> Loaded:
         index = load_index(self.settings.index_dir, self.settings)
+        if not isinstance(self.embedder, Embedder):
+            self.embedder = self.embedder()
         searcher = Searcher(index, self.embedder, self.settings)
         searcher.search("预热")  # jieba's dictionary and the model's first pass load now, not on a request
         return Loaded(searcher, searcher.names, index.folder)
@@ -48,18 +53,24 @@ class Service:
             try:
                 folder = current_folder(self.settings.index_dir)
             except IndexProblem as exc:
-                log.error("index folder unusable, keeping %s: %s", self.loaded.folder.name, exc)
+                self._refuse(None, f"index folder unusable, keeping {self.loaded.folder.name}: {exc}")
                 return False
-            if folder == self.loaded.folder:
-                return False
+            if folder == self.loaded.folder or (self._refused and folder == self._refused[0]):
+                return False  # a published build never changes: a refused one stays refused until the next build
             try:
                 fresh = self._load()
-            except IndexProblem as exc:
-                log.error("refusing new index %s, keeping %s: %s", folder.name, self.loaded.folder.name, exc)
+            except Exception as exc:  # whatever is wrong with the new index, the old one keeps serving
+                self._refuse(folder, f"refusing new index {folder.name}, keeping {self.loaded.folder.name}: {exc}")
                 return False
             self.loaded = fresh
             log.info("serving new index %s (%d passages)", fresh.folder.name, len(fresh.searcher.index.passages))
             return True
+
+    def _refuse(self, folder: Path | None, message: str) -> None:
+        """Log why the published index is not served, once per problem rather than on every check."""
+        if self._refused != (folder, message):
+            self._refused = (folder, message)
+            log.error("%s", message)
 
     def search(self, query: str, top_k: int, speaker: str | None = None, document: str | None = None) -> list[Result]:
         return self.loaded.searcher.search(query, top_k, speaker, document)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed to call the API from a browser; empty keeps CORS closed."
+    )
     rate_limit: float = Field(
         0.0, ge=0.0, le=10_000.0, description="Requests per second per client address; 0 turns the limit off."
     )

@@ -42,7 +42,6 @@ WORDS = "words.txt"
 LEXICON = "crosslingual.json"
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
-KEEP_BUILDS = 2  # the current one, and the one a running server may still be reading
 
 
 class IndexProblem(Exception):
@@ -218,6 +217,7 @@ def publish(index: Index, root: Path) -> Path:
     _write_folder(index, tmp)
     final = builds / stamp
     tmp.rename(final)
+    previous = Path(os.readlink(root / CURRENT)).name if (root / CURRENT).is_symlink() else None
     link_tmp = root / f"{TMP_PREFIX}{CURRENT}"
     with contextlib.suppress(FileNotFoundError):
         link_tmp.unlink()
@@ -229,17 +229,18 @@ def publish(index: Index, root: Path) -> Path:
     finally:
         os.close(dir_fd)
     index.folder = final
-    _clean(builds, keep=stamp)
+    _clean(builds, keep={stamp, previous})
     return final
 
 
-def _clean(builds: Path, keep: str) -> None:
-    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)), reverse=True)
-    stale = [p for p in done if p.name != keep][KEEP_BUILDS - 1 :]
-    # Leftovers of killed builds: safe to remove because the caller holds the build lock.
-    stale += [p for p in builds.iterdir() if p.name.startswith(TMP_PREFIX)]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+def _clean(builds: Path, keep: set) -> None:
+    """Remove every build but the new one and the one it replaced, which a server may still be reading.
+
+    Safe because the caller holds the build lock: anything else here is a leftover of a killed build.
+    """
+    for path in builds.iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def current_folder(root: Path) -> Path:

@@ -127,3 +127,16 @@ def test_page_is_served_with_security_headers(client):
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
     assert "access-control-allow-origin" not in r.headers
     assert client.get("/docs").status_code == 200
+
+
+def test_cors_opens_only_to_configured_origins(built, fake_registered):
+    from qa.settings import load_settings
+
+    settings = load_settings(
+        corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=built.model, cors_origins="https://news.example"
+    )
+    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+        ok = c.get("/api/health", headers={"origin": "https://news.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://news.example"
+        other = c.get("/api/health", headers={"origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in other.headers

@@ -139,3 +139,12 @@ def test_killed_build_leftovers_are_cleaned(built, fake_registered):
         timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
     assert not leftover.exists()
     assert os.path.islink(built.index_dir / "current")
+
+
+def test_finished_but_unpublished_build_does_not_evict_the_served_one(built, fake_registered):
+    served = current_folder(built.index_dir)
+    orphan = built.index_dir / "builds" / "29991231T000000000000Z"  # newer name than any real build
+    orphan.mkdir()
+    with build_lock(built.index_dir):
+        timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert served.exists() and not orphan.exists()

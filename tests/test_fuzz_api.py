@@ -1,0 +1,96 @@
+"""Schema-driven fuzzing of the HTTP API from its own OpenAPI document: no 5xx, every answer as documented.
+
+Each operation of /openapi.json gets requests generated from its schema, valid ones and invalid ones, sent to
+the app in-process (ASGI) over a small index built with the fake embedder.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from qa.api import create_app
+from qa.corpus import read_corpus
+from qa.settings import load_settings
+from qa.store import build_lock, timed_build
+
+from .conftest import FAKE, FakeEmbedder, write_corpus
+
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
+FUZZ = hsettings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,  # the same requests on every run
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def clean_settings(**fields):
+    """Settings from defaults and `fields` only, whatever QA_* variables the environment holds."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in [k for k in os.environ if k.startswith("QA_")]:
+            mp.delenv(key)
+        return load_settings(**fields)
+
+
+# The operations, read from the app's own document (FastAPI writes it without loading anything); those that
+# take input are also sent input that breaks their schema.
+OPERATIONS = sorted(
+    (method.upper(), path, takes_input)
+    for path, item in create_app(clean_settings(model=FAKE)).openapi()["paths"].items()
+    for method, operation in item.items()
+    for takes_input in [bool(operation.get("parameters") or operation.get("requestBody"))]
+)
+CASES = [
+    (method, path, mode)
+    for method, path, takes_input in OPERATIONS
+    for mode in [GenerationMode.POSITIVE, *([GenerationMode.NEGATIVE] if takes_input else [])]
+]
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fuzz")
+    settings = clean_settings(corpus_dir=write_corpus(root / "corpus"), index_dir=root / "index", model=FAKE)
+    embedder = FakeEmbedder()
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
+    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(settings, embedder=embedder))
+    from schemathesis.python import asgi
+
+    asgi.shutdown_lifespans()  # stops the app's index watcher
+
+
+def test_every_operation_is_fuzzed():
+    assert len(OPERATIONS) == 6
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=lambda x: getattr(x, "value", x))
+def test_operation_conforms_to_its_schema(api_schema, method, path, mode):
+    operation = api_schema[path][method]
+
+    @FUZZ
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def fuzz(case):
+        case.call_and_validate(checks=CHECKS)
+
+    fuzz()

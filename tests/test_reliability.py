@@ -1,0 +1,500 @@
+"""Reliability: hot index swap under requests, killed and concurrent builds, broken indexes, rate limit, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+from qa.cli import cli
+from qa.corpus import read_corpus
+from qa.ratelimit import TokenBuckets
+from qa.settings import load_settings
+from qa.store import BUILDS, CURRENT, MANIFEST, build_lock, current_folder, load_index, timed_build
+
+from .conftest import FAKE, REPO
+
+CORPUS_FILE = "city-2021-01-05-speeches.txt"
+
+
+def add_paragraph(settings, marker: str) -> None:
+    """Change the corpus: one more paragraph in 王芳's speech, carrying a unique word."""
+    path = settings.corpus_dir / CORPUS_FILE
+    path.write_text(path.read_text(encoding="utf-8") + f"\n西山县还将建设{marker}示范园。\n", encoding="utf-8")
+
+
+def build_now(settings, embedder) -> Path:
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
+    return current_folder(settings.index_dir)
+
+
+def swap_current(root: Path, folder_name: str) -> None:
+    """Point `current` at builds/<folder_name> the way publish does: one rename of a fresh symlink."""
+    tmp = root / ".tmp-test-current"
+    tmp.symlink_to(Path(BUILDS) / folder_name)
+    os.replace(tmp, root / CURRENT)
+
+
+# ---------------------------------------------------------------- hot swap under requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(built, fake_registered):
+    """The app served by uvicorn on 127.0.0.1 in a thread, checking for a new index every 0.2 s."""
+    settings = load_settings(
+        corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=FAKE, reload_interval=0.2, port=free_port()
+    )
+    config = uvicorn.Config(create_app(settings, embedder=fake_registered), port=settings.port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{settings.port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield settings, url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class Traffic:
+    """Clients asking search and chat questions without pause; every failure and the slowest answer are kept."""
+
+    def __init__(self, url: str, clients: int = 3):
+        self.url = url
+        self.stop = threading.Event()
+        self.failures: list[str] = []
+        self.count = 0
+        self.slowest = 0.0
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
+
+    def run(self, i: int):
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                start = time.perf_counter()
+                try:
+                    if (i + n) % 2:
+                        r = client.post("/api/search", json={"query": "西山县 建设 示范园", "top_k": 3})
+                    else:
+                        r = client.post(
+                            "/api/chat", json={"messages": [{"role": "user", "content": "东湖区建设什么？"}]}
+                        )
+                    ok = r.status_code == 200 and (r.json().get("results") or r.json().get("passages"))
+                    problem = None if ok else f"{r.status_code} {r.text[:200]}"
+                except Exception as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                took = time.perf_counter() - start
+                with self.lock:
+                    self.count += 1
+                    self.slowest = max(self.slowest, took)
+                    if problem:
+                        self.failures.append(problem)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=15)
+
+
+def seconds_until_served(url: str, marker: str, limit: float = 5.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < limit + 1:
+        r = httpx.post(f"{url}/api/search", json={"query": f"{marker}示范园", "top_k": 1}, timeout=10)
+        if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    return float("inf")
+
+
+def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_registered, caplog):
+    settings, url = live
+    caplog.set_level(logging.INFO, logger="qa.service")
+    with Traffic(url) as traffic:
+        time.sleep(0.3)
+        for marker in ("甲乙丙", "丁戊己"):
+            add_paragraph(settings, marker)
+            build_now(settings, fake_registered)
+            assert seconds_until_served(url, marker) < 5.0
+        health = httpx.get(f"{url}/api/health").json()
+        assert health["passages"] == 6
+        time.sleep(0.3)
+    assert traffic.failures == [] and traffic.count > 20
+    assert traffic.slowest < 3.0, f"a request stalled {traffic.slowest:.1f} s during a swap"
+    assert sum("serving new index" in r.getMessage() for r in caplog.records) == 2
+
+
+@pytest.mark.parametrize("broken", ["dense.faiss", "passages.jsonl", MANIFEST])
+def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered, caplog, broken):
+    settings, url = live
+    root = settings.index_dir
+    good = current_folder(root)
+    before = httpx.get(f"{url}/api/health").json()
+    bad = root / BUILDS / "29991231T000000000000Z"  # sorts last: the newest-looking build
+    shutil.copytree(good, bad)
+    data = (bad / broken).read_bytes()
+    (bad / broken).write_bytes(data[: len(data) // 2])
+    with Traffic(url) as traffic:
+        swap_current(root, bad.name)
+        time.sleep(1.5)  # several checks of the index folder
+        assert httpx.get(f"{url}/api/health").json() == before
+    assert traffic.failures == [] and traffic.count > 5
+    refusals = [r for r in caplog.records if r.name == "qa.service" and r.levelno == logging.ERROR]
+    assert refusals and "refusing new index" in refusals[0].getMessage() and "qa build" in refusals[0].getMessage()
+    assert len(refusals) == 1, "a refused index is logged once, not on every check"
+
+    # The next good build is picked up as usual.
+    add_paragraph(settings, "庚辛壬")
+    build_now(settings, fake_registered)
+    assert seconds_until_served(url, "庚辛壬") < 5.0
+
+
+# ---------------------------------------------------------------- builds killed with SIGKILL, and two at once
+
+# Runs `qa build` with a fake embedder; announces each step of a build on stdout and pauses at PAUSE_AT, so a
+# test can kill it at exactly that step.
+RUNNER = r"""
+import os, shutil, sys, time
+import qa.store
+from qa import embedding
+from tests.conftest import FakeEmbedder
+
+pause_at, pause = os.environ.get("PAUSE_AT", ""), float(os.environ.get("PAUSE", "0"))
+swapped = False
+
+def step(name):
+    print("step", name, flush=True)
+    if name == pause_at:
+        time.sleep(pause)
+
+class Announced(FakeEmbedder):
+    def encode(self, texts, batch_size=32, progress=None):
+        step("embed")
+        return super().encode(texts, batch_size, progress)
+
+def announce(owner, attr, name):
+    real = getattr(owner, attr)
+    def wrapped(*args, **kwargs):
+        step(name())
+        return real(*args, **kwargs)
+    setattr(owner, attr, wrapped)
+
+def after_replace(real):
+    def wrapped(*args, **kwargs):
+        global swapped
+        step("swap")
+        real(*args, **kwargs)
+        swapped = True
+    return wrapped
+
+announce(qa.store, "_sha256", lambda: "checksum")          # data files written, manifest not yet
+announce(qa.store.os, "fsync", lambda: "fsync-after-swap" if swapped else "fsync")
+qa.store.os.replace = after_replace(qa.store.os.replace)  # complete folder renamed, `current` not yet moved
+announce(qa.store.shutil, "rmtree", lambda: "clean")
+embedding.REGISTRY["fake-embedder"] = Announced
+from qa.cli import main
+sys.argv = ["qa", *sys.argv[1:]]
+main()
+"""
+
+
+def build_process(settings, pause_at: str = "", pause: float = 0.0) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(
+        QA_MODEL=FAKE,
+        QA_CORPUS_DIR=str(settings.corpus_dir),
+        QA_INDEX_DIR=str(settings.index_dir),
+        PAUSE_AT=pause_at,
+        PAUSE=str(pause),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, "build", "--force"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_step(proc: subprocess.Popen, name: str) -> None:
+    for line in proc.stdout:
+        if line.strip() == f"step {name}":
+            return
+    proc.wait()
+    raise AssertionError(f"build ended before step {name}: {proc.stderr.read()}")
+
+
+@pytest.mark.parametrize(
+    ("steps", "published"),
+    [
+        (["embed", "checksum", "fsync", "swap"], False),  # killed before `current` moves: the previous index
+        (["fsync-after-swap", "clean"], True),  # killed after: the new, complete index
+    ],
+)
+def test_killed_build_leaves_a_whole_servable_index(built, fake_registered, steps, published):
+    root = built.index_dir
+    for number, step in enumerate(steps):
+        before = current_folder(root)
+        previous = load_index(root, built)
+        marker = "甲乙丙丁戊己"[number] * 3
+        add_paragraph(built, marker)
+        proc = build_process(built, pause_at=step, pause=30)
+        wait_for_step(proc, step)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+        proc.stdout.close()
+        proc.stderr.close()
+        index = load_index(root, built)  # every checksum verified
+        if published:
+            assert index.folder != before and marker in index.passages[-1].text
+        else:
+            assert index.folder == before and index.manifest["built_at"] == previous.manifest["built_at"]
+            assert [p.text for p in index.passages] == [p.text for p in previous.passages]
+    # The next build runs (the lock died with the process), publishes, and removes the leftovers.
+    proc = build_process(built)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "built " in out and "Traceback" not in err
+    log_line = json.loads(next(line for line in err.splitlines() if '"event": "build"' in line).split(": ", 1)[1])
+    assert log_line["event"] == "build" and log_line["passages"] == 4 + len(steps)
+    assert {"reused", "embedded", "seconds", "index"} <= set(log_line)
+    index = load_index(root, built)
+    assert marker in index.passages[-1].text
+    leftovers = [p.name for p in [*(root / BUILDS).iterdir(), *root.iterdir()] if p.name.startswith(".tmp-")]
+    assert leftovers == [] and len(list((root / BUILDS).iterdir())) <= 2  # the new build and the one it replaced
+
+
+def test_second_concurrent_build_is_refused_with_one_line(built):
+    add_paragraph(built, "癸子丑")
+    first = build_process(built, pause_at="embed", pause=1.5)
+    wait_for_step(first, "embed")  # it holds the lock now
+    second = CliRunner().invoke(cli, ["build", "--force"], env=cli_env(built))
+    assert second.exit_code == 1
+    assert second.stderr.strip().splitlines() == [
+        f"Error: another qa build is running on {built.index_dir}; wait for it to finish"
+    ]
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert "癸子丑" in load_index(built.index_dir, built).passages[-1].text
+
+
+# ---------------------------------------------------------------- broken index: one line, non-zero exit
+
+
+def cli_env(settings) -> dict:
+    return {"QA_MODEL": FAKE, "QA_INDEX_DIR": str(settings.index_dir), "QA_CORPUS_DIR": str(settings.corpus_dir)}
+
+
+def index_files(settings) -> list[str]:
+    folder = current_folder(settings.index_dir)
+    return [MANIFEST, *json.loads((folder / MANIFEST).read_text())["files"]]
+
+
+def test_every_index_file_is_checked(built):
+    assert set(index_files(built)) == {p.name for p in current_folder(built.index_dir).iterdir()}
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "flip", "delete"])
+def test_broken_index_file_stops_serve_and_ask_with_one_line(built, monkeypatch, damage):
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("qa serve started on a broken index"))
+    pristine = built.index_dir.with_name("pristine")
+    shutil.copytree(built.index_dir, pristine, symlinks=True)
+    for name in index_files(built):
+        shutil.rmtree(built.index_dir)
+        shutil.copytree(pristine, built.index_dir, symlinks=True)
+        path = current_folder(built.index_dir) / name
+        data = path.read_bytes()
+        if damage == "truncate":
+            path.write_bytes(data[: len(data) // 2])
+        elif damage == "empty":
+            path.write_bytes(b"")
+        elif damage == "flip":
+            path.write_bytes(data[:-1] + bytes([data[-1] ^ 0x01]))
+        else:
+            path.unlink()
+        for args in (["serve", "--port", "1"], ["ask", "湿地公园"]):
+            r = CliRunner().invoke(cli, args, env=cli_env(built))
+            lines = r.stderr.strip().splitlines()
+            assert r.exit_code == 1, (name, damage, args, r.output)
+            assert len(lines) == 1 and lines[0].startswith("Error: "), (name, damage, args, r.stderr)
+            assert "qa build" in lines[0] and "Traceback" not in r.output
+            assert (name if name != MANIFEST else "manifest") in lines[0]
+
+
+def test_missing_index_stops_serve_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("qa serve started without an index"))
+    r = CliRunner().invoke(cli, ["serve"], env={"QA_MODEL": FAKE, "QA_INDEX_DIR": str(tmp_path / "none")})
+    assert r.exit_code == 1 and r.stderr.strip().splitlines() == [
+        f"Error: no index in {tmp_path / 'none'}: run `qa build` first"
+    ]
+
+
+# ---------------------------------------------------------------- security, rate limit, logs
+
+
+def client_for(settings, embedder, **overrides):
+    fields = {"corpus_dir": settings.corpus_dir, "index_dir": settings.index_dir, "model": FAKE, **overrides}
+    return TestClient(create_app(load_settings(**fields), embedder=embedder), raise_server_exceptions=False)
+
+
+def test_rate_limit_answers_429_with_retry_after(built, fake_registered, caplog):
+    caplog.set_level(logging.INFO, logger="qa.access")
+    with client_for(built, fake_registered, rate_limit=1, rate_burst=2) as client:
+        statuses = [client.get("/api/health").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        r = client.post("/api/search", json={"query": "湿地公园"})
+        assert r.status_code == 429 and r.json()["detail"].startswith("too many requests")
+        assert int(r.headers["retry-after"]) >= 1
+        assert r.headers["x-content-type-options"] == "nosniff"  # a 429 is still a page of this server
+        time.sleep(1.05)  # one token back
+        assert client.post("/api/search", json={"query": "湿地公园"}).status_code == 200
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "qa.access"]
+    assert [line["status"] for line in logged] == [200, 200, 429, 429, 200]
+
+
+def test_rate_limit_is_off_by_default(built, fake_registered):
+    with client_for(built, fake_registered) as client:
+        assert {client.get("/api/health").status_code for _ in range(60)} == {200}
+
+
+def test_token_buckets_are_per_client():
+    now = [0.0]
+    buckets = TokenBuckets(rate=2.0, burst=3, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert buckets.take("a") == pytest.approx(0.5)
+    assert buckets.take("b") == 0.0  # another address has its own budget
+    now[0] = 0.5
+    assert buckets.take("a") == 0.0
+    now[0] = 100.0
+    assert [buckets.take("a") for _ in range(4)][-1] > 0  # refills up to the burst, not beyond
+
+
+def test_errors_carry_no_trace_or_path(built, fake_registered, monkeypatch, caplog):
+    from qa.service import Service
+
+    def explode(*args, **kwargs):
+        raise RuntimeError(f"boom in {REPO}/qa/secret.py")
+
+    caplog.set_level(logging.INFO, logger="qa.access")
+    monkeypatch.setattr(Service, "search", explode)
+    with client_for(built, fake_registered) as client:
+        r = client.post("/api/search", json={"query": "湿地公园"})
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error; the server log has the details"}
+    assert "Traceback" not in r.text and str(REPO) not in r.text and "secret" not in r.text
+    assert any("unhandled error" in rec.getMessage() for rec in caplog.records)  # the details go to the log
+    # An error is still one access line and a page with the security headers.
+    assert r.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in r.headers
+    assert [json.loads(rec.getMessage())["status"] for rec in caplog.records if rec.name == "qa.access"] == [500]
+
+
+def test_no_cors_and_no_state_changing_endpoints(built, fake_registered):
+    with client_for(built, fake_registered) as client:
+        r = client.options(
+            "/api/search", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
+        assert "access-control-allow-origin" not in r.headers
+        r = client.post("/api/search", json={"query": "湿地公园"}, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in r.headers
+        operations = {
+            (method.upper(), path)
+            for path, item in client.get("/openapi.json").json()["paths"].items()
+            for method in item
+        }
+        # POST here only carries a question; nothing over HTTP changes what the server holds.
+        assert operations == {
+            ("POST", "/api/search"),
+            ("GET", "/api/search"),
+            ("POST", "/api/chat"),
+            ("GET", "/api/passages/{passage_id}"),
+            ("GET", "/api/speakers"),
+            ("GET", "/api/health"),
+        }
+        for method in ("PUT", "DELETE", "PATCH"):
+            assert client.request(method, "/api/search").status_code in (404, 405)
+            assert client.request(method, "/index.html").status_code in (404, 405)
+
+
+def test_oversized_bodies_get_413_declared_or_streamed(built, fake_registered, caplog):
+    caplog.set_level(logging.INFO, logger="qa.access")
+
+    def streamed():
+        yield b'{"query": "'
+        for _ in range(20):
+            yield b"a" * 100_000
+        yield b'"}'
+
+    declared = b'{"query": "' + b"a" * 1_100_000 + b'"}'
+    with client_for(built, fake_registered) as client:
+        for body in (declared, streamed()):
+            r = client.post("/api/search", content=body, headers={"content-type": "application/json"})
+            assert r.status_code == 413 and r.json() == {"detail": "request body over 1000000 bytes"}
+            assert r.headers["x-content-type-options"] == "nosniff"
+    assert [json.loads(rec.getMessage())["status"] for rec in caplog.records if rec.name == "qa.access"] == [413, 413]
+
+
+def test_one_access_line_per_request(built, fake_registered, caplog):
+    caplog.set_level(logging.INFO, logger="qa.access")
+    with client_for(built, fake_registered) as client:
+        client.post("/api/search", json={"query": "湿地公园"}, headers={"x-request-id": "abc123"})
+        client.get("/api/nothing")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "qa.access"]
+    assert [(x["method"], x["path"], x["status"], x["request_id"]) for x in lines[:1]] == [
+        ("POST", "/api/search", 200, "abc123")
+    ]
+    assert len(lines) == 2 and lines[1]["status"] == 404 and lines[1]["ms"] >= 0
+
+
+def test_cli_logs_one_build_line_and_enables_the_access_log(built, caplog):
+    add_paragraph(built, "子丑寅")
+    r = CliRunner().invoke(cli, ["build"], env=cli_env(built))
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "qa.build"]
+    assert len(lines) == 1
+    assert lines[0] == {
+        "event": "build",
+        "index": str(built.index_dir),
+        "up_to_date": False,
+        "passages": 5,
+        "reused": 4,
+        "embedded": 1,
+        "seconds": lines[0]["seconds"],
+    }
+    # Shown without -v: `qa serve` writes one access line per request to stderr.
+    assert logging.getLogger("qa.access").isEnabledFor(logging.INFO)
