@@ -13,6 +13,7 @@ import click
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("qa")
+build_log = logging.getLogger("qa.build")
 
 
 @contextlib.contextmanager
@@ -83,6 +84,9 @@ def cli(verbose: bool):
       qa serve                          # then open http://127.0.0.1:8000
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    # The structured lines an operator reads (one per request of `qa serve`, one per build) show without -v.
+    for name in ("qa.access", "qa.build"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 @cli.command()
@@ -104,6 +108,19 @@ def build(corpus_dir, index_dir, model, force):
     with user_errors():
         corpus = read_corpus(settings.corpus_dir)
         stats = ensure_built(corpus, lambda: load_embedder(settings), settings, settings.index_dir, force)
+    build_log.info(
+        json.dumps(
+            {
+                "event": "build",
+                "index": str(settings.index_dir),
+                "up_to_date": stats.up_to_date,
+                "passages": stats.passages,
+                "reused": stats.reused,
+                "embedded": stats.embedded,
+                "seconds": round(stats.seconds, 3),
+            }
+        )
+    )
     for name in stats.skipped:
         click.echo(f"skipped {name}", err=True)
     if stats.up_to_date:
@@ -240,10 +257,64 @@ def serve(host, port, index_dir, model):
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
     with user_errors():
-        service = Service(settings, load_embedder(settings))
+        service = Service(settings, lambda: load_embedder(settings))  # the index is checked first
     app = create_app(settings, service=service)
     click.echo(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+@cli.command()
+@click.option(
+    "--passages", default="10000", metavar="N", show_default=True, help="Passages indexed (100 to 5,000,000)."
+)
+@click.option(
+    "--vectors",
+    type=click.Choice(["auto", "model", "composed", "projection"]),
+    default="auto",
+    show_default=True,
+    help="Passage vectors: the model's; composed from the model's vectors of their sentences; or a seeded "
+    "projection of their text (auto: the model's up to 20,000 passages, composed past that).",
+)
+@click.option("--queries", default="200", metavar="Q", show_default=True, help="Queries timed (1 to 100,000).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the text recombination.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--model", help="sentence-transformers model name or path [QA_MODEL].")
+def bench(passages, vectors, queries, seed, as_json, model):
+    """Build an index of N passages in a temporary folder; measure build, search latency, recall and memory.
+
+    The passages are real text, recombined: the seed corpus and the CMRC 2018 contexts cut into sentences and
+    joined at random (seeded, one source text per passage) to the seed's paragraph lengths. Past 20,000
+    passages their vectors are composed from the model's vectors of their sentences instead of running the
+    model on each (--vectors model forces it); queries always go through the model. Index settings
+    (QA_ANN_THRESHOLD, QA_HNSW_M, QA_HNSW_EF_SEARCH, ...) apply as everywhere.
+
+    \b
+    Examples:
+      qa bench --passages 1000
+      qa bench --passages 100000 --json > bench-100k.json
+      QA_HNSW_EF_SEARCH=256 qa bench --passages 1000000 --json
+    """
+    from .bench import MAX_PASSAGES, MIN_PASSAGES, BenchError, format_report, run_bench
+
+    def count(name: str, value: str, low: int, high: int) -> int:
+        try:
+            number = int(value.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise click.ClickException(f"--{name} must be a whole number, not {value!r}") from None
+        if not low <= number <= high:
+            raise click.ClickException(f"--{name} must be between {low:,} and {high:,}, not {number:,}")
+        return number
+
+    passages = count("passages", passages, MIN_PASSAGES, MAX_PASSAGES)
+    queries = count("queries", queries, 1, 100_000)
+    settings = make_settings(model=model)
+    with user_errors():
+        embedder = load_embedder(settings)
+        try:
+            result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
+        except BenchError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_report(result))
 
 
 def main():
