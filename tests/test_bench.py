@@ -1,0 +1,164 @@
+"""`qa bench` with the fake embedder and a few hundred passages: what it reports, not how fast it is."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from qa.bench import (
+    ComposedEmbedder,
+    ProjectionEmbedder,
+    check_bar,
+    choose_vectors,
+    format_report,
+    load_text_source,
+    make_corpus,
+    recall_at_k,
+    run_bench,
+)
+from qa.cli import cli
+from qa.settings import load_settings
+
+from .conftest import DIM, FAKE
+
+KEYS = {
+    "recall@10",
+    "search_p50_ms",
+    "search_p95_ms",
+    "search_p99_ms",
+    "http_p50_ms",
+    "http_p95_ms",
+    "encode_p50_ms",
+    "build_passages_per_s",
+    "peak_rss_mb",
+    "vectors",
+    "vectors_note",
+    "text_source",
+    "dense_index",
+    "index_mb",
+    "plain_encode_passages_per_s",
+    "encode_passages_per_s",
+    "build_vs_plain",
+}
+
+
+@pytest.fixture(scope="module")
+def source():
+    return load_text_source()
+
+
+def test_text_source_is_real_text_cut_into_sentences(source):
+    assert len(source.sentences) > 10_000 and len(source.groups) > 1_000
+    assert all("。" not in s.rstrip("。！？!?；;”’」』)）") for s in source.sentences)  # one sentence each
+    assert source.groups[0][0] == 0 and source.groups[-1][1] == len(source.sentences)
+    assert min(source.lengths) >= 50 and max(source.lengths) <= 500
+    assert source.headers and all(speaker for _, speaker, _ in source.headers)
+    assert source.eval_questions > 50 and len(source.questions) > 3_000
+
+
+def test_corpus_is_seeded_distinct_and_of_seed_paragraph_lengths(source):
+    a, b = make_corpus(400, source, seed=3), make_corpus(400, source, seed=3)
+    texts = [p.text for p in a.corpus.passages]
+    assert texts == [p.text for p in b.corpus.passages]
+    assert texts != [p.text for p in make_corpus(400, source, seed=4).corpus.passages]
+    assert len(set(texts)) == 400 and len({p.id for p in a.corpus.passages}) == 400
+    lengths = np.array([len(t) for t in texts])
+    assert 150 <= np.median(lengths) <= 300 and lengths.max() <= 2 * max(source.lengths)
+    assert all(p.speaker and p.speech_title for p in a.corpus.passages)
+    # Each passage is exactly its units: the speech header, then sentences of the pool in order.
+    for i in (0, 199, 399):
+        units = a.units[a.offsets[i] : a.offsets[i + 1]]
+        assert units[0] >= len(source.sentences)
+        assert "".join(source.sentences[u] for u in units[1:]) == texts[i]
+
+
+def test_projection_vectors_are_deterministic_unit_and_follow_wording():
+    proj = ProjectionEmbedder(32, seed=1)
+    texts = ["航空港实验区坚持走枢纽加开放的路子。", "航空港实验区坚持走枢纽开放路子", "登封建设小微企业园。", "x"]
+    v = proj.encode(texts)
+    assert v.shape == (4, 32) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(v, ProjectionEmbedder(32, seed=1).encode(texts))
+    assert v[0] @ v[1] > v[0] @ v[2]
+    assert not np.allclose(v, ProjectionEmbedder(32, seed=2).encode(texts))
+
+
+def test_composed_vectors_mix_sentence_vectors(source, fake_registered):
+    synthetic = make_corpus(150, source, seed=0)
+    texts = [p.indexed_text for p in synthetic.corpus.passages]
+    composed = ComposedEmbedder(fake_registered, source, synthetic)
+    v = composed.encode(texts)
+    assert v.shape == (150, DIM) and composed.encoded_units > 0
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError):
+        composed.encode(texts[:10])
+
+
+def test_recall_counts_ties_with_the_kth_best():
+    exact_kth = np.array([0.5, 0.5])
+    found = np.array([[0.9, 0.5, 0.1], [0.4, 0.3, 0.2]])
+    assert recall_at_k(found, exact_kth, 3) == pytest.approx(2 / 6)
+
+
+def test_choose_vectors():
+    assert choose_vectors("auto", 1_000) == "model" and choose_vectors("auto", 100_000) == "composed"
+    assert choose_vectors("projection", 1_000) == "projection"
+    with pytest.raises(ValueError):
+        choose_vectors("random", 1_000)
+
+
+@pytest.mark.parametrize("vectors", ["composed", "projection"])
+def test_run_bench_small_index_with_hnsw(tmp_path, source, fake_registered, vectors):
+    settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
+    r = run_bench(
+        300, settings, fake_registered, vectors=vectors, queries=20, say=lambda m: None, quiet=True, source=source
+    )
+    assert set(r) >= KEYS
+    assert r["passages"] == 300 and r["queries"] == 20
+    assert r["vectors"] == vectors and vectors in r["vectors_note"] and "recombined" in r["text_source"]
+    assert r["dense_index"] == "hnsw" and r["hnsw_m"] == settings.hnsw_m and r["hnsw_ef_construction"] >= 80
+    assert 0.0 <= r["recall@10"] <= 1.0
+    assert r["recall_query_vectors"] == ("projection" if vectors == "projection" else "model")
+    assert r["plain_encode_passages_per_s"] is None and r["build_vs_plain"] is None  # no sentence-transformers model
+    assert r["peak_rss_mb"] > 0 and r["index_mb"] > 0 and r["build_passages_per_s"] > 0
+    assert set(r["bar"]) >= {"recall@10>=0.98", "search_p95<=3*encode_p50", "build_vs_plain>=2"}
+    assert not (tmp_path / "unused").exists()  # the bench builds in its own temporary folder
+    text = format_report(r)
+    assert "recall@10" in text and vectors in text and "search over HTTP" in text
+
+
+def test_bar_checks():
+    r = {"recall@10": 0.99, "search_p95_ms": 30.0, "encode_p50_ms": 10.0, "build_vs_plain": 2.5}
+    assert check_bar(r) == {
+        "recall@10>=0.98": True,
+        "search_p95<=3*encode_p50": True,
+        "build_vs_plain>=2": True,
+        "search_p95_over_encode_p50": 3.0,
+    }
+    assert not check_bar({**r, "search_p95_ms": 31.0})["search_p95<=3*encode_p50"]
+
+
+def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["bench", "--passages", "200", "--queries", "10", "--json"], env={"QA_MODEL": FAKE})
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert set(data) >= KEYS and data["dense_index"] == "flat" and data["recall@10"] == 1.0
+    assert data["vectors"] == "model" and data["passages"] == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--passages", "50"], "--passages must be between 100 and 5,000,000"),
+        (["--passages", "6000000"], "--passages must be between 100 and 5,000,000"),
+        (["--passages", "many"], "--passages must be a whole number"),
+        (["--queries", "0"], "--queries must be between 1 and 100,000"),
+    ],
+)
+def test_cli_bench_bad_values_are_one_line(args, message):
+    r = CliRunner().invoke(cli, ["bench", *args], env={"QA_MODEL": FAKE})
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 1 and len(lines) == 1
+    assert lines[0].startswith("Error: ") and message in lines[0]
