@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
     bm25_b: float = Field(0.5, ge=0.0, le=1.0)
     ann_threshold: int = Field(50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW.")
-    hnsw_m: int = Field(32, ge=4, le=128)
-    hnsw_ef_search: int = Field(128, ge=8, le=4096)
+    hnsw_m: int = Field(64, ge=4, le=128)
+    hnsw_ef_search: int = Field(512, ge=8, le=4096)
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")
     max_query_chars: int = Field(1000, ge=1, le=100_000)
 
