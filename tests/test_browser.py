@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO, serving
+
 OUT = REPO / "test-output"
 CHROMIUM = shutil.which("chromium")
 # Headless and quiet: no network of its own, nothing that phones home or updates itself.
@@ -33,8 +29,6 @@ pytestmark = pytest.mark.browser
 def server(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
-    import uvicorn
-
     from qa.api import create_app
     from qa.corpus import read_corpus
     from qa.embedding import SentenceTransformerEmbedder
@@ -47,27 +41,8 @@ def server(tmp_path_factory):
         timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
     app = create_app(settings, embedder=embedder)
 
-    # Bind before starting so the port cannot be taken between choosing and listening.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", log_config=None))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the app did not become healthy")
-        time.sleep(0.2)
-    yield url
-    uv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

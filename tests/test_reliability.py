@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from qa.ratelimit import TokenBuckets
 from qa.settings import load_settings
 from qa.store import BUILDS, CURRENT, MANIFEST, build_lock, current_folder, load_index, timed_build
 
-from .conftest import FAKE, REPO
+from .conftest import FAKE, REPO, serving
 
 CORPUS_FILE = "city-2021-01-05-speeches.txt"
 
@@ -54,35 +53,12 @@ def swap_current(root: Path, folder_name: str) -> None:
 # ---------------------------------------------------------------- hot swap under requests
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(built, fake_registered):
     """The app served by uvicorn on 127.0.0.1 in a thread, checking for a new index every 0.2 s."""
-    settings = load_settings(
-        corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=FAKE, reload_interval=0.2, port=free_port()
-    )
-    config = uvicorn.Config(create_app(settings, embedder=fake_registered), port=settings.port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{settings.port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield settings, url
-    server.should_exit = True
-    thread.join(timeout=10)
+    settings = load_settings(corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=FAKE, reload_interval=0.2)
+    with serving(create_app(settings, embedder=fake_registered), timeout=20) as url:
+        yield settings, url
 
 
 class Traffic:
