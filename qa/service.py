@@ -87,27 +87,26 @@ class Service:
         if row is None:
             return None
         p = index.passages[row]
-        speech = [q for q in index.passages if q.document == p.document and q.speech == p.speech]
+        speech = [index.passages[i] for i in index.speeches[(p.document, p.speech)]]
         result = Result(p.id, 1, 1.0, p.text, p.source(), [], p.text)
         return result, speech
 
     def speakers(self) -> tuple[list[dict], list[dict]]:
         index = self.index
-        seen: dict[tuple, dict] = {}
-        for p in index.passages:
-            if not p.speaker:
-                continue
-            key = (p.document, p.speech)
-            if key not in seen:
-                seen[key] = {
-                    "speaker": p.speaker,
-                    "role": p.role,
-                    "speech_title": p.speech_title,
-                    "document": p.document,
-                    "passages": 0,
-                }
-            seen[key]["passages"] += 1
+        people = []
+        for rows in index.speeches.values():
+            p = index.passages[rows[0]]
+            if p.speaker:
+                people.append(
+                    {
+                        "speaker": p.speaker,
+                        "role": p.role,
+                        "speech_title": p.speech_title,
+                        "document": p.document,
+                        "passages": len(rows),
+                    }
+                )
         documents = [
             {"document": d["file"], "title": d["title"], "date": d["date"]} for d in index.manifest.get("documents", [])
         ]
-        return list(seen.values()), documents
+        return people, documents

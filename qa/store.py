@@ -67,9 +67,13 @@ class Index:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     by_id: dict[str, int] = field(init=False, repr=False)
+    speeches: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
 
     def __post_init__(self):
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.speeches = {}
+        for i, p in enumerate(self.passages):
+            self.speeches.setdefault((p.document, p.speech), []).append(i)
 
     @property
     def model(self) -> str:
