@@ -141,7 +141,7 @@ def build_index(
 
     words = learn_words(passages)
     tokenizer = Tokenizer(words)
-    bm25 = BM25.build([tokenizer.tokens(t) for t in texts], settings.bm25_k1, settings.bm25_b)
+    bm25 = BM25.build((tokenizer.tokens(t) for t in texts), settings.bm25_k1, settings.bm25_b)
     dense = DenseIndex.build(vectors, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
     manifest = {
         "format_version": FORMAT_VERSION,
