@@ -1,0 +1,82 @@
+"""Check a question file's gold strings against the corpus it is about (standard library only).
+
+    python3 eval/check_gold.py                      # every question set below
+    python3 eval/check_gold.py FILE CORPUS [--lines]
+
+Each gold string must occur, with all whitespace removed from both, in the file named by `document` and in no
+other file of the corpus folder (README and licence files included), inside one paragraph of it (blank-line
+paragraphs, or one paragraph per line with --lines). `speaker` must occur in that file. Golds found in more than
+one paragraph of their document are listed (not an error). Exit status 1 on any error.
+"""
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+EVAL = Path(__file__).resolve().parent
+SETS = [
+    ("sg_budget_en.jsonl", "corpora/sg-budget-speeches", False),
+    ("sg_budget_zh.jsonl", "corpora/sg-budget-speeches", False),
+    ("seed_en.jsonl", "../corpus", False),
+    ("sotu_en.jsonl", "corpora/sotu", True),
+]
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def check(qfile: Path, corpus: Path, lines: bool) -> int:
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir()) if p.is_file()}
+    flat = {name: squash(t) for name, t in texts.items()}
+    paras = {
+        name: [squash(p) for p in (t.split("\n") if lines else re.split(r"\n\s*\n", t)) if p.strip()]
+        for name, t in texts.items()
+    }
+    errors, langs, docs, repeated = 0, Counter(), Counter(), []
+    for n, raw in enumerate(qfile.read_text(encoding="utf-8").splitlines(), 1):
+        q = json.loads(raw)
+        langs[q["lang"]] += 1
+        doc = q.get("document")
+        docs[doc] += 1
+        problems = []
+        if not q.get("gold"):
+            problems.append("no gold")
+        if doc not in flat:
+            problems.append(f"document {doc!r} not in {corpus}")
+        elif q.get("speaker") and squash(q["speaker"]) not in flat[doc]:
+            problems.append(f"speaker {q['speaker']!r} not in {doc}")
+        for gold in q.get("gold", []):
+            g = squash(gold)
+            found = [name for name, t in flat.items() if g in t]
+            if found != [doc]:
+                problems.append(f"gold {gold!r} found in {found}")
+                continue
+            held = sum(g in p for p in paras[doc])
+            if held == 0:
+                problems.append(f"gold {gold!r} spans paragraphs")
+            elif held > 1:
+                repeated.append(f"  line {n}: {gold!r} in {held} paragraphs")
+            size = len(g) if HAN.search(gold) else len(gold.split())
+            if not (5 <= size <= 22 if HAN.search(gold) else 4 <= size <= 16):
+                print(f"  note line {n}: gold {gold!r} is {size} {'characters' if HAN.search(gold) else 'words'}")
+        for p in problems:
+            print(f"  ERROR line {n}: {p}")
+        errors += len(problems)
+    print(f"{qfile.name}: {sum(langs.values())} questions {dict(langs)}; {len(docs)} documents; {errors} errors")
+    if repeated:
+        print("\n".join(repeated))
+    return errors
+
+
+def main(argv: list[str]) -> int:
+    if argv:
+        return 1 if check(Path(argv[0]), Path(argv[1]), "--lines" in argv) else 0
+    return 1 if sum(check(EVAL / f, EVAL / c, lines) for f, c, lines in SETS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
