@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from .settings import Settings, SettingsError, load_settings
+from . import __version__
+from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings, SettingsError, load_settings
 
 log = logging.getLogger("qa")
 build_log = logging.getLogger("qa.build")
@@ -19,9 +20,9 @@ build_log = logging.getLogger("qa.build")
 @contextlib.contextmanager
 def user_errors():
     """Turn every known user mistake into one line on stderr and a non-zero exit, never a traceback."""
-    from .corpus import CorpusError
     from .embedding import EmbeddingError
     from .evaluation import EvalFileError
+    from .reader import CorpusError
     from .store import BuildLocked, IndexProblem
 
     try:
@@ -71,7 +72,7 @@ def index_options(fn):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="qa-speeches")
+@click.version_option(__version__, prog_name="qa")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug logging.")
 def cli(verbose: bool):
     """Ask questions of speeches; get back the passages that answer them, with who said them.
@@ -102,11 +103,9 @@ def build(corpus_dir, index_dir, model, force):
       qa build --corpus ~/speeches --index ~/speeches-index
       qa build --force --model paraphrase-multilingual-MiniLM-L12-v2
     """
-    from .corpus import read_corpus
-
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
     with user_errors():
-        corpus = read_corpus(settings.corpus_dir)
+        corpus = read_speeches(settings)
         stats = ensure_built(corpus, lambda: load_embedder(settings), settings, settings.index_dir, force)
     build_log.info(
         json.dumps(
@@ -121,8 +120,10 @@ def build(corpus_dir, index_dir, model, force):
             }
         )
     )
-    for name in stats.skipped:
-        click.echo(f"skipped {name}", err=True)
+    for line in corpus.skipped:
+        click.echo(f"skipped {line}", err=True)
+    click.echo(describe_corpus(corpus))
+    click.echo(describe_model(settings.model))
     if stats.up_to_date:
         click.echo(f"index in {settings.index_dir} is up to date ({stats.passages} passages); --force rebuilds it")
         return
@@ -132,6 +133,41 @@ def build(corpus_dir, index_dir, model, force):
         f"{stats.passages} passages in {stats.seconds:.1f} s "
         f"({stats.reused} embeddings reused = {share:.0%}, {stats.embedded} computed)"
     )
+
+
+def read_speeches(settings: Settings):
+    """The corpus, cut into passages that fit the model's window (counted with its own tokenizer)."""
+    from .embedding import REGISTRY, resolve_model
+    from .reader import read_corpus
+    from .tokens import token_counter
+
+    location = None if settings.model in REGISTRY else resolve_model(settings.model)
+    return read_corpus(settings.corpus_dir, token_counter(location, settings.max_passage_tokens))
+
+
+def describe_corpus(corpus) -> str:
+    """`58 documents: 50 txt, 8 pdf; 1,734 passages; median 412 chars (p90 900, max 2,100); 0 skipped`."""
+    import statistics
+    from collections import Counter
+
+    formats = Counter(d.format for d in corpus.documents)
+    lengths = sorted(len(p.text) for p in corpus.passages)
+    p90 = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    split = sum(1 for p in corpus.passages if p.part)
+    return (
+        f"{len(corpus.documents):,} documents: {', '.join(f'{n:,} {f}' for f, n in formats.most_common())}; "
+        f"{len(lengths):,} passages ({split:,} parts of long paragraphs); median {statistics.median(lengths):,.0f} "
+        f"chars (p90 {p90:,}, max {lengths[-1]:,}); {len(corpus.skipped)} skipped"
+    )
+
+
+def describe_model(name: str) -> str:
+    from .embedding import MODELS
+
+    known = MODELS.get(name)
+    if not known:
+        return f"model {name}"
+    return f"model {name}: {known['dimension']} dimensions, licence {known['licence']}"
 
 
 def open_searcher(settings: Settings):
@@ -159,7 +195,7 @@ def format_result(r) -> str:
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "--top-k", type=click.IntRange(1, 50), help="How many passages [QA_TOP_K].")
+@click.option("-k", "--top-k", type=click.IntRange(TOP_K_MIN, TOP_K_MAX), help="How many passages [QA_TOP_K].")
 @click.option("--speaker", help="Only passages by this speaker (exact name).")
 @click.option("--document", help="Only passages from this document (file name in the corpus).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -176,8 +212,8 @@ def ask(question, top_k, speaker, document, as_json, index_dir, model):
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
     if not question.strip():
         raise click.ClickException("the question is empty")
-    if len(question) > settings.max_query_chars:
-        raise click.ClickException(f"the question is longer than {settings.max_query_chars} characters")
+    if len(question) > MAX_QUERY_CHARS:
+        raise click.ClickException(f"the question is longer than {MAX_QUERY_CHARS} characters")
     with user_errors():
         results = open_searcher(settings).search(question, settings.top_k, speaker, document)
     if as_json:
@@ -235,12 +271,18 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
         click.echo(json.dumps(metrics))
         return
     click.echo(f"{file.name}: {metrics['questions']} questions, {index.manifest['counts']['passages']} passages")
-    click.echo("  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "questions"))
+    click.echo(format_metrics(metrics))
+    for lang, part in metrics.get("by_lang", {}).items():
+        click.echo(f"  {lang}: {part['questions']} questions  {format_metrics(part)}")
+
+
+def format_metrics(metrics: dict) -> str:
+    return "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
 
 
 @cli.command()
 @click.option("--host", help="Address to listen on [QA_HOST, default 127.0.0.1].")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port [QA_PORT, default 8000].")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [QA_PORT, default 8000].")
 @index_options
 def serve(host, port, index_dir, model):
     """Serve the chat page and the retrieval API; picks up a newly built index by itself.
@@ -249,7 +291,10 @@ def serve(host, port, index_dir, model):
     Examples:
       qa serve                      # http://127.0.0.1:8000
       qa serve --port 8080 --index /srv/speeches-index
+      qa serve --port 0             # a free port, printed
     """
+    import socket
+
     import uvicorn
 
     from .api import create_app
@@ -259,8 +304,19 @@ def serve(host, port, index_dir, model):
     with user_errors():
         service = Service(settings, lambda: load_embedder(settings))  # the index is checked first
     app = create_app(settings, service=service)
-    click.echo(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Bound here, so the line below names the real port (also for --port 0) and a taken port is one line.
+    try:
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        sock = socket.socket(family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+    url = f"http://{settings.host}:{sock.getsockname()[1]}"
+    click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
+    # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.
+    config = uvicorn.Config(app, log_level="warning", proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @cli.command()
@@ -294,7 +350,9 @@ def bench(passages, vectors, queries, seed, as_json, model):
       qa bench --passages 100000 --json > bench-100k.json
       QA_HNSW_EF_SEARCH=256 qa bench --passages 1000000 --json
     """
-    from .bench import MAX_PASSAGES, MIN_PASSAGES, BenchError, format_report, run_bench
+    from .bench.report import format_report, to_json
+    from .bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench
+    from .bench.text import BenchError
 
     def count(name: str, value: str, low: int, high: int) -> int:
         try:
@@ -314,8 +372,8 @@ def bench(passages, vectors, queries, seed, as_json, model):
             result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
         except BenchError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_report(result))
+    click.echo(to_json(result) if as_json else format_report(result))
 
 
 def main():
-    cli()
+    cli(prog_name="qa")

@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import Corpus, Document, Passage, passage_id
+from .reader import Corpus, Document, Passage, passage_id
 
 KS = (1, 3, 5, 10)
 MRR_AT = 10
+MAX_HIT_CHARS = 3000  # a passage longer than this is too long to count as pointing at the answer
+LANGS = ("zh", "en", "zh→en", "en→zh")
 
 
 class EvalFileError(ValueError):
@@ -22,6 +24,8 @@ class EvalFileError(ValueError):
 class Question:
     q: str
     is_hit: Callable[[Passage], bool]
+    lang: str | None = None  # question language → text language: zh, en, zh→en, en→zh
+    speaker: str | None = None  # who said the answer, when the file says
 
 
 def squash(text: str) -> str:
@@ -42,15 +46,33 @@ def read_jsonl(path: Path) -> list[Question]:
             q, gold = row["q"], row["gold"]
             if not isinstance(q, str) or not q.strip() or not isinstance(gold, list) or not gold:
                 raise ValueError
-            golds = [squash(g) for g in gold if isinstance(g, str) and squash(g)]
-            if not golds:
+            golds = tuple(squash(g) for g in gold if isinstance(g, str) and squash(g))
+            lang, speaker, document = row.get("lang"), row.get("speaker"), row.get("document")
+            if (
+                not golds
+                or lang not in (None, *LANGS)
+                or not all(isinstance(v, str | None) for v in (speaker, document))
+            ):
                 raise ValueError
-        except (ValueError, KeyError, TypeError):
-            raise EvalFileError(f'{path}:{number}: expected {{"q": "question", "gold": ["substring", ...]}}') from None
-        questions.append(Question(q, lambda p, g=tuple(golds): any(s in squash(p.text) for s in g)))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise EvalFileError(
+                f'{path}:{number}: expected {{"q": "question", "gold": ["substring", ...]}} with optional '
+                f'"lang" ({", ".join(LANGS)}), "speaker" and "document"'
+            ) from None
+        questions.append(Question(q, _gold_hit(golds, document), lang, speaker))
     if not questions:
         raise EvalFileError(f"{path} has no questions")
     return questions
+
+
+def _gold_hit(golds: tuple[str, ...], document: str | None) -> Callable[[Passage], bool]:
+    def is_hit(p: Passage) -> bool:
+        if len(p.text) > MAX_HIT_CHARS or (document and Path(p.document).name != Path(document).name):
+            return False
+        text = squash(p.text)
+        return any(g in text for g in golds)
+
+    return is_hit
 
 
 def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
@@ -61,7 +83,7 @@ def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
         documents, questions = [], []
         for article in data:
             title = article.get("title") or article.get("id") or "article"
-            doc = Document(file=Path(path).name, title=title, subtitle=None, date=None)
+            doc = Document(file=Path(path).name, format="json", title=title, subtitle=None, date=None)
             for para in article["paragraphs"]:
                 pid = passage_id(str(para.get("id", "")), len(documents), len(doc.passages))
                 number = len(doc.passages) + 1
@@ -92,22 +114,29 @@ def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
 
 
 def score(questions: Iterable[Question], search: Callable[[str], list[Passage]], progress=None) -> dict:
-    """hit@k for k in KS and MRR@10 of `search` (which returns passages best first)."""
-    hits = dict.fromkeys(KS, 0)
-    rr = 0.0
-    n = 0
+    """hit@k for k in KS and MRR@10 of `search` (which returns passages best first), overall and per language
+    direction when questions say theirs; `speaker_ok` is the share of hits whose passage names the right speaker."""
+    groups: dict[str, list[tuple[int | None, bool | None]]] = {}
     for q in questions:
         ranked = search(q.q)[: max(KS)]
         first = next((i for i, p in enumerate(ranked, start=1) if q.is_hit(p)), None)
-        n += 1
-        if first is not None:
-            for k in KS:
-                hits[k] += first <= k
-            if first <= MRR_AT:
-                rr += 1.0 / first
+        right = None if first is None or q.speaker is None else ranked[first - 1].speaker == q.speaker
+        for group in ("all", q.lang) if q.lang else ("all",):
+            groups.setdefault(group, []).append((first, right))
         if progress:
             progress(1)
-    metrics = {f"hit@{k}": round(hits[k] / n, 4) for k in KS}
-    metrics[f"mrr@{MRR_AT}"] = round(rr / n, 4)
-    metrics["questions"] = n
+    metrics = _metrics(groups.pop("all"))
+    if groups:
+        metrics["by_lang"] = {lang: _metrics(groups[lang]) for lang in LANGS if lang in groups}
     return metrics
+
+
+def _metrics(rows: list[tuple[int | None, bool | None]]) -> dict:
+    n = len(rows)
+    out: dict = {f"hit@{k}": round(sum(1 for f, _ in rows if f and f <= k) / n, 4) for k in KS}
+    out[f"mrr@{MRR_AT}"] = round(sum(1.0 / f for f, _ in rows if f and f <= MRR_AT) / n, 4)
+    checked = [r for _, r in rows if r is not None]
+    if checked:
+        out["speaker_ok"] = round(sum(checked) / len(checked), 4)
+    out["questions"] = n
+    return out

@@ -9,10 +9,13 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+
+from .script import simplified
 
 # Words a question carries that say nothing about which passage answers it.
 STOPWORDS = frozenset(
@@ -24,7 +27,10 @@ STOPWORDS = frozenset(
     我 我们 你 你们 他 她 它 他们 the a an of to in on for and or
     is are was were be by with what which who whom how
     why when where does do did about from that this
-    these those it its as at
+    these those it its as at i me my he him his she her they them their our us you your been being has have had
+    will would shall should can could may might must not no nor but if then than so such very too also just
+    into onto over under again further once here there all any both each few more most other some own same
+    only up down out off above below between through during before after while because until against whose
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # 几届, 第几次, 几个: the text answers with a number, so these words never match it. Instead a counted
@@ -36,6 +42,7 @@ ASKED_COUNT = re.compile(rf"(?:第?几|多少)([{CLASSIFIERS}])")
 TOKEN_OK = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
+ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter words and codes (gst, 5g) are kept as they are
 JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
 ADDRESS_TITLES = ("书记", "市长", "区长", "县长", "主任", "主席", "局长", "部长")
 WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
@@ -44,7 +51,7 @@ WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
 def place_names(role: str | None) -> set[str]:
     """Places a role leads, as readers name them: 巩义市委书记、市长 → {巩义市, 巩义}."""
     names = set()
-    for part in re.split(r"[、,，]", role or ""):
+    for part in re.split(r"[、,，]", simplified(role or "")):
         m = PLACE.match(part)
         if m:
             place = m.group(1)
@@ -115,13 +122,28 @@ class Tokenizer:
         return self._jieba
 
     def tokens(self, text: str, query: bool = False) -> list[str]:
+        """Chinese in simplified characters, English words stemmed: the same word matches in any form."""
+        text = simplified(text)
         counted = ASKED_COUNT if query else COUNTED
         out = [f"#{m.group(1)}" for m in counted.finditer(text)]
         for tok in self._tokenizer().lcut_for_search(text):
             tok = tok.strip().lower()
             if tok and tok not in STOPWORDS and TOKEN_OK.search(tok) and not QUESTION_NUMBER.match(tok):
-                out.append(tok)
+                out.append(stem(tok) if ENGLISH_WORD.fullmatch(tok) else tok)
         return out
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """English Snowball stem (economic, economies → econom); cached, as a corpus repeats its words."""
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 class BM25:
@@ -159,8 +181,8 @@ class BM25:
     def size(self) -> int:
         return self.matrix.shape[0]
 
-    def idf(self, term: str) -> float:
-        """Largest weight of the term in any document: a cheap proxy for how telling it is."""
+    def max_weight(self, term: str) -> float:
+        """Largest BM25 weight of the term in any document (not its IDF): a cheap proxy for how telling it is."""
         j = self.vocab.get(term)
         if j is None:
             return 0.0

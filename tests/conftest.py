@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa import embedding
-from qa.corpus import read_corpus
+from qa.bench.server import serving  # noqa: F401  (re-exported for the tests)
+from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import build_lock, timed_build
 
@@ -92,34 +89,3 @@ def built(settings, fake_registered):
     with build_lock(settings.index_dir):
         timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
     return settings
-
-
-@contextlib.contextmanager
-def serving(app, timeout: float = 120.0):
-    """The app served by uvicorn on a free 127.0.0.1 port in a thread; yields its URL once healthy."""
-    import httpx
-    import uvicorn
-
-    # Bind before starting so the port cannot be taken between choosing and listening.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", log_config=None))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the app did not become healthy")
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

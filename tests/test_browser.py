@@ -30,7 +30,7 @@ def server(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
     from qa.api import create_app
-    from qa.corpus import read_corpus
+    from qa.reader import read_corpus
     from qa.embedding import SentenceTransformerEmbedder
     from qa.settings import load_settings
     from qa.store import build_lock, timed_build

@@ -22,7 +22,7 @@ from schemathesis.checks import (
 )
 
 from qa.api import create_app
-from qa.corpus import read_corpus
+from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import build_lock, timed_build
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from qa import store
-from qa.corpus import read_corpus
+from qa.reader import read_corpus
 from qa.keywords import BM25, Tokenizer, learn_words
 from qa.settings import load_settings
 from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import read_corpus
+from qa.reader import read_corpus
 from qa.embedding import load_embedder
 from qa.evaluation import read_cmrc, read_jsonl, score
 from qa.retrieval import Searcher

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.cli import cli
-from qa.corpus import read_corpus
+from qa.reader import read_corpus
 from qa.ratelimit import TokenBuckets
 from qa.settings import load_settings
 from qa.store import BUILDS, CURRENT, MANIFEST, build_lock, current_folder, load_index, timed_build

@@ -1,0 +1,42 @@
+"""Bytes → text for the text-based formats: BOMs first, then strict UTF-8, then a detector (GB18030, Big5, ...)."""
+
+from __future__ import annotations
+
+import codecs
+
+from .formats import UnreadableFile
+
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# The detector names the family; reading with its superset keeps rare characters the narrower codec lacks.
+SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+
+
+def decode(raw: bytes) -> str:
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(f"starts with a {encoding} byte-order mark but is not {encoding}") from exc
+    if b"\x00" in raw:
+        raise UnreadableFile("binary, not text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise UnreadableFile("not text in any encoding this reader knows")
+    encoding = SUPERSETS.get(best.encoding, best.encoding)
+    try:
+        return raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return str(best)

@@ -1,0 +1,95 @@
+"""What the reader produces: passages (the unit that is embedded, indexed and returned), documents, the corpus."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+# Keys a document's metadata may carry, from front matter, sidecars, metadata.csv or the file itself.
+META_KEYS = ("speaker", "role", "date", "title", "subtitle", "event", "place", "url", "language")
+
+
+def passage_id(document: str, speech: int, paragraph: int, part: int | None = None) -> str:
+    key = f"{document}\x1f{speech}\x1f{paragraph}" + (f"\x1f{part}" if part else "")
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    text: str  # original characters, for display
+    document: str  # file name inside the corpus folder
+    title: str  # document title
+    subtitle: str | None
+    date: str | None
+    speaker: str | None
+    role: str | None
+    speech_title: str | None
+    speech: int  # 0 for what precedes the first speaker turn, then 1.. for each turn
+    paragraph: int  # 1-based within its speech
+    part: int | None = None  # 1.. when a paragraph too long for the model was split, else None
+    event: str | None = None
+    place: str | None = None
+    url: str | None = None
+    language: str | None = None  # "zh" or "en" (or what the metadata says)
+    start: float | None = None  # seconds into timed media (subtitles)
+    end: float | None = None
+
+    @property
+    def context(self) -> str:
+        """Who said it and in which speech: indexed with the text so questions naming them find it."""
+        if self.speaker and self.language == "zh":
+            return f"{self.role or ''}{self.speaker}：{self.speech_title or ''}"
+        if self.speaker:
+            who = ", ".join(filter(None, (self.speaker, self.role)))
+            return f"{who}: {self.speech_title or self.title}"
+        return " ".join(filter(None, (self.title, self.subtitle)))
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.context}\n{self.text}"
+
+    def source(self) -> dict:
+        return {
+            "document": self.document,
+            "title": self.title,
+            "date": self.date,
+            "speaker": self.speaker,
+            "role": self.role,
+            "speech_title": self.speech_title,
+            "paragraph": self.paragraph,
+            "part": self.part,
+            "event": self.event,
+            "place": self.place,
+            "url": self.url,
+            "start": self.start,
+            "end": self.end,
+        }
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Document:
+    file: str
+    format: str  # the file's suffix without the dot: txt, md, html, docx, pdf, srt, vtt
+    title: str
+    subtitle: str | None
+    date: str | None
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def speech_count(self) -> int:
+        return len({p.speech for p in self.passages if p.speaker})
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    skipped: list[str]  # "file: reason"
+    fingerprint: str
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [p for d in self.documents for p in d.passages]

@@ -1,0 +1,184 @@
+"""Paragraphs → passages the model can read whole.
+
+A paragraph longer than the model's window (counted with the model's own tokenizer) is split at sentence
+boundaries into parts that fit, each keeping its paragraph number, a part number and the previous part's last
+sentence as overlap. Fragments too small to stand alone (a salutation, a section heading) join the paragraph
+after them. A paragraph whose sentences all appear elsewhere in the same speech (a scrape that printed the
+speech twice) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .layout import Para, join
+
+# Sentence ends: Chinese full stops anywhere; Latin ones before a space and a capital, digit or quote, unless
+# the word before is a known abbreviation (Mr. Smith, U.S. Army).
+ZH_SENTENCE = re.compile(r"[^。！？；!?]+(?:[。！？；!?]+[”’」』)）]*|$)")
+EN_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "nos",
+        "vol",
+        "art",
+        "sec",
+        "fig",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "rev",
+        "hon",
+        "mt",
+        "ft",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+    ]
+)
+MIN_TOKENS = 8  # a paragraph shorter than this (a salutation, a heading) joins the next one
+OVERLAP_TOKENS = 64  # the previous part's last sentence is repeated when it is at most this long
+DUPLICATE_SHARE = 0.8  # share of a paragraph's sentences found elsewhere that makes it a duplicate
+MIN_DUPLICATE_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    text: str
+    paragraph: int
+    part: int | None
+    start: float | None
+    end: float | None
+
+
+def sentences(text: str, language: str) -> list[str]:
+    if language == "zh":
+        return [s for s in (m.strip() for m in ZH_SENTENCE.findall(text)) if s]
+    out, begin = [], 0
+    for m in EN_BREAK.finditer(text):
+        word = text[begin : m.start()].rsplit(None, 1)[-1].rstrip(".!?\"”’')]").lower()
+        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        out.append(text[begin : m.start()].strip() + text[m.start() : m.end()].strip())
+        begin = m.end()
+    out.append(text[begin:].strip())
+    return [s for s in out if s]
+
+
+def _key(sentence: str) -> str:
+    return "".join(ch for ch in sentence.lower() if ch.isalnum())
+
+
+def drop_duplicates(paras: list[Para], language: str) -> list[Para]:
+    """Longest first, a paragraph goes when most of its sentences are also in the paragraphs that remain."""
+    keys = [[_key(s) for s in sentences(p.text, language)] for p in paras]
+    counts: dict[str, int] = {}
+    for ks in keys:
+        for k in set(ks):
+            counts[k] = counts.get(k, 0) + 1
+    dropped = set()
+    for i in sorted(range(len(paras)), key=lambda i: -len(paras[i].text)):
+        ks = set(keys[i])
+        if len(ks) < MIN_DUPLICATE_SENTENCES:
+            continue
+        if sum(counts[k] > 1 for k in ks) >= DUPLICATE_SHARE * len(ks):
+            dropped.add(i)
+            for k in ks:
+                counts[k] -= 1
+    return [p for i, p in enumerate(paras) if i not in dropped]
+
+
+def merge_fragments(paras: list[Para], tokens: list[int], language: str) -> list[Para]:
+    """Headings and tiny lines join the next paragraph (the last one joins the previous)."""
+    out: list[Para] = []
+    pending: Para | None = None
+    for para, n in zip(paras, tokens, strict=True):
+        if pending:
+            para = replace(para, text=_glue(pending.text, para.text, language), start=pending.start or para.start)
+            pending = None
+        if para.heading or n < MIN_TOKENS:
+            pending = para
+        else:
+            out.append(para)
+    if pending and not pending.heading:
+        if out:
+            out[-1] = replace(out[-1], text=_glue(out[-1].text, pending.text, language), end=pending.end)
+        else:
+            out.append(pending)
+    return out
+
+
+def _glue(left: str, right: str, language: str) -> str:
+    return left + right if language == "zh" else f"{left} {right}"
+
+
+def _hard_split(sentence: str, budget: int, count: Callable[[list[str]], list[int]], language: str) -> list[str]:
+    """A single sentence over the budget: cut at clause marks, then at words or characters."""
+    pieces = re.split(r"(?<=[，,；;：:])", sentence) if language == "zh" else re.split(r"(?<=[,;:])\s+", sentence)
+    if len(pieces) == 1:
+        pieces = list(sentence) if language == "zh" else sentence.split()
+    out, current = [], ""
+    for piece in pieces:
+        candidate = join(current, piece, language) if current else piece
+        if current and count([candidate])[0] > budget:
+            out.append(current)
+            current = piece
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out
+
+
+def windows(paras: list[Para], language: str, budget: int, count: Callable[[list[str]], list[int]]) -> list[Window]:
+    """Passages of at most `budget` tokens; paragraph numbers are 1-based within the section."""
+    if not paras:
+        return []
+    paras = merge_fragments(paras, count([p.text for p in paras]), language)
+    lengths = count([p.text for p in paras])
+    out: list[Window] = []
+    for number, (para, n) in enumerate(zip(paras, lengths, strict=True), start=1):
+        if n <= budget:
+            out.append(Window(para.text, number, None, para.start, para.end))
+            continue
+        sents = sentences(para.text, language)
+        sizes = count(sents)
+        units: list[tuple[str, int]] = []
+        for s, size in zip(sents, sizes, strict=True):
+            if size > budget:
+                parts = _hard_split(s, budget, count, language)
+                units.extend(zip(parts, count(parts), strict=True))
+            else:
+                units.append((s, size))
+        parts: list[list[tuple[str, int]]] = [[]]
+        used = 0
+        for unit in units:
+            if parts[-1] and used + unit[1] > budget:
+                last = parts[-1][-1]
+                overlap = [last] if last[1] <= OVERLAP_TOKENS and last[1] + unit[1] <= budget else []
+                parts.append(overlap)
+                used = sum(u[1] for u in overlap)
+            parts[-1].append(unit)
+            used += unit[1]
+        for k, part in enumerate(parts, start=1):
+            text = part[0][0]
+            for s, _ in part[1:]:
+                text = _glue(text, s, language)
+            out.append(Window(text, number, k, para.start, para.end))
+    return out

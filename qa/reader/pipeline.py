@@ -1,0 +1,208 @@
+"""Files → documents → speeches → passages (where a passage is born).
+
+Each step is its own module: a format reader gives text or paragraphs (formats/), metadata is gathered
+(metadata), paragraphs are found (layout), lines repeated across the collection are dropped as boilerplate,
+turns get their speakers (speakers), and paragraphs become passages the model can read (passages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..tokens import ApproxTokens
+from . import metadata
+from .formats import SUFFIXES, Extracted, UnreadableFile, reader
+from .layout import Para, ends_sentence, language_of, paragraphs, rejoin
+from .model import Corpus, Document, Passage, passage_id
+from .passages import drop_duplicates, windows
+from .speakers import Turn, english_label, parse_header, split_turns
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_LINE = 80  # a document title or subtitle is a short line
+SUBTITLE_MARKS = ("——", "--", "—")
+BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
+BOILERPLATE_DOCUMENTS = 3  # documents a short line must appear in to count as boilerplate
+REPEATS_IN_DOCUMENT = 3  # the same short line this often in one document is a running header
+
+
+NOT_SPEECHES = re.compile(r"^(?:README|LICEN[CS]E|COPYING|NOTICE|CHANGELOG)(?:[-_.].*)?$", re.I)
+
+
+class CorpusError(Exception):
+    """The corpus cannot be read at all (missing folder, nothing readable in it)."""
+
+
+@dataclass
+class Draft:
+    """One document between reading and passages: what the collection-wide boilerplate step needs."""
+
+    name: str
+    format: str
+    meta: dict[str, str]
+    language: str
+    paras: list[Para]
+    title_line: str | None = None  # a first line taken as the title still counts towards boilerplate
+
+
+def _is_label(text: str, language: str) -> bool:
+    if language == "zh":
+        return parse_header(text) is not None
+    return english_label(text, None, Counter()) is not None
+
+
+def _boilerplate_key(text: str) -> str | None:
+    return "".join(text.lower().split()) if len(text) <= BOILERPLATE_CHARS else None
+
+
+def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
+    """Metadata (strongest first: front matter, then `known` from sidecar and catalogue, then the file's own)."""
+    suffix = Path(name).suffix.lower()
+    title_line = None
+    if extracted.text is not None:
+        front, body = metadata.front_matter(extracted.text, name)
+        bold, body = metadata.bold_fields(body, name)
+        meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
+        language = meta.get("language") or language_of(body)
+        paras = paragraphs(body, language, markdown=suffix == ".md")
+    else:
+        meta = metadata.merge(known, metadata.clean(extracted.meta, name))
+        paras = [Para(b.text.strip(), b.heading, b.start, b.end) for b in extracted.blocks or [] if b.text.strip()]
+        language = meta.get("language") or language_of("\n".join(p.text for p in paras))
+    language = "zh" if language.lower().startswith("zh") else "en" if language.lower().startswith("en") else language
+    if "title" not in meta and paras:
+        first = paras[0]
+        short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text))
+        if short and not _is_label(first.text, language):
+            meta["title"] = title_line = paras.pop(0).text
+    if "subtitle" not in meta and paras and paras[0].text.startswith(SUBTITLE_MARKS):
+        meta["subtitle"] = paras.pop(0).text
+    meta.setdefault("date", metadata.date_from_name(name))
+    return Draft(name, suffix.lstrip("."), meta, language, paras, title_line)
+
+
+def drop_boilerplate(drafts: list[Draft]) -> None:
+    """Short lines found in many documents (or many times in one) are page furniture, not speech."""
+    spread: Counter = Counter()
+    for d in drafts:
+        lines = [p.text for p in d.paras] + ([d.title_line] if d.title_line else [])
+        spread.update({k for text in lines if (k := _boilerplate_key(text))})
+    for d in drafts:
+        repeats = Counter(k for p in d.paras if (k := _boilerplate_key(p.text)))
+
+        def furniture(p: Para, d=d, repeats=repeats) -> bool:
+            key = _boilerplate_key(p.text)
+            if key is None or _is_label(p.text, d.language):
+                return False
+            return spread[key] >= BOILERPLATE_DOCUMENTS or repeats[key] >= REPEATS_IN_DOCUMENT
+
+        d.paras = [p for p in d.paras if not furniture(p)]
+
+
+def build_document(d: Draft, counter: ApproxTokens) -> Document:
+    meta = d.meta
+    title = meta.get("title") or Path(d.name).stem
+    default = Turn(meta["speaker"], meta.get("role")) if meta.get("speaker") else None
+    sections = split_turns(d.paras, d.language, default)
+    for s in sections:
+        s.paras = rejoin(s.paras, d.language)
+    # A speech printed twice (a scrape's glued copy, then the real paragraphs) keeps only the real ones.
+    kept = {id(p) for p in drop_duplicates([p for s in sections for p in s.paras], d.language)}
+    doc = Document(file=d.name, format=d.format, title=title, subtitle=meta.get("subtitle"), date=meta.get("date"))
+    for number, section in enumerate(sections):
+        paras = [p for p in section.paras if id(p) in kept]
+        turn = section.turn
+        probe = Passage("", "", d.name, title, doc.subtitle, doc.date, turn and turn.speaker, turn and turn.role,
+                        turn and turn.title, number, 0, language=d.language)  # fmt: skip
+        context_tokens = counter.count([probe.context])[0] + 1
+        budget = max(counter.max_tokens - counter.reserved - context_tokens, 16)
+        for w in windows(paras, d.language, budget, counter.count):
+            doc.passages.append(
+                Passage(
+                    id=passage_id(d.name, number, w.paragraph, w.part),
+                    text=w.text,
+                    document=d.name,
+                    title=title,
+                    subtitle=doc.subtitle,
+                    date=doc.date,
+                    speaker=turn.speaker if turn else None,
+                    role=turn.role if turn else None,
+                    speech_title=turn.title if turn else None,
+                    speech=number,
+                    paragraph=w.paragraph,
+                    part=w.part,
+                    event=meta.get("event"),
+                    place=meta.get("place"),
+                    url=meta.get("url"),
+                    language=d.language,
+                    start=w.start,
+                    end=w.end,
+                )
+            )
+    return doc
+
+
+def parse_text(name: str, text: str, meta: dict | None = None, counter: ApproxTokens | None = None) -> Document:
+    """One text document on its own (no collection-wide boilerplate step): for tests and tools."""
+    d = draft(name, Extracted(text=text), metadata.clean(meta or {}, name))
+    return build_document(d, counter or ApproxTokens())
+
+
+def is_document(path: Path) -> bool:
+    """Files a reader knows, except hidden ones and a collection's own README/LICENSE notes."""
+    name = path.name
+    return path.suffix.lower() in SUFFIXES and not name.startswith(".") and not NOT_SPEECHES.match(name)
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and is_document(p))
+
+
+def fingerprint_files(folder: Path) -> str:
+    """Hash of every corpus file's path and bytes (and metadata files): changes when the corpus does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if (
+            path.suffix.lower() in SUFFIXES
+            or path.name.endswith(metadata.SIDECAR_SUFFIX)
+            or str(rel) == metadata.CATALOGUE
+        ):
+            digest.update(str(rel).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_corpus(folder: Path, counter: ApproxTokens | None = None) -> Corpus:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder {folder} does not exist")
+    counter = counter or ApproxTokens()
+    catalogue = metadata.catalogue(folder)
+    drafts, skipped = [], []
+    for path in corpus_files(folder):
+        name = str(path.relative_to(folder))
+        try:
+            extracted = reader(path.suffix)(path.read_bytes(), name)
+        except (UnreadableFile, OSError) as exc:
+            log.warning("skipping %s: %s", name, exc)
+            skipped.append(f"{name}: {exc}")
+            continue
+        drafts.append(draft(name, extracted, metadata.merge(metadata.sidecar(path), catalogue.get(name, {}))))
+    drop_boilerplate(drafts)
+    documents = []
+    for d in drafts:
+        doc = build_document(d, counter)
+        if doc.passages:
+            documents.append(doc)
+        else:
+            log.warning("skipping %s: no paragraphs", d.name)
+            skipped.append(f"{d.name}: no paragraphs")
+    if not documents:
+        raise CorpusError(f"no readable documents ({', '.join(SUFFIXES)}) in {folder}")
+    return Corpus(documents=documents, skipped=skipped, fingerprint=fingerprint_files(folder))

@@ -1,0 +1,170 @@
+"""Who is speaking: a document's paragraphs split into turns, each with its speaker and role.
+
+Chinese reports open each speech with a header `ROLE+NAME: SPEECH TITLE` (simplified or traditional).
+English transcripts mark turns Hansard-style (`The Minister for Finance (Mr Lawrence Wong)` on its own line,
+then `: text`; `Dr Goh Keng Swee (Minister for Finance)`), court/press style (`MR. SMITH: text`) or as
+`Q:` / `A:` lines. Paragraphs before the first turn belong to the document's own speaker, if its metadata names
+one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from ..script import simplified
+from .layout import SENTENCE_END, Para, ends_sentence
+
+# Job titles that end the role part of a Chinese header; the speaker's name follows the last one.
+ROLE_WORDS = (
+    "副书记", "书记", "主任", "市长", "区长", "县长", "镇长", "乡长", "省长", "州长", "主席", "局长", "厅长",
+    "部长", "院长", "校长", "秘书长", "代表", "委员", "董事长", "总经理", "经理", "负责人",
+)  # fmt: skip
+MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
+MAX_NAME = 4  # Chinese personal names are two to four characters
+MAX_TITLE_LINE = 80
+HEADER_RE = re.compile(rf"^(?P<who>[^:：。！？\n]{{2,{MAX_HEADER_PREFIX}}})\s*[:：]\s*(?P<title>.+)$")
+
+HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan Sri)\.?"
+NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*"
+ENGLISH_ROLES = (
+    r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
+    r"|Member|Leader|Clerk|Commissioner|Councillor|Councilor|Representative|Treasurer|Deputy|Ambassador|Judge"
+)
+PERSON = rf"{HONORIFIC}\s+{NAME}"
+ROLE = rf"(?:The\s+)?[A-Z][^():\n]{{1,160}}?\b(?:{ENGLISH_ROLES})\b[^():\n]{{0,120}}?"
+LABELS = (
+    re.compile(rf"^(?P<role>{ROLE})\s*\((?P<person>{PERSON})\)\s*(?::\s*(?P<text>.*))?$", re.S),
+    re.compile(rf"^(?P<person>{PERSON})\s*\((?P<role>[^()\n]{{3,160}})\)\s*(?::\s*(?P<text>.*))?$", re.S),
+    re.compile(rf"^(?P<person>{PERSON}|The\s+(?:{ENGLISH_ROLES}))\s*:\s*(?P<text>.*)$", re.S),
+    re.compile(rf"^(?P<person>{PERSON})(?P<text>)$"),  # a name alone on its line, the turn's text follows
+)
+CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
+CAPS_HONORIFIC = re.compile(rf"^(?:MR|MRS|MS|MISS|DR|PROF|THE|{ENGLISH_ROLES.upper()})\b\.?")
+QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
+STRIP_HONORIFIC = re.compile(rf"^{HONORIFIC}\s+")
+MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
+QUESTIONER = "Questioner"
+PRESIDING = frozenset({"Speaker", "Deputy Speaker", "Chairman", "Chair", "President"})
+# Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
+RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str
+    role: str | None = None
+    title: str | None = None  # the speech title of a Chinese header
+
+
+@dataclass
+class Section:
+    turn: Turn | None
+    paras: list[Para] = field(default_factory=list)
+
+
+def parse_header(line: str) -> Turn | None:
+    """`航空港实验区党工委书记张俊峰: 走好…` → role, speaker, title; traditional role words count too."""
+    line = line.strip()
+    if len(line) > MAX_HEADER_PREFIX + MAX_TITLE_LINE or line[-1:] in SENTENCE_END:
+        return None
+    plain = simplified(line)
+    m = HEADER_RE.match(plain)
+    if not m:
+        return None
+    if len(plain) != len(line):  # conversion changed lengths: show the simplified form rather than guess
+        line = plain
+    who_start, who_end = m.span("who")
+    who = plain[who_start:who_end].rstrip()
+    cut = max((who.rfind(w) + len(w) for w in ROLE_WORDS if w in who), default=-1)
+    if cut <= 0:
+        return None
+    name = who[cut:].strip()
+    if not (2 <= len(name) <= MAX_NAME) or not all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in name):
+        return None
+    original_who = line[who_start : who_start + len(who)]
+    return Turn(
+        speaker=original_who[cut:].strip(),
+        role=original_who[:cut].strip(),
+        title=line[m.start("title") : m.end("title")].strip(),
+    )
+
+
+def _person(label: str) -> tuple[str, str | None]:
+    """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
+    label = " ".join(label.split())
+    bare = STRIP_HONORIFIC.sub("", label)
+    if re.fullmatch(rf"(?:Deputy\s+)?(?:{ENGLISH_ROLES})", bare) or label.lower().startswith("the "):
+        return label, bare.removeprefix("The ").removeprefix("the ")
+    return bare, None
+
+
+def english_label(text: str, default_speaker: str | None, caps_seen: Counter) -> tuple[Turn, str] | None:
+    """A speaker label at the start of a paragraph → the turn and the text after the label (may be empty)."""
+    head = text[:MAX_LABEL]
+    for pattern in LABELS:
+        m = pattern.match(text) if len(text) <= MAX_LABEL or ":" in head else None
+        if not m or (m.group("text") is None and ends_sentence(text)):
+            continue
+        speaker, implied_role = _person(m.group("person"))
+        role = m.groupdict().get("role")
+        role = " ".join(role.split()).removeprefix("The ") if role else implied_role
+        return Turn(speaker, role), (m.group("text") or "").strip()
+    m = CAPS_LABEL.match(text)
+    if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
+        speaker, role = _person(m.group("person").title())
+        return Turn(speaker, role), m.group("text").strip()
+    m = QA_LABEL.match(text)
+    if m:
+        turn = Turn(QUESTIONER) if m.group("person") == "Q" else Turn(default_speaker or "Answer")
+        return turn, m.group("text").strip()
+    return None
+
+
+def _caps_labels(paras: list[Para]) -> Counter:
+    return Counter(m.group("person") for p in paras if (m := CAPS_LABEL.match(p.text)))
+
+
+def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[Section]:
+    """Sections in order: what comes before the first turn (speaker `default`), then one per turn."""
+    sections = [Section(default)]
+    caps_seen = _caps_labels(paras) if language != "zh" else Counter()
+    roles: dict[str, str] = {}  # a member named again without their office keeps it
+    label_only = False
+    for para in paras:
+        text = para.text
+        if language != "zh" and RESUMED.match(text):
+            members = [s.turn for s in sections if s.turn and s.turn.role not in PRESIDING]
+            if members and sections[-1].turn != members[-1]:
+                sections.append(Section(members[-1]))
+            continue
+        if label_only and text.startswith((":", "：")):
+            text = text[1:].strip()  # Hansard puts the turn's text after the label as ": text"
+            para = replace(para, text=text)
+        label_only = False
+        if language == "zh":
+            header = parse_header(text) if not para.heading or len(text) < MAX_TITLE_LINE else None
+            if header:
+                sections.append(Section(header))
+                continue
+        else:
+            found = english_label(text, default.speaker if default else None, caps_seen)
+            if found:
+                turn, rest = found
+                if turn.role:
+                    roles.setdefault(turn.speaker, turn.role)
+                else:
+                    turn = replace(turn, role=roles.get(turn.speaker))
+                current = sections[-1]
+                if not (current.turn == turn and not current.paras):
+                    sections.append(Section(turn))
+                if rest:
+                    sections[-1].paras.append(replace(para, text=rest))
+                else:
+                    label_only = True
+                continue
+        if text:
+            sections[-1].paras.append(para)
+    # A label immediately repeated by the next turn (Hansard prints both) leaves an empty section behind.
+    return [s for i, s in enumerate(sections) if s.paras or i == 0]
