@@ -8,6 +8,8 @@ import zlib
 PAGE_BOX = (595, 842)  # A4 in points
 LEFT = 72
 INDENT = 24  # a line given as "\t..." starts this far right of the margin
+COLUMN_MARK = "||"  # "left || right": two columns on one row
+RIGHT_COLUMN = 320
 TOP = 780
 LEADING = 16
 FONT_SIZE = 11
@@ -18,7 +20,8 @@ def _escape(text: str) -> str:
 
 
 def make_pdf(pages: list[list[str]], *, cjk: bool = False, info: dict[str, str] | None = None) -> bytes:
-    """One text line per list item, "" for an empty line; a page with no lines has a drawing and no text.
+    """One text line per list item ("" for an empty line, "left || right" for two columns); a page with no lines
+    has a drawing and no text.
 
     Chinese uses a Type0 font whose codes are the Unicode code points, mapped back by a ToUnicode CMap: no glyphs
     are embedded (nothing would render), but the text layer is exactly what a real Chinese PDF gives a reader.
@@ -57,14 +60,18 @@ def make_pdf(pages: list[list[str]], *, cjk: bool = False, info: dict[str, str] 
     kids = []
     for page in pages:
         ops = [] if page else ["0.5 g 72 400 450 300 re f"]  # a grey box where a scan would be
+        right_column = []  # written after the whole left column, as a typesetter would
         for row, line in enumerate(page):
-            if not line:
-                continue
-            x = LEFT + (INDENT if line.startswith("\t") else 0)
-            line = line.lstrip("\t")
-            shown = "<" + "".join(f"{ord(c):04X}" for c in line) + ">" if cjk else f"({_escape(line)})"
-            ops.append(f"BT /F1 {FONT_SIZE} Tf {x} {TOP - row * LEADING} Td {shown} Tj ET")
-        content = zlib.compress("\n".join(ops).encode("latin-1"))
+            for column, part in enumerate(line.split(COLUMN_MARK)):
+                if not part:
+                    continue
+                x = (RIGHT_COLUMN if column else LEFT) + (INDENT if part.startswith("\t") else 0)
+                part = part.lstrip("\t")
+                shown = "<" + "".join(f"{ord(c):04X}" for c in part) + ">" if cjk else f"({_escape(part)})"
+                (right_column if column else ops).append(
+                    f"BT /F1 {FONT_SIZE} Tf {x} {TOP - row * LEADING} Td {shown} Tj ET"
+                )
+        content = zlib.compress("\n".join(ops + right_column).encode("latin-1"))
         stream = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content))
         kids.append(
             add(

@@ -120,6 +120,14 @@ def test_html_line_breaks_and_bare_pages():
         html.read(b"<html><body><nav></nav></body></html>", "x.html")
 
 
+def test_html_falls_back_to_the_whole_body_when_the_extractor_finds_no_article(monkeypatch):
+    monkeypatch.setattr(html.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
+    page = "<html><body><div><p>We gather today to honour those who served.</p></div></body></html>"
+    assert [b.text for b in html.read(page.encode(), "x.html").blocks] == [
+        "We gather today to honour those who served."
+    ]
+
+
 # --- DOCX -----------------------------------------------------------------------------------------------------
 
 DOCX_ITEMS = [
@@ -200,6 +208,14 @@ def test_pdf_two_pages_header_on_both_and_chinese_page_numbers():
     got = pdf.read(make_pdf(pages, cjk=True, info={"Title": "Microsoft Word - report.docx"}), "报告.pdf")
     assert got.text == "各位代表：\n现在，我代表市人民政府，向大会报告工作，请予\n审议。"
     assert got.meta == {}  # a converter's file name is no title
+
+
+def test_pdf_two_columns_are_read_column_by_column():
+    page = [f"Left column line {i} of the speech. || Right column line {i} of the speech." for i in range(4)]
+    lines = pdf.read(make_pdf([page]), "x.pdf").text.splitlines()
+    assert lines == [f"Left column line {i} of the speech." for i in range(4)] + [
+        f"Right column line {i} of the speech." for i in range(4)
+    ]
 
 
 def test_pdf_encrypted_with_the_empty_password_is_read():
