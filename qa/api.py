@@ -19,14 +19,19 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from . import schemas
+from . import __version__, schemas
 from .embedding import Embedder
+from .proxy import ForwardedClient
 from .ratelimit import RateLimit
 from .service import Service
-from .settings import Settings
+from .settings import TOP_K_MAX, TOP_K_MIN, Settings
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# Inside the package, so an installed wheel serves the page (in the repo, qa/web links to the top-level web/).
+WEB_DIR = (Path(__file__).parent / "web").resolve()
 MAX_BODY = 1_000_000  # bytes
+# An over-limit body up to this size is read and dropped before the 413 goes out: a server that answers and
+# closes while the client is still sending makes the client see a connection reset instead of the answer.
+DRAIN_LIMIT = 16 * MAX_BODY
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,26 +60,26 @@ BODY_PROBLEMS = {400: PROBLEM, 413: PROBLEM, 422: PROBLEM}
 router = APIRouter(prefix="/api", responses={429: {**PROBLEM, "description": "Over QA_RATE_LIMIT; see Retry-After"}})
 
 
-def passage_model(result) -> schemas.Passage:
-    return schemas.Passage.model_validate(result.to_dict())
+def hit(result) -> schemas.Hit:
+    return schemas.Hit.model_validate(result.to_dict())
 
 
 @router.post("/search", response_model=schemas.SearchResponse, responses=BODY_PROBLEMS)
 def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchResponse:
     """Passages that best answer the query, best first, each with who said it and where."""
     start = time.perf_counter()
-    results = service.search(body.query, body.top_k, body.speaker, body.document)
+    results = service.search(body.query, body.top_k or service.settings.top_k, body.speaker, body.document)
     took = (time.perf_counter() - start) * 1000
-    return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[passage_model(r) for r in results])
+    return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[hit(r) for r in results])
 
 
 @router.get("/search", response_model=schemas.SearchResponse, responses={422: {"model": schemas.Problem}})
 def search_get(
     service: ServiceDep,
-    q: Annotated[str, Query(min_length=1, max_length=schemas.MAX_QUERY, examples=["巩义要建成什么基地？"])],
-    top_k: Annotated[int, Query(ge=1, le=50)] = 5,
-    speaker: Annotated[str | None, Query(max_length=100)] = None,
-    document: Annotated[str | None, Query(max_length=500)] = None,
+    q: Annotated[str, Query(min_length=1, max_length=schemas.MAX_QUERY_CHARS, examples=["巩义要建成什么基地？"])],
+    top_k: Annotated[int | None, Query(ge=TOP_K_MIN, le=TOP_K_MAX, description=schemas.TOP_K_DOC)] = None,
+    speaker: Annotated[str | None, Query(max_length=schemas.MAX_NAME)] = None,
+    document: Annotated[str | None, Query(max_length=schemas.MAX_DOCUMENT)] = None,
 ) -> schemas.SearchResponse:
     """The same search as POST, for links and quick checks: `/api/search?q=…`."""
     try:
@@ -88,8 +93,8 @@ def search_get(
 def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
     """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
     messages = [m.model_dump() for m in body.messages]
-    query, answer, results = service.chat(messages, body.top_k, body.speaker)
-    return schemas.ChatResponse(answer=answer, query=query, passages=[passage_model(r) for r in results])
+    query, answer, results = service.chat(messages, body.top_k or service.settings.top_k, body.speaker)
+    return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
 
 
 @router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
@@ -102,7 +107,7 @@ def passage(
         raise HTTPException(404, f"no passage with id {passage_id!r}")
     result, speech = found
     return schemas.PassageContext(
-        passage=passage_model(result),
+        passage=hit(result),
         speech=[schemas.SpeechParagraph(id=p.id, paragraph=p.paragraph, text=p.text) for p in speech],
     )
 
@@ -140,17 +145,26 @@ def readable_errors(exc) -> str:
 
 
 class BodyLimit:
-    """Refuse request bodies over MAX_BODY bytes, declared or streamed, before anything reads them."""
+    """Refuse request bodies over MAX_BODY bytes, declared or streamed, before the app reads them.
 
-    def __init__(self, app, limit: int = MAX_BODY):
+    A client that sent `Expect: 100-continue` has not sent the body yet: it gets the 413 at once (the server
+    never says "continue"). Any other client is sending it: up to DRAIN_LIMIT bytes are read and dropped first,
+    so that it hears the 413 rather than a reset; past that the connection closes after the 413.
+    """
+
+    def __init__(self, app, limit: int = MAX_BODY, drain_limit: int = DRAIN_LIMIT):
         self.app = app
         self.limit = limit
+        self.drain_limit = drain_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            if headers.get(b"expect", b"").lower() != b"100-continue":
+                await drain(receive, self.drain_limit)
             return await too_large(send)
         seen = 0
 
@@ -159,6 +173,8 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                if message.get("more_body"):
+                    await drain(receive, self.drain_limit - seen)
                 raise BodyTooLarge(413, f"request body over {MAX_BODY} bytes")
             return message
 
@@ -170,6 +186,16 @@ class BodyLimit:
 
 class BodyTooLarge(HTTPException):
     """An HTTPException, so that FastAPI, reading a streamed body, answers 413 rather than a generic 400."""
+
+
+async def drain(receive, limit: int) -> None:
+    """Read and drop the rest of the request body, at most `limit` bytes."""
+    read = 0
+    while read <= limit:
+        message = await receive()
+        read += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return
 
 
 async def too_large(send):
@@ -206,7 +232,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
 
     app = FastAPI(
         title="Speech QA",
-        version="0.1.0",
+        version=__version__,
         summary="Ask questions of speeches; get the passages that answer them, with who said them.",
         lifespan=lifespan,
     )
@@ -249,6 +275,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
                     "method": request.method,
                     "path": request.url.path,
                     "status": response.status_code,
+                    "client": request.client.host if request.client else None,
                     "ms": round((time.perf_counter() - start) * 1000, 2),
                     "request_id": request_id,
                 }
@@ -256,6 +283,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         )
         return response
 
+    # Outermost: the rate limit and the access log both see the client behind a trusted proxy.
+    app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
 

@@ -6,8 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_QUERY = 1000
+from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
+
 MAX_MESSAGES = 50
+MAX_NAME = 100  # speaker filter
+MAX_DOCUMENT = 500  # document filter
+TOP_K_DOC = "Passages returned; default QA_TOP_K (5 unless set)."
 
 
 def _not_blank(value: str) -> str:
@@ -24,9 +28,17 @@ class Source(BaseModel):
     role: str | None = Field(examples=["航空港实验区党工委书记"])
     speech_title: str | None = Field(examples=["走好“枢纽+开放”路子 更好发挥引领带动作用"])
     paragraph: int = Field(examples=[1])
+    part: int | None = Field(None, examples=[2], description="Part number when a long paragraph was split")
+    event: str | None = Field(None, examples=["中共郑州市委十一届十三次全会"])
+    place: str | None = Field(None, examples=["郑州"])
+    url: str | None = Field(None, examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"])
+    start: float | None = Field(None, examples=[754.2], description="Seconds into timed media (subtitles)")
+    end: float | None = Field(None, examples=[771.9], description="Seconds into timed media (subtitles)")
 
 
-class Passage(BaseModel):
+class Hit(BaseModel):
+    """One passage found for a question, with where it comes from."""
+
     id: str = Field(examples=["3f2a9c0d1b7e4a55"])
     rank: int = Field(examples=[1])
     score: float = Field(examples=[0.93])
@@ -42,10 +54,10 @@ class SearchRequest(BaseModel):
         json_schema_extra={"examples": [{"query": "航空港实验区坚持走什么路子？", "top_k": 5}]},
     )
 
-    query: str = Field(min_length=1, max_length=MAX_QUERY)
-    top_k: int = Field(5, ge=1, le=50)
-    speaker: str | None = Field(None, max_length=100)
-    document: str | None = Field(None, max_length=500)
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    top_k: int | None = Field(None, ge=TOP_K_MIN, le=TOP_K_MAX, description=TOP_K_DOC)
+    speaker: str | None = Field(None, max_length=MAX_NAME)
+    document: str | None = Field(None, max_length=MAX_DOCUMENT)
 
     _query_not_blank = field_validator("query")(_not_blank)
 
@@ -53,14 +65,14 @@ class SearchRequest(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     took_ms: float
-    results: list[Passage]
+    results: list[Hit]
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=4 * MAX_QUERY)
+    content: str = Field(max_length=4 * MAX_QUERY_CHARS)
 
 
 class ChatRequest(BaseModel):
@@ -80,8 +92,8 @@ class ChatRequest(BaseModel):
     )
 
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
-    top_k: int = Field(3, ge=1, le=50)
-    speaker: str | None = Field(None, max_length=100)
+    top_k: int | None = Field(None, ge=TOP_K_MIN, le=TOP_K_MAX, description=TOP_K_DOC)
+    speaker: str | None = Field(None, max_length=MAX_NAME)
 
     @field_validator("messages")
     @classmethod
@@ -89,15 +101,15 @@ class ChatRequest(BaseModel):
         last = messages[-1]
         if last.role != "user" or not last.content.strip():
             raise ValueError("the last message must be a non-empty user question")
-        if len(last.content) > MAX_QUERY:
-            raise ValueError(f"the question is longer than {MAX_QUERY} characters")
+        if len(last.content) > MAX_QUERY_CHARS:
+            raise ValueError(f"the question is longer than {MAX_QUERY_CHARS} characters")
         return messages
 
 
 class ChatResponse(BaseModel):
     answer: str = Field(description="Quoted sentences from the passages, with who said them; never generated text")
     query: str = Field(description="The question as searched, after reading earlier turns")
-    passages: list[Passage]
+    passages: list[Hit]
 
 
 class SpeechParagraph(BaseModel):
@@ -107,7 +119,7 @@ class SpeechParagraph(BaseModel):
 
 
 class PassageContext(BaseModel):
-    passage: Passage
+    passage: Hit
     speech: list[SpeechParagraph]
 
 

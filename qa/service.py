@@ -87,14 +87,14 @@ class Service:
         if row is None:
             return None
         p = index.passages[row]
-        speech = [index.passages[i] for i in index.speeches[(p.document, p.speech)]]
+        speech = [index.passages[i] for i in index.speech_rows[(p.document, p.speech)]]
         result = Result(p.id, 1, 1.0, p.text, p.source(), [], p.text)
         return result, speech
 
     def speakers(self) -> tuple[list[dict], list[dict]]:
         index = self.index
         people = []
-        for rows in index.speeches.values():
+        for rows in index.speech_rows.values():
             p = index.passages[rows[0]]
             if p.speaker:
                 people.append(

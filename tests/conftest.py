@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from qa import embedding
-from qa.bench.server import serving  # noqa: F401  (re-exported for the tests)
 from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import build_lock, timed_build

@@ -23,7 +23,11 @@ def test_search_post_and_get(client):
     top = body["results"][0]
     assert set(top) == {"id", "rank", "score", "text", "source", "highlights", "best_sentence"}
     assert top["source"]["speaker"] == "王芳" and top["source"]["paragraph"] == 1
-    assert set(top["source"]) == {"document", "title", "date", "speaker", "role", "speech_title", "paragraph"}
+    assert set(top["source"]) == {
+        *("document", "title", "date", "speaker", "role", "speech_title", "paragraph"),
+        *("part", "event", "place", "url", "start", "end"),
+    }
+    assert top["source"]["start"] is None and top["source"]["url"] is None  # a plain text file has no timing or URL
     assert client.get("/api/search", params={"q": "西山县 农业产业园", "top_k": 2}).json()["results"] == body["results"]
 
 
@@ -140,3 +144,26 @@ def test_cors_opens_only_to_configured_origins(built, fake_registered):
         assert ok.headers["access-control-allow-origin"] == "https://news.example"
         other = c.get("/api/health", headers={"origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_top_k_defaults_to_the_qa_top_k_setting(built, fake_registered):
+    from qa.settings import load_settings
+
+    settings = load_settings(corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=built.model, top_k=2)
+    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+        assert len(c.post("/api/search", json={"query": "建设"}).json()["results"]) == 2
+        assert len(c.get("/api/search", params={"q": "建设"}).json()["results"]) == 2
+        assert len(c.post("/api/chat", json={"messages": [{"role": "user", "content": "建设"}]}).json()["passages"]) == 2
+        assert len(c.post("/api/search", json={"query": "建设", "top_k": 3}).json()["results"]) == 3
+
+
+def test_limits_in_the_schema_are_the_settings_limits(client):
+    from qa.settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    query, top_k = schema["SearchRequest"]["properties"]["query"], schema["SearchRequest"]["properties"]["top_k"]
+    assert query["maxLength"] == MAX_QUERY_CHARS
+    assert (top_k["anyOf"][0]["minimum"], top_k["anyOf"][0]["maximum"]) == (TOP_K_MIN, TOP_K_MAX)
+    assert "QA_TOP_K" in top_k["description"]
+    assert set(schema["Source"]["properties"]) >= {"event", "place", "url", "start", "end", "part"}
+    assert "Passage" not in schema and "Hit" in schema  # one meaning per name: the reader's Passage is another thing

@@ -6,7 +6,9 @@ import shutil
 
 import pytest
 
-from .conftest import REPO, serving
+from qa.bench.server import serving
+
+from .conftest import REPO
 
 OUT = REPO / "test-output"
 CHROMIUM = shutil.which("chromium")
@@ -30,8 +32,8 @@ def server(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
     from qa.api import create_app
-    from qa.reader import read_corpus
     from qa.embedding import SentenceTransformerEmbedder
+    from qa.reader import read_corpus
     from qa.settings import load_settings
     from qa.store import build_lock, timed_build
 

@@ -55,10 +55,48 @@ function highlighted(text, spans) {
   return fragment;
 }
 
+// Seconds into a recording → "m:ss", or "h:mm:ss" from an hour on.
+function clock(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  return h ? `${h}:${pad(m)}:${pad(total % 60)}` : `${m}:${pad(total % 60)}`;
+}
+
+function timeSpan(source) {
+  if (source.start == null) return null;
+  return source.end == null ? clock(source.start) : `${clock(source.start)}–${clock(source.end)}`;
+}
+
+// Who said it, in which speech, where in it: the card's header.
 function sourceLabel(source) {
-  if (!source.speaker) return `导语 · 《${source.title}》`;
-  const parts = [source.speaker, source.role, source.speech_title && `《${source.speech_title}》`];
-  return [...parts.filter(Boolean), `第${source.paragraph}段`].join(" · ");
+  const where = [source.part ? `第${source.paragraph}段（第${source.part}部分）` : `第${source.paragraph}段`, timeSpan(source)];
+  const who = source.speaker
+    ? [source.speaker, source.role, source.speech_title && `《${source.speech_title}》`]
+    : ["导语", `《${source.title}》`];
+  return [...who, ...where].filter(Boolean).join(" · ");
+}
+
+// The rest of what is known: document, date, event, place.
+function sourceDetails(source) {
+  return [source.speaker && `《${source.title}》`, source.date, source.event, source.place].filter(Boolean).join(" · ");
+}
+
+// Only http(s) addresses become links: a javascript: or data: URL from a corpus file must never be clickable.
+function sourceLink(source) {
+  let url;
+  try {
+    url = new URL(source.url);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  const link = el("a", "source-link", `原文：${url.hostname}`);
+  link.href = url.href;
+  link.rel = "noopener noreferrer";
+  link.target = "_blank";
+  return link;
 }
 
 // "巩义市委书记、市长" → "巩义市", "航空港实验区党工委书记" → "航空港实验区": questions read better by place.
@@ -124,9 +162,17 @@ function card(passage) {
   text.append(highlighted(passage.text, passage.highlights));
   const foot = el("span", "card-foot");
   foot.append(el("span", "score", `相关度 ${passage.score.toFixed(2)}`), el("span", "more", "查看上下文"));
-  button.append(el("span", "card-header", sourceLabel(passage.source)), text, foot);
+  const details = sourceDetails(passage.source);
+  button.append(el("span", "card-header", sourceLabel(passage.source)));
+  if (details) button.append(el("span", "card-source", details));
+  button.append(text, foot);
   button.addEventListener("click", () => openContext(passage));
-  return button;
+  // A link cannot sit inside a button, so it goes beside it.
+  const link = passage.source.url ? sourceLink(passage.source) : null;
+  if (!link) return button;
+  const hit = el("div", "hit");
+  hit.append(button, link);
+  return hit;
 }
 
 function reply(data, question) {
@@ -182,10 +228,11 @@ async function openContext(passage) {
   const request = ++contextRequest;
   const { source } = passage;
   els.contextTitle.textContent = `《${source.speech_title || source.title}》`;
-  const meta = source.speaker ? [source.speaker, source.role] : ["导语"];
-  els.contextMeta.textContent = [...meta, source.speaker ? `《${source.title}》` : null, source.date]
-    .filter(Boolean)
-    .join(" · ");
+  const link = source.url ? sourceLink(source) : null;
+  els.contextMeta.replaceChildren(
+    [sourceLabel(source), sourceDetails(source)].filter(Boolean).join(" · "),
+    ...(link ? [" ", link] : []),
+  );
   els.contextBody.replaceChildren(el("p", "context-status", "正在加载…"));
   if (!els.context.open) els.context.showModal();
   try {

@@ -1,0 +1,49 @@
+"""Serve an app in a thread on a free port: the one helper tests, scripts and `qa bench` measure through."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+
+def wait_healthy(host: str, port: int, timeout: float, alive=lambda: True) -> None:
+    """Return once GET /api/health answers 200; raise RuntimeError after `timeout` s or when `alive()` is False."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection(host, port, timeout=5)
+            try:
+                conn.request("GET", "/api/health")
+                if conn.getresponse().status == 200:
+                    return
+            finally:
+                conn.close()
+        if not alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the app on {host}:{port} did not become healthy")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serving(app, timeout: float = 120.0) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 in a daemon thread; yields its base URL once it is healthy."""
+    import uvicorn
+
+    # Bound here and handed to uvicorn, so no other process can take the port between choosing and listening.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False, proxy_headers=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_healthy("127.0.0.1", port, timeout, thread.is_alive)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
