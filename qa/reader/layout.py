@@ -10,6 +10,7 @@ Markdown markup) never becomes a paragraph.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass, replace
 
 SENTENCE_END = "。！？!?…."
@@ -38,6 +39,7 @@ GLUED = re.compile(r"(?<=[a-z]{2}[.!?,;:])(?=[A-Z][a-z])|(?<=[a-z][.!?][\"”’
 ECHO_CHARS = 80  # only short lines (headings) are dropped when repeated back to back
 LINE_MODE_SHARE = 0.6  # share of non-final lines ending a sentence that makes each line a paragraph
 MIN_LINE_EVIDENCE = 3  # lines needed before deciding a document is one paragraph per line
+PRINT_WIDTH = 160  # characters: lines of a hard-wrapped page are shorter than this
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def join(left: str, right: str, language: str = "en") -> str:
         return left + right
     a, b = left[-1], right[0]
     if language == "zh":
-        spaced = a.isascii() and a.isalnum() and b.isascii() and b.isalnum()
+        spaced = a.isascii() and a.isalpha() and b.isascii() and b.isalpha()  # a number cut by a line stays whole
         return f"{left} {right}" if spaced else left + right
     if a == "-" and len(left) > 1 and left[-2].isalpha() and b.islower():
         return left + right  # a word hyphenated at the line end stays whole
@@ -103,7 +105,32 @@ def one_paragraph_per_line(blocks: list[list[tuple[str, bool]]]) -> bool:
     inner = [line for block in blocks for line, heading in block[:-1] if not heading]
     if len(inner) < MIN_LINE_EVIDENCE:
         return False
+    if statistics.median(len(line) for line in inner) > PRINT_WIDTH:
+        return True  # no print layout wraps lines this long
     return sum(ends_sentence(line) for line in inner) >= LINE_MODE_SHARE * len(inner)
+
+
+class Joiner:
+    """Pieces of one paragraph glued as `join` would, in linear time (repeated `+` is quadratic on huge files)."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.pieces: list[str] = []
+
+    def add(self, piece: str) -> None:
+        if self.pieces:
+            end = self.pieces[-1][-2:]
+            if len(join(end, piece, self.language)) > len(end) + len(piece):
+                piece = " " + piece
+        self.pieces.append(piece)
+
+    @property
+    def tail(self) -> str:
+        """The end of the text so far, enough for `ends_sentence` and `continues`."""
+        return "".join(self.pieces[-3:])[-40:]
+
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def paragraphs(text: str, language: str, markdown: bool = False) -> list[Para]:
@@ -111,22 +138,26 @@ def paragraphs(text: str, language: str, markdown: bool = False) -> list[Para]:
     per_line = one_paragraph_per_line(blocks)
     out: list[Para] = []
     for block in blocks:
-        current = ""
+        current = Joiner(language)
         for line, heading in block:
+            if heading or (
+                per_line and current.pieces and (ends_sentence(current.tail) or not continues(current.tail, line))
+            ):
+                if current.pieces:
+                    out.append(Para(current.text()))
+                current = Joiner(language)
             if heading:
-                if current:
-                    out.append(Para(current))
                 out.append(Para(line, heading=True))
-                current = ""
-            elif per_line and current and (ends_sentence(current) or not continues(current, line)):
-                out.append(Para(current))
-                current = line
             else:
-                current = join(current, line, language) if current else line
-        if current:
-            out.append(Para(current))
+                current.add(line)
+        if current.pieces:
+            out.append(Para(current.text()))
     # A heading echoed by the line after it ("## Section I" then "Section I") is said once.
-    return [p for i, p in enumerate(out) if i == 0 or p.text != out[i - 1].text or len(p.text) > ECHO_CHARS]
+    return [p for i, p in enumerate(out) if i == 0 or p.text != out[i - 1].text or not echo(p.text)]
+
+
+def echo(text: str) -> bool:
+    return len(text) <= ECHO_CHARS and not ends_sentence(text)
 
 
 def continues(left: str, right: str) -> bool:
@@ -141,12 +172,19 @@ def continues(left: str, right: str) -> bool:
 
 def rejoin(paras: list[Para], language: str) -> list[Para]:
     """Glue each paragraph cut mid-sentence to the one after it (Chinese: any unfinished paragraph)."""
-    out: list[Para] = []
+    groups: list[tuple[Joiner, Para, Para]] = []  # (text so far, first piece, last piece)
     for para in paras:
-        last = out[-1] if out else None
-        cut = last and not last.heading and not para.heading and not ends_sentence(last.text)
-        if cut and (language == "zh" or continues(last.text, para.text)):
-            out[-1] = replace(last, text=join(last.text, para.text, language), end=para.end if para.end else last.end)
-            continue
-        out.append(para)
-    return out
+        if groups:
+            joined, first, last = groups[-1]
+            cut = not last.heading and not para.heading and not ends_sentence(joined.tail)
+            if cut and (language == "zh" or continues(joined.tail, para.text)):
+                joined.add(para.text)
+                groups[-1] = (joined, first, para)
+                continue
+        joined = Joiner(language)
+        joined.add(para.text)
+        groups.append((joined, para, para))
+    return [
+        replace(first, text=joined.text(), end=last.end if last.end is not None else first.end)
+        for joined, first, last in groups
+    ]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .layout import Para, join
+from .layout import Para
 
 # Sentence ends: Chinese full stops anywhere; Latin ones before a space and a capital, digit or quote, unless
 # the word before is a known abbreviation (Mr. Smith, U.S. Army).
@@ -129,21 +129,36 @@ def _glue(left: str, right: str, language: str) -> str:
 
 
 def _hard_split(sentence: str, budget: int, count: Callable[[list[str]], list[int]], language: str) -> list[str]:
-    """A single sentence over the budget: cut at clause marks, then at words or characters."""
+    """A single sentence over the budget: cut at clause marks, then at words or runs of characters."""
     pieces = re.split(r"(?<=[，,；;：:])", sentence) if language == "zh" else re.split(r"(?<=[,;:])\s+", sentence)
     if len(pieces) == 1:
-        pieces = list(sentence) if language == "zh" else sentence.split()
-    out, current = [], ""
-    for piece in pieces:
-        candidate = join(current, piece, language) if current else piece
-        if current and count([candidate])[0] > budget:
-            out.append(current)
-            current = piece
-        else:
-            current = candidate
+        # No clause marks: Chinese in runs of `budget` characters (about a token each), Latin text by words.
+        pieces = (
+            [sentence[i : i + budget] for i in range(0, len(sentence), budget)]
+            if language == "zh"
+            else sentence.split()
+        )
+    sizes = count(pieces)
+    out: list[str] = []
+    current: list[str] = []
+    used = 0
+    for piece, size in zip(pieces, sizes, strict=True):
+        if current and used + size > budget:
+            out.append(_glue_all(current, language))
+            current, used = [], 0
+        current.append(piece)
+        used += size
     if current:
-        out.append(current)
-    return out
+        out.append(_glue_all(current, language))
+    # A run of rare characters can still be over (several tokens each): halve it until it fits.
+    fitted: list[str] = []
+    for part, size in zip(out, count(out), strict=True):
+        fitted.extend([part] if size <= budget or len(part) < 2 else _hard_split(part, budget // 2 or 1, count, "zh"))
+    return fitted
+
+
+def _glue_all(pieces: list[str], language: str) -> str:
+    return "".join(pieces) if language == "zh" else " ".join(pieces)
 
 
 def windows(paras: list[Para], language: str, budget: int, count: Callable[[list[str]], list[int]]) -> list[Window]:
@@ -177,8 +192,5 @@ def windows(paras: list[Para], language: str, budget: int, count: Callable[[list
             parts[-1].append(unit)
             used += unit[1]
         for k, part in enumerate(parts, start=1):
-            text = part[0][0]
-            for s, _ in part[1:]:
-                text = _glue(text, s, language)
-            out.append(Window(text, number, k, para.start, para.end))
+            out.append(Window(_glue_all([s for s, _ in part], language), number, k, para.start, para.end))
     return out

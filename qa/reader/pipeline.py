@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..tokens import ApproxTokens
@@ -28,6 +28,7 @@ MAX_TITLE_LINE = 80  # a document title or subtitle is a short line
 SUBTITLE_MARKS = ("——", "--", "—")
 BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
 BOILERPLATE_DOCUMENTS = 3  # documents a short line must appear in to count as boilerplate
+BOILERPLATE_MAX_SHARE = 0.5  # a document never loses more than this share of its paragraphs as boilerplate
 REPEATS_IN_DOCUMENT = 3  # the same short line this often in one document is a running header
 
 
@@ -72,8 +73,14 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         paras = paragraphs(body, language, markdown=suffix == ".md")
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
-        paras = [Para(b.text.strip(), b.heading, b.start, b.end) for b in extracted.blocks or [] if b.text.strip()]
-        language = meta.get("language") or language_of("\n".join(p.text for p in paras))
+        blocks = [b for b in extracted.blocks or [] if b.text.strip()]
+        language = meta.get("language") or language_of("\n".join(b.text for b in blocks))
+        language = "zh" if language.lower().startswith("zh") else language
+        paras = []
+        for b in blocks:
+            # Line breaks inside a block (<br>, Word's soft breaks) mean what the layout step decides they mean.
+            lines = paragraphs(b.text, language) if "\n" in b.text.strip() else [Para(b.text.strip())]
+            paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end) for p in lines)
     language = "zh" if language.lower().startswith("zh") else "en" if language.lower().startswith("en") else language
     if "title" not in meta and paras:
         first = paras[0]
@@ -101,7 +108,10 @@ def drop_boilerplate(drafts: list[Draft]) -> None:
                 return False
             return spread[key] >= BOILERPLATE_DOCUMENTS or repeats[key] >= REPEATS_IN_DOCUMENT
 
-        d.paras = [p for p in d.paras if not furniture(p)]
+        kept = [p for p in d.paras if not furniture(p)]
+        # Copies of one document share every line: that is duplication, not page furniture.
+        if len(kept) >= (1 - BOILERPLATE_MAX_SHARE) * len(d.paras):
+            d.paras = kept
 
 
 def build_document(d: Draft, counter: ApproxTokens) -> Document:

@@ -97,7 +97,7 @@ def _person(label: str) -> tuple[str, str | None]:
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(rf"(?:Deputy\s+)?(?:{ENGLISH_ROLES})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
-    return bare, None
+    return (bare if " " in bare else label), None  # "Mr. Smith" keeps its title; a surname alone says little
 
 
 def english_label(text: str, default_speaker: str | None, caps_seen: Counter) -> tuple[Turn, str] | None:
