@@ -52,6 +52,7 @@ ABBREVIATIONS = frozenset(
         "vs",
     ]
 )
+NOT_WORD = re.compile(r"[\W_]+")
 MIN_TOKENS = 8  # a paragraph shorter than this (a salutation, a heading) joins the next one
 OVERLAP_TOKENS = 64  # the previous part's last sentence is repeated when it is at most this long
 DUPLICATE_SHARE = 0.8  # share of a paragraph's sentences found elsewhere that makes it a duplicate
@@ -82,7 +83,7 @@ def sentences(text: str, language: str) -> list[str]:
 
 
 def _key(sentence: str) -> str:
-    return "".join(ch for ch in sentence.lower() if ch.isalnum())
+    return NOT_WORD.sub("", sentence.lower())
 
 
 def drop_duplicates(paras: list[Para], language: str) -> list[Para]:
@@ -104,21 +105,26 @@ def drop_duplicates(paras: list[Para], language: str) -> list[Para]:
     return [p for i, p in enumerate(paras) if i not in dropped]
 
 
-def merge_fragments(paras: list[Para], tokens: list[int], language: str) -> list[Para]:
-    """Headings and tiny lines join the next paragraph (the last one joins the previous)."""
-    out: list[Para] = []
-    pending: Para | None = None
+def merge_fragments(paras: list[Para], tokens: list[int], language: str) -> list[tuple[Para, int]]:
+    """Headings and tiny lines join the next paragraph (the last one joins the previous); with token counts."""
+    out: list[tuple[Para, int]] = []
+    pending: tuple[Para, int] | None = None
     for para, n in zip(paras, tokens, strict=True):
         if pending:
-            para = replace(para, text=_glue(pending.text, para.text, language), start=pending.start or para.start)
+            head, m = pending
+            para, n = replace(para, text=_glue(head.text, para.text, language), start=head.start or para.start), n + m
             pending = None
         if para.heading or n < MIN_TOKENS:
-            pending = para
+            pending = (para, n)
         else:
-            out.append(para)
-    if pending and not pending.heading:
+            out.append((para, n))
+    if pending and not pending[0].heading:
         if out:
-            out[-1] = replace(out[-1], text=_glue(out[-1].text, pending.text, language), end=pending.end)
+            last, n = out[-1]
+            out[-1] = (
+                replace(last, text=_glue(last.text, pending[0].text, language), end=pending[0].end),
+                n + pending[1],
+            )
         else:
             out.append(pending)
     return out
@@ -165,10 +171,9 @@ def windows(paras: list[Para], language: str, budget: int, count: Callable[[list
     """Passages of at most `budget` tokens; paragraph numbers are 1-based within the section."""
     if not paras:
         return []
-    paras = merge_fragments(paras, count([p.text for p in paras]), language)
-    lengths = count([p.text for p in paras])
     out: list[Window] = []
-    for number, (para, n) in enumerate(zip(paras, lengths, strict=True), start=1):
+    # Token counts of glued fragments are summed, not recounted: close enough, as fragments are a few tokens.
+    for number, (para, n) in enumerate(merge_fragments(paras, count([p.text for p in paras]), language), start=1):
         if n <= budget:
             out.append(Window(para.text, number, None, para.start, para.end))
             continue
