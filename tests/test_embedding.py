@@ -134,10 +134,25 @@ class RecordingModel:
         return np.ones((len(texts), 4), np.float32) * 3.0
 
 
+class Threads:
+    """Stands in for torch's thread setting."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def get_num_threads(self):
+        return self.n
+
+    def set_num_threads(self, n):
+        self.n = n
+
+
 def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e = object.__new__(embedding.SentenceTransformerEmbedder)
     e.model = RecordingModel(prompts)
     e.dimension = 4
+    e._torch = Threads(2)
+    e.build_threads, e.query_threads = 2, embedding.QUERY_THREADS
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
     e.passage_prompt = embedding.PASSAGE_PROMPT if prompts.get("passage") else None
     return e
@@ -149,6 +164,14 @@ def test_questions_and_passages_get_the_declared_prompts_and_unit_vectors():
     p = e.encode(["一段", "两段"])
     assert e.model.asked == ["query", "passage"]
     np.testing.assert_allclose(np.linalg.norm(np.vstack([q, p]), axis=1), 1.0, rtol=1e-6)
+
+
+def test_questions_run_on_one_thread_and_passages_on_the_default():
+    e = embedder_with({})
+    e.encode_query("q")
+    assert e._torch.n == embedding.QUERY_THREADS == 1
+    e.encode(["p"])
+    assert e._torch.n == 2
 
 
 def test_models_without_prompts_get_none():
