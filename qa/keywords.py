@@ -45,7 +45,11 @@ PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民�
 ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter words and codes (gst, 5g) are kept as they are
 JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
 ADDRESS_TITLES = ("书记", "市长", "区长", "县长", "主任", "主席", "局长", "部长")
-WORD_FREQ = 50_000  # high enough that jieba keeps a learned word whole
+WORD_FREQ = 50_000
+NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
+MIN_SURNAME = (
+    2  # "Li", "Ng" alone match too much of an English question  # high enough that jieba keeps a learned word whole
+)
 
 
 def place_names(role: str | None) -> set[str]:
@@ -67,12 +71,20 @@ def title_names(speaker: str, role: str | None) -> set[str]:
     return {speaker[0] + title for title in ADDRESS_TITLES if title in (role or "")}
 
 
+def surname(speaker: str) -> set[str]:
+    """How English questions name a person: by surname (Lincoln for Abraham Lincoln, Wong for Lawrence Wong)."""
+    words = [w for w in speaker.replace(",", " ").split() if w.rstrip(".") not in NAME_SUFFIXES]
+    if len(words) < 2 or not all(w[:1].isupper() and w.isascii() for w in words):
+        return set()
+    return {words[-1]} if len(words[-1]) > MIN_SURNAME else set()
+
+
 def speaker_names(passages) -> dict[str, set[str]]:
     """Every name a question may use for a speaker (person, title, or the place they lead) → speakers."""
     out: dict[str, set[str]] = {}
     for p in passages:
         if p.speaker:
-            for name in {p.speaker} | place_names(p.role) | title_names(p.speaker, p.role):
+            for name in {p.speaker} | place_names(p.role) | title_names(p.speaker, p.role) | surname(p.speaker):
                 out.setdefault(name, set()).add(p.speaker)
     return out
 
