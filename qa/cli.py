@@ -293,11 +293,9 @@ def serve(host, port, index_dir, model):
       qa serve --port 8080 --index /srv/speeches-index
       qa serve --port 0             # a free port, printed
     """
-    import socket
-
     import uvicorn
 
-    from .api import create_app
+    from .api import create_app, listening_socket
     from .service import Service
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
@@ -306,10 +304,7 @@ def serve(host, port, index_dir, model):
     app = create_app(settings, service=service)
     # Bound here, so the line below names the real port (also for --port 0) and a taken port is one line.
     try:
-        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-        sock = socket.socket(family)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.host, settings.port))
+        sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
     url = f"http://{settings.host}:{sock.getsockname()[1]}"

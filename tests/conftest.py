@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ class FakeEmbedder(embedding.Embedder):
 def fake_registered(monkeypatch):
     shared = FakeEmbedder()
     monkeypatch.setitem(embedding.REGISTRY, FAKE, lambda: shared)
-    for key in [k for k in __import__("os").environ if k.startswith("QA_")]:
+    for key in [k for k in os.environ if k.startswith("QA_")]:
         monkeypatch.delenv(key)
     return shared
 
@@ -74,6 +75,29 @@ def write_corpus(folder: Path, text: str = SPEECHES, name: str = "city-2021-01-0
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def clean_settings(**fields):
+    """Settings from defaults and `fields` only, whatever QA_* variables the environment holds."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in [k for k in os.environ if k.startswith("QA_")]:
+            mp.delenv(key)
+        return load_settings(**fields)
+
+
+def build_small_index(root: Path, embedder, **fields):
+    """The small corpus under `root`, indexed with `embedder`; returns its settings (with `fields` on top)."""
+    settings = clean_settings(corpus_dir=write_corpus(root / "corpus"), index_dir=root / "index", model=FAKE, **fields)
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def shared_index(tmp_path_factory):
+    """(settings, embedder) of the small corpus indexed once per test module, for tests that only read it."""
+    embedder = FakeEmbedder()
+    return build_small_index(tmp_path_factory.mktemp("shared"), embedder), embedder
 
 
 @pytest.fixture

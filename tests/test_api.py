@@ -4,10 +4,17 @@ from fastapi.testclient import TestClient
 from qa.api import create_app
 
 
-@pytest.fixture
-def client(built, fake_registered):
-    with TestClient(create_app(built, embedder=fake_registered)) as c:
+@pytest.fixture(scope="module")
+def client(shared_index):
+    settings, embedder = shared_index
+    with TestClient(create_app(settings, embedder=embedder)) as c:
         yield c
+
+
+def app_with(shared_index, **fields):
+    """The app over the shared index with other settings."""
+    settings, embedder = shared_index
+    return create_app(settings.model_copy(update=fields), embedder=embedder)
 
 
 def no_server_error(response):
@@ -133,27 +140,21 @@ def test_page_is_served_with_security_headers(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_cors_opens_only_to_configured_origins(built, fake_registered):
-    from qa.settings import load_settings
-
-    settings = load_settings(
-        corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=built.model, cors_origins="https://news.example"
-    )
-    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+def test_cors_opens_only_to_configured_origins(shared_index):
+    with TestClient(app_with(shared_index, cors_origins="https://news.example")) as c:
         ok = c.get("/api/health", headers={"origin": "https://news.example"})
         assert ok.headers["access-control-allow-origin"] == "https://news.example"
         other = c.get("/api/health", headers={"origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
 
 
-def test_top_k_defaults_to_the_qa_top_k_setting(built, fake_registered):
-    from qa.settings import load_settings
-
-    settings = load_settings(corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=built.model, top_k=2)
-    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+def test_top_k_defaults_to_the_qa_top_k_setting(shared_index):
+    with TestClient(app_with(shared_index, top_k=2)) as c:
         assert len(c.post("/api/search", json={"query": "建设"}).json()["results"]) == 2
         assert len(c.get("/api/search", params={"q": "建设"}).json()["results"]) == 2
-        assert len(c.post("/api/chat", json={"messages": [{"role": "user", "content": "建设"}]}).json()["passages"]) == 2
+        assert (
+            len(c.post("/api/chat", json={"messages": [{"role": "user", "content": "建设"}]}).json()["passages"]) == 2
+        )
         assert len(c.post("/api/search", json={"query": "建设", "top_k": 3}).json()["results"]) == 3
 
 

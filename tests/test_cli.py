@@ -79,7 +79,15 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
         (["ask", "问题"], {"QA_TOP_K": "lots"}, "top_k"),
         (["ask", "问题"], {"QA_TOPK": "3"}, "unknown setting QA_TOPK"),
         (["eval", "nofile.jsonl"], {}, "does not exist"),
-        (["build", "--model", "no/such-model"], {"QA_MODEL": ""}, "cannot load model 'no/such-model'"),
+        (["ask", "问题"], {"QA_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted_proxies"),
+        (["ask", "长" * 1001], {}, "longer than 1000 characters"),
+        (["ask", "问题", "-k", "51"], {}, "51 is not in the range 1<=x<=50"),
+        pytest.param(
+            ["build", "--model", "no/such-model"],
+            {"QA_MODEL": ""},
+            "cannot load model 'no/such-model'",
+            marks=pytest.mark.integration,  # imports torch and sentence-transformers: seconds
+        ),
     ],
 )
 def test_user_mistakes_get_one_line_and_nonzero_exit(run, args, env, message):
@@ -102,3 +110,13 @@ def test_bad_eval_file_names_the_line(run, tmp_path):
 def test_help_has_examples():
     r = CliRunner().invoke(cli, ["ask", "--help"])
     assert "Examples" in r.output and "--speaker" in r.output
+
+
+def test_python_dash_m_qa_is_the_qa_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "qa", "--version"], capture_output=True, text=True, timeout=60)
+    from qa import __version__
+
+    assert out.returncode == 0 and out.stdout.strip() == f"qa, version {__version__}"

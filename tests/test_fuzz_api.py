@@ -6,8 +6,6 @@ the app in-process (ASGI) over a small index built with the fake embedder.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
@@ -22,11 +20,8 @@ from schemathesis.checks import (
 )
 
 from qa.api import create_app
-from qa.reader import read_corpus
-from qa.settings import load_settings
-from qa.store import build_lock, timed_build
 
-from .conftest import FAKE, FakeEmbedder, write_corpus
+from .conftest import FAKE, clean_settings
 
 CHECKS = [
     not_a_server_error,
@@ -42,14 +37,6 @@ FUZZ = hsettings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-
-
-def clean_settings(**fields):
-    """Settings from defaults and `fields` only, whatever QA_* variables the environment holds."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("QA_")]:
-            mp.delenv(key)
-        return load_settings(**fields)
 
 
 # The operations, read from the app's own document (FastAPI writes it without loading anything); those that
@@ -68,12 +55,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fuzz")
-    settings = clean_settings(corpus_dir=write_corpus(root / "corpus"), index_dir=root / "index", model=FAKE)
-    embedder = FakeEmbedder()
-    with build_lock(settings.index_dir):
-        timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
+def api_schema(shared_index):
+    settings, embedder = shared_index
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(settings, embedder=embedder))
     from schemathesis.python import asgi
 

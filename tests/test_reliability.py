@@ -138,7 +138,11 @@ def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_reg
     assert sum("serving new index" in r.getMessage() for r in caplog.records) == 2
 
 
-@pytest.mark.parametrize("broken", ["dense.faiss", "passages.jsonl", MANIFEST])
+# One damaged file in the fast tier; the others with the slow (integration) tier.
+@pytest.mark.parametrize(
+    "broken",
+    ["dense.faiss", *(pytest.param(name, marks=pytest.mark.integration) for name in ("passages.jsonl", MANIFEST))],
+)
 def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered, caplog, broken):
     settings, url = live
     root = settings.index_dir
@@ -239,6 +243,7 @@ def wait_for_step(proc: subprocess.Popen, name: str) -> None:
     raise AssertionError(f"build ended before step {name}: {proc.stderr.read()}")
 
 
+@pytest.mark.integration  # real processes, killed: seconds each
 @pytest.mark.parametrize(
     ("steps", "published"),
     [
@@ -279,6 +284,7 @@ def test_killed_build_leaves_a_whole_servable_index(built, fake_registered, step
     assert leftovers == [] and len(list((root / BUILDS).iterdir())) <= 2  # the new build and the one it replaced
 
 
+@pytest.mark.integration  # a real second process
 def test_second_concurrent_build_is_refused_with_one_line(built):
     add_paragraph(built, "癸子丑")
     first = build_process(built, pause_at="embed", pause=1.5)
@@ -353,9 +359,9 @@ def client_for(settings, embedder, peer: str = "testclient", **overrides):
     return TestClient(app, raise_server_exceptions=False, client=(peer, 50000))
 
 
-def test_rate_limit_answers_429_with_retry_after(built, fake_registered, caplog):
+def test_rate_limit_answers_429_with_retry_after(shared_index, caplog):
     caplog.set_level(logging.INFO, logger="qa.access")
-    with client_for(built, fake_registered, rate_limit=1, rate_burst=2) as client:
+    with client_for(*shared_index, rate_limit=1, rate_burst=2) as client:
         statuses = [client.get("/api/health").status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
         r = client.post("/api/search", json={"query": "湿地公园"})
@@ -368,8 +374,8 @@ def test_rate_limit_answers_429_with_retry_after(built, fake_registered, caplog)
     assert [line["status"] for line in logged] == [200, 200, 429, 429, 200]
 
 
-def test_rate_limit_is_off_by_default(built, fake_registered):
-    with client_for(built, fake_registered) as client:
+def test_rate_limit_is_off_by_default(shared_index):
+    with client_for(*shared_index) as client:
         assert {client.get("/api/health").status_code for _ in range(60)} == {200}
 
 
@@ -385,7 +391,7 @@ def test_token_buckets_are_per_client():
     assert [buckets.take("a") for _ in range(4)][-1] > 0  # refills up to the burst, not beyond
 
 
-def test_errors_carry_no_trace_or_path(built, fake_registered, monkeypatch, caplog):
+def test_errors_carry_no_trace_or_path(shared_index, monkeypatch, caplog):
     from qa.service import Service
 
     def explode(*args, **kwargs):
@@ -393,7 +399,7 @@ def test_errors_carry_no_trace_or_path(built, fake_registered, monkeypatch, capl
 
     caplog.set_level(logging.INFO, logger="qa.access")
     monkeypatch.setattr(Service, "search", explode)
-    with client_for(built, fake_registered) as client:
+    with client_for(*shared_index) as client:
         r = client.post("/api/search", json={"query": "湿地公园"})
     assert r.status_code == 500
     assert r.json() == {"detail": "internal error; the server log has the details"}
@@ -404,8 +410,8 @@ def test_errors_carry_no_trace_or_path(built, fake_registered, monkeypatch, capl
     assert [json.loads(rec.getMessage())["status"] for rec in caplog.records if rec.name == "qa.access"] == [500]
 
 
-def test_no_cors_and_no_state_changing_endpoints(built, fake_registered):
-    with client_for(built, fake_registered) as client:
+def test_no_cors_and_no_state_changing_endpoints(shared_index):
+    with client_for(*shared_index) as client:
         r = client.options(
             "/api/search", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
         )
@@ -431,7 +437,7 @@ def test_no_cors_and_no_state_changing_endpoints(built, fake_registered):
             assert client.request(method, "/index.html").status_code in (404, 405)
 
 
-def test_oversized_bodies_get_413_declared_or_streamed(built, fake_registered, caplog):
+def test_oversized_bodies_get_413_declared_or_streamed(shared_index, caplog):
     caplog.set_level(logging.INFO, logger="qa.access")
 
     def streamed():
@@ -441,7 +447,7 @@ def test_oversized_bodies_get_413_declared_or_streamed(built, fake_registered, c
         yield b'"}'
 
     declared = b'{"query": "' + b"a" * 1_100_000 + b'"}'
-    with client_for(built, fake_registered) as client:
+    with client_for(*shared_index) as client:
         for body in (declared, streamed()):
             r = client.post("/api/search", content=body, headers={"content-type": "application/json"})
             assert r.status_code == 413 and r.json() == {"detail": "request body over 1000000 bytes"}
@@ -449,9 +455,9 @@ def test_oversized_bodies_get_413_declared_or_streamed(built, fake_registered, c
     assert [json.loads(rec.getMessage())["status"] for rec in caplog.records if rec.name == "qa.access"] == [413, 413]
 
 
-def test_one_access_line_per_request(built, fake_registered, caplog):
+def test_one_access_line_per_request(shared_index, caplog):
     caplog.set_level(logging.INFO, logger="qa.access")
-    with client_for(built, fake_registered) as client:
+    with client_for(*shared_index) as client:
         client.post("/api/search", json={"query": "湿地公园"}, headers={"x-request-id": "abc123"})
         client.get("/api/nothing")
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "qa.access"]
@@ -483,21 +489,21 @@ def test_cli_logs_one_build_line_and_enables_the_access_log(built, caplog):
 # ---------------------------------------------------------------- behind a proxy; over-limit bodies over real HTTP
 
 
-def test_client_behind_a_trusted_proxy_is_rate_limited_and_logged_by_x_forwarded_for(built, fake_registered, caplog):
+def test_client_behind_a_trusted_proxy_is_rate_limited_and_logged_by_x_forwarded_for(shared_index, caplog):
     caplog.set_level(logging.INFO, logger="qa.access")
     settings = {"rate_limit": 0.001, "rate_burst": 1, "trusted_proxies": "10.0.0.0/8, 192.168.1.1"}
 
     def status(client, forwarded):
         return client.get("/api/health", headers={"x-forwarded-for": forwarded}).status_code
 
-    with client_for(built, fake_registered, peer="10.0.0.2", **settings) as proxy:
+    with client_for(*shared_index, peer="10.0.0.2", **settings) as proxy:
         assert status(proxy, "203.0.113.5") == 200
         assert status(proxy, "203.0.113.6") == 200  # another client behind the same proxy has its own budget
         assert status(proxy, "203.0.113.5") == 429
         # A client cannot escape its budget by writing its own X-Forwarded-For: only the hop the proxy added counts.
         assert status(proxy, "198.51.100.1, 203.0.113.5") == 429
         assert status(proxy, "203.0.113.7, 192.168.1.1") == 200  # a chain of trusted proxies is walked through
-    with client_for(built, fake_registered, peer="198.51.100.9", **settings) as direct:
+    with client_for(*shared_index, peer="198.51.100.9", **settings) as direct:
         assert status(direct, "203.0.113.8") == 200
         assert status(direct, "203.0.113.9") == 429  # not from a trusted proxy: the header is ignored
     clients = [json.loads(r.getMessage())["client"] for r in caplog.records if r.name == "qa.access"]
@@ -532,7 +538,7 @@ def test_forwarded_client_takes_the_rightmost_untrusted_hop(peer, forwarded, cli
 OVERSIZE = 8 * MAX_BODY
 
 
-def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(built, fake_registered, tmp_path):
+def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(shared_index, tmp_path):
     """OVERSIZE_TRIES=20 pytest -k over_limit -s measures 20 of each; the fast tier sends 3."""
     tries = int(os.environ.get("OVERSIZE_TRIES", "3"))
     path = tmp_path / "body.json"
@@ -541,7 +547,8 @@ def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(built, fake_registe
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
-    with serving(create_app(built, embedder=fake_registered), timeout=20) as url:
+    settings, embedder = shared_index
+    with serving(create_app(settings, embedder=embedder), timeout=20) as url:
         target = f"{url}/api/search"
 
         def via_urllib():

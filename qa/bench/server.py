@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -32,9 +31,9 @@ def serving(app, timeout: float = 120.0) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 in a daemon thread; yields its base URL once it is healthy."""
     import uvicorn
 
-    # Bound here and handed to uvicorn, so no other process can take the port between choosing and listening.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    from ..api import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False, proxy_headers=False)
     server = uvicorn.Server(config)
