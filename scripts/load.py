@@ -20,37 +20,27 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
+from qa.bench.measure import Latency
+from qa.bench.server import wait_healthy
+from qa.bench.text import QUESTION_FILES
+
 REPO = Path(__file__).resolve().parent.parent
-QUESTION_FILES = [REPO / "eval" / "paraphrased.jsonl", REPO / "eval" / "seed_dev.jsonl"]
 SWAP_LIMIT = 5.0  # seconds from publish to the new index answering
 TIMEOUT = 60.0  # seconds a single request may take before it counts as failed
 FOLLOW_UP = "那登封呢？"
 # Words found nowhere in the corpus: a search for one finds only the paragraph that carries it.
 MARKERS = ["鹦鹉螺号", "琥珀蜂鸟", "青铜罗盘", "翡翠灯塔", "银杏书签", "珊瑚望远镜", "紫檀算盘", "水晶风铃"]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def qa_command() -> list[str]:
@@ -73,6 +63,17 @@ def request(port: int, method: str, path: str, body: dict | None = None) -> tupl
             return response.status, None
     finally:
         conn.close()
+
+
+def served_port(log: Path, server: subprocess.Popen, timeout: float = 180) -> int:
+    """The port `qa serve --port 0` names in its first line ("serving N passages on http://host:port")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        found = re.search(r"serving \d+ passages on http://[^\s]+:(\d+)", log.read_text("utf-8"))
+        if found:
+            return int(found.group(1))
+        time.sleep(0.1)
+    raise RuntimeError("qa serve did not name its port")
 
 
 class Load:
@@ -238,25 +239,20 @@ def main() -> int:
     (index / "current").symlink_to(Path("builds") / current.name)
     args.corpus_file = sorted(p.name for p in (workdir / "corpus").glob("*.txt"))[0]
 
-    port = free_port()
     server_log = (workdir / "serve.log").open("w")
+    # --port 0: the server binds a free port itself and names it, so no other process can take it in between.
     server = subprocess.Popen(
-        [*qa_command(), "serve", "--port", str(port), "--index", str(index)],
+        [*qa_command(), "serve", "--port", "0", "--index", str(index)],
         stdout=server_log,
         stderr=subprocess.STDOUT,
     )
     result: dict = {}
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if request(port, "GET", "/api/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"error: qa serve did not start; see {workdir / 'serve.log'}")
-            time.sleep(0.2)
+        try:
+            port = served_port(workdir / "serve.log", server)
+            wait_healthy("127.0.0.1", port, 180, lambda: server.poll() is None)
+        except RuntimeError:
+            sys.exit(f"error: qa serve did not start; see {workdir / 'serve.log'}")
         print(f"qa serve up on 127.0.0.1:{port} (pid {server.pid}); index copy in {index}", flush=True)
 
         load = Load(port, questions, args.clients, args.requests, args.seed)
@@ -307,16 +303,8 @@ def main() -> int:
             "failed": len(load.failures),
             "seconds": round(wall, 1),
             "throughput_rps": round(len(load.records) / wall, 1),
-            "latency_ms": {
-                "p50": round(statistics.median(ms), 1),
-                "p95": round(percentile(ms, 95), 1),
-                "p99": round(percentile(ms, 99), 1),
-                "max": round(max(ms), 1),
-            },
-            "latency_ms_by_kind": {
-                k: {"n": len(v), "p50": round(statistics.median(v), 1), "p99": round(percentile(v, 99), 1)}
-                for k, v in by_kind.items()
-            },
+            "latency": asdict(Latency.of(ms, 1)),
+            "latency_by_kind": {k: asdict(Latency.of(v, 1)) for k, v in by_kind.items()},
             "builds": [{k: v for k, v in b.items() if k != "publish_time"} for b in builds],
             "swap_s": [b["swap_s"] for b in builds if b["published"]],
             "max_latency_ms_3s_after_each_publish": after_publish,

@@ -11,14 +11,35 @@ import argparse
 import json
 from pathlib import Path
 
-SERIES = [  # key, label, style
-    ("http_p95_ms", "search over HTTP, p95", {"color": "tab:purple", "linestyle": ":", "marker": "v"}),
-    ("search_p95_ms", "search in-process (hybrid), p95", {"color": "tab:red", "linestyle": "--", "marker": "^"}),
-    ("search_p50_ms", "search in-process (hybrid), p50", {"color": "tab:red", "marker": "o"}),
-    ("encode_p50_ms", "query encoding alone, p50", {"color": "tab:blue", "marker": "s"}),
-    ("dense_exact_p50_ms", "dense part: exact flat, p50", {"color": "tab:gray", "linestyle": "--", "marker": "x"}),
-    ("dense_p50_ms", "dense part: index in use, p50", {"color": "tab:green", "marker": "D"}),
+SERIES = [  # key in BenchResult.to_dict() (dots go into nested objects), label, style
+    ("http.p95_ms", "search over HTTP, p95", {"color": "tab:purple", "linestyle": ":", "marker": "v"}),
+    ("search.p95_ms", "search in-process (hybrid), p95", {"color": "tab:red", "linestyle": "--", "marker": "^"}),
+    ("search.p50_ms", "search in-process (hybrid), p50", {"color": "tab:red", "marker": "o"}),
+    ("encode.p50_ms", "query encoding alone, p50", {"color": "tab:blue", "marker": "s"}),
+    ("dense.exact_latency.p50_ms", "dense part: exact flat, p50", {"color": "tab:gray", "ls": "--", "marker": "x"}),
+    ("dense.latency.p50_ms", "dense part: index in use, p50", {"color": "tab:green", "marker": "D"}),
 ]
+# Results written before `qa bench` returned a typed result were flat: the same figures under these keys.
+FLAT = {
+    "http.p95_ms": "http_p95_ms",
+    "search.p95_ms": "search_p95_ms",
+    "search.p50_ms": "search_p50_ms",
+    "encode.p50_ms": "encode_p50_ms",
+    "dense.exact_latency.p50_ms": "dense_exact_p50_ms",
+    "dense.latency.p50_ms": "dense_p50_ms",
+    "dense.ann_threshold": "ann_threshold",
+}
+
+
+def value(result: dict, key: str):
+    """The figure at a dotted key of a result, or at its flat name in an older result; None if absent."""
+    if key in FLAT and FLAT[key] in result:
+        return result[FLAT[key]]
+    for part in key.split("."):
+        if not isinstance(result, dict) or part not in result:
+            return None
+        result = result[part]
+    return result
 
 
 def read_results(paths: list[Path]) -> list[dict]:
@@ -42,17 +63,17 @@ def plot(results: list[dict], out: Path) -> None:
     sizes = [r["passages"] for r in results]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
     for key, label, style in SERIES:
-        points = [(r["passages"], r[key]) for r in results if r.get(key) is not None]
+        points = [(r["passages"], value(r, key)) for r in results if value(r, key) is not None]
         if points:
             ax.plot(*zip(*points, strict=True), label=label, **style)
-    threshold = results[-1].get("ann_threshold")
+    threshold = value(results[-1], "dense.ann_threshold")
     if threshold and sizes[0] < threshold < sizes[-1]:
         ax.axvline(threshold, color="black", linewidth=0.8, alpha=0.5)
         ax.annotate(f"exact | HNSW ({threshold:,})", (threshold, 0.98), xycoords=("data", "axes fraction"),
                     ha="center", va="top", fontsize=8, backgroundcolor="white")  # fmt: skip
     for r in results:
         if r.get("vectors") != "model":
-            ax.annotate(r["vectors"], (r["passages"], r["search_p50_ms"]), textcoords="offset points",
+            ax.annotate(r["vectors"], (r["passages"], value(r, "search.p50_ms")), textcoords="offset points",
                         xytext=(0, -14), ha="center", fontsize=7, color="tab:red")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
