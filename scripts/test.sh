@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install with test tools, then lint and run every test (unit, API, integration with the real model, browser).
+# Install with test tools, then lint, run every test (unit, API, integration with the real model, browser) and
+# install the built wheel alone into a fresh venv and use it from outside the repo (scripts/smoke_wheel.sh).
+# While working, the fast tier is: .venv/bin/pytest -m "not integration and not browser"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
@@ -13,4 +15,5 @@ if [[ $status -eq 5 ]]; then
   echo "error: pytest collected no tests" >&2
   exit 1
 fi
+bash scripts/smoke_wheel.sh
 exit $status
