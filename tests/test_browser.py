@@ -198,3 +198,47 @@ def test_phone_width(open_page):
     page.locator(".card").first.click()
     expect(page.locator("#context .current")).to_be_in_viewport()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 361
+
+
+def test_source_details_link_and_media_times(open_page):
+    """What a reader knows of a source is shown: event, place, a safe link, the part of a split paragraph and, for
+    timed media, start–end as m:ss or h:mm:ss. The answer is stubbed: the seed corpus has no such sources."""
+    from playwright.sync_api import expect
+
+    source = {
+        "document": "forum.srt",
+        "title": "城市发展论坛",
+        "date": "2021-03-02",
+        "speaker": "李明",
+        "role": "市长",
+        "speech_title": "开放发展",
+        "paragraph": 3,
+        "part": 2,
+        "event": "2021城市发展论坛",
+        "place": "郑州",
+        "url": "https://example.org/forum?id=1",
+        "start": 754.0,
+        "end": 3725.5,
+    }
+    unsafe = {**source, "url": "javascript:alert(1)", "part": None, "start": 5.0, "end": 65.0, "event": None}
+    passages = [
+        {"id": f"p{i}", "rank": i, "score": 0.9, "text": "文本", "source": s, "highlights": [], "best_sentence": "文本"}
+        for i, s in enumerate([source, unsafe], start=1)
+    ]
+    page = open_page()
+    page.route("**/api/chat", lambda route: route.fulfill(json={"answer": "答", "query": "问", "passages": passages}))
+    reply = ask(page, "问")
+    assert headers(reply) == [
+        "李明 · 市长 · 《开放发展》 · 第3段（第2部分） · 12:34–1:02:05",
+        "李明 · 市长 · 《开放发展》 · 第3段 · 0:05–1:05",
+    ]
+    expect(reply.locator(".card-source").first).to_have_text("《城市发展论坛》 · 2021-03-02 · 2021城市发展论坛 · 郑州")
+    link = reply.locator("a.source-link")
+    expect(link).to_have_count(1)  # the javascript: URL is shown nowhere as a link
+    expect(link).to_have_attribute("href", "https://example.org/forum?id=1")
+    assert "noopener" in link.get_attribute("rel").split()
+    reply.locator(".card").first.click()
+    expect(page.locator("#context .context-meta a.source-link")).to_have_attribute(
+        "href", "https://example.org/forum?id=1"
+    )
+    expect(page.locator("#context .context-meta")).to_contain_text("2021城市发展论坛 · 郑州")
