@@ -87,10 +87,10 @@ def test_choose_vectors():
 def test_run_bench_small_index_with_hnsw(tmp_path, source, fake_registered, vectors):
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
     r = run_bench(
-        300, settings, fake_registered, vectors=vectors, queries=20, say=lambda m: None, quiet=True, source=source
+        200, settings, fake_registered, vectors=vectors, queries=10, say=lambda m: None, quiet=True, source=source
     )
     assert isinstance(r, BenchResult)
-    assert r.passages == 300 and r.queries == 20 and r.search.n == r.http.n == r.encode.n == 20
+    assert r.passages == 200 and r.queries == 10 and r.search.n == r.http.n == r.encode.n == 10
     assert r.vectors == vectors and vectors in r.vectors_note and "recombined" in r.text_source
     d = r.dense
     assert d.kind == "hnsw" and d.hnsw_m == settings.hnsw_m and d.hnsw_ef_construction >= 80
