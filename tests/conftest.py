@@ -93,9 +93,9 @@ def build_small_index(root: Path, embedder, **fields):
     return settings
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_index(tmp_path_factory):
-    """(settings, embedder) of the small corpus indexed once per test module, for tests that only read it."""
+    """(settings, embedder) of the small corpus indexed once per run, for tests that only read it."""
     embedder = FakeEmbedder()
     return build_small_index(tmp_path_factory.mktemp("shared"), embedder), embedder
 
