@@ -142,7 +142,9 @@ def read_speeches(settings: Settings):
     from .tokens import token_counter
 
     location = None if settings.model in REGISTRY else resolve_model(settings.model)
-    return read_corpus(settings.corpus_dir, token_counter(location, settings.max_passage_tokens))
+    return read_corpus(
+        settings.corpus_dir, token_counter(location, settings.max_passage_tokens), settings.passage_tokens
+    )
 
 
 def describe_corpus(corpus) -> str:

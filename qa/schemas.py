@@ -28,6 +28,9 @@ class Source(BaseModel):
     role: str | None = Field(examples=["航空港实验区党工委书记"])
     speech_title: str | None = Field(examples=["走好“枢纽+开放”路子 更好发挥引领带动作用"])
     paragraph: int = Field(examples=[1])
+    last_paragraph: int | None = Field(
+        None, examples=[3], description="Last paragraph when short paragraphs were grouped into this passage"
+    )
     part: int | None = Field(None, examples=[2], description="Part number when a long paragraph was split")
     event: str | None = Field(None, examples=["中共郑州市委十一届十三次全会"])
     place: str | None = Field(None, examples=["郑州"])
@@ -147,6 +150,7 @@ class Health(BaseModel):
     model: str
     passages: int
     built_at: str
+    backend: Literal["faiss", "milvus"] = Field(description="The search engine serving this index")
 
 
 class Problem(BaseModel):

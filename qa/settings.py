@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW.")
     hnsw_m: int = Field(64, ge=4, le=128)
     hnsw_ef_search: int = Field(512, ge=8, le=4096)
+    passage_tokens: int = Field(
+        0, ge=0, le=8192, description="Group consecutive short paragraphs into passages up to this many tokens; 0: one."
+    )
     max_passage_tokens: int | None = Field(
         None, ge=32, le=8192, description="Longest passage in model tokens; unset: the model's own window."
     )
@@ -65,6 +68,20 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: none.",
     )
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
+
+    backend: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Search engine: embedded FAISS (index folder) or Milvus (QA_MILVUS_URI)."
+    )
+    milvus_uri: str = Field(
+        "index/milvus.db",
+        description="Milvus Lite data path (one process at a time) or http://host:19530 of a Milvus server.",
+    )
+    milvus_token: str = Field("", description="Milvus credentials (user:password or an API key); empty: none.")
+    milvus_collection: str = Field(
+        "speeches",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$",
+        description="Alias that names the served collection; each build writes <alias>_<time> and switches it.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

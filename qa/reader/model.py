@@ -28,6 +28,7 @@ class Passage:
     speech: int  # 0 for what precedes the first speaker turn, then 1.. for each turn
     paragraph: int  # 1-based within its speech
     part: int | None = None  # 1.. when a paragraph too long for the model was split, else None
+    last_paragraph: int | None = None  # the passage runs from `paragraph` to this one (short paragraphs grouped)
     event: str | None = None
     place: str | None = None
     url: str | None = None
@@ -58,6 +59,7 @@ class Passage:
             "role": self.role,
             "speech_title": self.speech_title,
             "paragraph": self.paragraph,
+            "last_paragraph": self.last_paragraph,
             "part": self.part,
             "event": self.event,
             "place": self.place,

@@ -52,6 +52,7 @@ ABBREVIATIONS = frozenset(
         "vs",
     ]
 )
+PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
 MIN_TOKENS = 8  # a paragraph shorter than this (a salutation, a heading) joins the next one
 OVERLAP_TOKENS = 64  # the previous part's last sentence is repeated when it is at most this long
@@ -66,6 +67,8 @@ class Window:
     part: int | None
     start: float | None
     end: float | None
+    last_paragraph: int | None = None  # set when short paragraphs were grouped into one passage
+    tokens: int = 0
 
 
 def sentences(text: str, language: str) -> list[str]:
@@ -167,15 +170,18 @@ def _glue_all(pieces: list[str], language: str) -> str:
     return "".join(pieces) if language == "zh" else " ".join(pieces)
 
 
-def windows(paras: list[Para], language: str, budget: int, count: Callable[[list[str]], list[int]]) -> list[Window]:
-    """Passages of at most `budget` tokens; paragraph numbers are 1-based within the section."""
+def windows(
+    paras: list[Para], language: str, budget: int, count: Callable[[list[str]], list[int]], target: int = 0
+) -> list[Window]:
+    """Passages of at most `budget` tokens; consecutive short paragraphs are grouped up to `target` tokens (0: one
+    paragraph a passage). Paragraph numbers are 1-based within the section."""
     if not paras:
         return []
     out: list[Window] = []
     # Token counts of glued fragments are summed, not recounted: close enough, as fragments are a few tokens.
     for number, (para, n) in enumerate(merge_fragments(paras, count([p.text for p in paras]), language), start=1):
         if n <= budget:
-            out.append(Window(para.text, number, None, para.start, para.end))
+            out.append(Window(para.text, number, None, para.start, para.end, tokens=n))
             continue
         sents = sentences(para.text, language)
         sizes = count(sents)
@@ -197,5 +203,25 @@ def windows(paras: list[Para], language: str, budget: int, count: Callable[[list
             parts[-1].append(unit)
             used += unit[1]
         for k, part in enumerate(parts, start=1):
-            out.append(Window(_glue_all([s for s, _ in part], language), number, k, para.start, para.end))
+            text = _glue_all([s for s, _ in part], language)
+            out.append(Window(text, number, k, para.start, para.end, tokens=sum(n for _, n in part)))
+    return group(out, min(target, budget)) if target else out
+
+
+def group(windows: list[Window], target: int) -> list[Window]:
+    """Consecutive whole paragraphs share a passage while together they stay within `target` tokens: a short
+    paragraph often answers a question only with the one before it ("Second, ...")."""
+    out: list[Window] = []
+    for w in windows:
+        last = out[-1] if out else None
+        if last and last.part is None and w.part is None and last.tokens + w.tokens <= target:
+            out[-1] = replace(
+                last,
+                text=f"{last.text}{PARAGRAPH_BREAK}{w.text}",
+                end=w.end if w.end is not None else last.end,
+                last_paragraph=w.paragraph,
+                tokens=last.tokens + w.tokens + 1,
+            )
+        else:
+            out.append(w)
     return out

@@ -114,7 +114,7 @@ def drop_boilerplate(drafts: list[Draft]) -> None:
             d.paras = kept
 
 
-def build_document(d: Draft, counter: ApproxTokens) -> Document:
+def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document:
     meta = d.meta
     title = meta.get("title") or Path(d.name).stem
     default = Turn(meta["speaker"], meta.get("role")) if meta.get("speaker") else None
@@ -131,7 +131,7 @@ def build_document(d: Draft, counter: ApproxTokens) -> Document:
                         turn and turn.title, number, 0, language=d.language)  # fmt: skip
         context_tokens = counter.count([probe.context])[0] + 1
         budget = max(counter.max_tokens - counter.reserved - context_tokens, 16)
-        for w in windows(paras, d.language, budget, counter.count):
+        for w in windows(paras, d.language, budget, counter.count, target):
             doc.passages.append(
                 Passage(
                     id=passage_id(d.name, number, w.paragraph, w.part),
@@ -145,6 +145,7 @@ def build_document(d: Draft, counter: ApproxTokens) -> Document:
                     speech_title=turn.title if turn else None,
                     speech=number,
                     paragraph=w.paragraph,
+                    last_paragraph=w.last_paragraph,
                     part=w.part,
                     event=meta.get("event"),
                     place=meta.get("place"),
@@ -157,10 +158,12 @@ def build_document(d: Draft, counter: ApproxTokens) -> Document:
     return doc
 
 
-def parse_text(name: str, text: str, meta: dict | None = None, counter: ApproxTokens | None = None) -> Document:
+def parse_text(
+    name: str, text: str, meta: dict | None = None, counter: ApproxTokens | None = None, target: int = 0
+) -> Document:
     """One text document on its own (no collection-wide boilerplate step): for tests and tools."""
     d = draft(name, Extracted(text=text), metadata.clean(meta or {}, name))
-    return build_document(d, counter or ApproxTokens())
+    return build_document(d, counter or ApproxTokens(), target)
 
 
 def is_document(path: Path) -> bool:
@@ -188,7 +191,9 @@ def fingerprint_files(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def read_corpus(folder: Path, counter: ApproxTokens | None = None) -> Corpus:
+def read_corpus(folder: Path, counter: ApproxTokens | None = None, target: int = 0) -> Corpus:
+    """Every readable file under `folder` as attributed passages of at most the counter's window; short paragraphs
+    grouped up to `target` tokens (0: one paragraph a passage)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist")
@@ -207,7 +212,7 @@ def read_corpus(folder: Path, counter: ApproxTokens | None = None) -> Corpus:
     drop_boilerplate(drafts)
     documents = []
     for d in drafts:
-        doc = build_document(d, counter)
+        doc = build_document(d, counter, target)
         if doc.passages:
             documents.append(doc)
         else:
