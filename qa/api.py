@@ -143,7 +143,11 @@ def health(service: ServiceDep) -> schemas.Health:
     """200 once the index and model are loaded."""
     manifest = service.index.manifest
     return schemas.Health(
-        status="ok", model=manifest["model"], passages=len(service.index.passages), built_at=manifest["built_at"]
+        status="ok",
+        model=manifest["model"],
+        passages=len(service.index.passages),
+        built_at=manifest["built_at"],
+        backend=service.index.backend,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .crosslingual import is_english, translate
 from .embedding import Embedder
+from .engines.base import Filter, Query
 from .keywords import speaker_names
 from .reader.passages import sentences as split_sentences
 from .script import simplified
@@ -119,25 +120,15 @@ def mentions(text: str, names: list[str]) -> list[str]:
 
 class Searcher:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
-        if index.dense.dimension != embedder.dimension:
+        if index.engine.dimension != embedder.dimension:
             raise ValueError("index and model disagree on the vector dimension")
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        speakers = np.array([p.speaker or "" for p in index.passages], dtype=object)
-        documents = np.array([p.document for p in index.passages], dtype=object)
-        self._columns = {"speaker": speakers, "document": documents}
+        self._speaker_column = np.array([p.speaker or "" for p in index.passages], dtype=object)
         self._speakers_of = speaker_names(index.passages)
         self.names = sorted(self._speakers_of, key=len, reverse=True)
         self.languages = {p.language or "zh" for p in index.passages}
-
-    def allowed(self, speaker: str | None, document: str | None) -> np.ndarray | None:
-        mask = None
-        for name, value in (("speaker", speaker), ("document", document)):
-            if value:
-                m = self._columns[name] == value
-                mask = m if mask is None else mask & m
-        return None if mask is None else np.flatnonzero(mask)
 
     def prepare(self, query: str) -> str:
         """The text actually searched: in simplified characters; an English question over Chinese speeches gets
@@ -157,31 +148,20 @@ class Searcher:
 
     def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float]]:
         s = self.settings
-        allowed = self.allowed(speaker, document)
-        if allowed is not None and allowed.size == 0:
-            return []
-        qv = self.embedder.encode_query(query)
-        dense_ids, _ = self.index.dense.search(qv, s.candidates, allowed)
-        bm = self.index.bm25.scores(tokens)
-        if allowed is not None:
-            keep = np.zeros(bm.shape, dtype=bool)
-            keep[allowed] = True
-            bm = np.where(keep, bm, 0.0)
-        n = min(s.candidates, int(np.count_nonzero(bm)))
-        bm_ids = np.argpartition(-bm, n - 1)[:n] if n else np.zeros(0, dtype=np.int64)
-        cand = np.union1d(dense_ids, bm_ids).astype(np.int64)
+        columns, counts = self.index.terms.query(tokens)
+        asked = Query(self.embedder.encode_query(query), columns, counts)
+        found = self.index.engine.candidates(asked, s.candidates, Filter(speaker, document))
+        cand = found.rows
         if cand.size == 0:
             return []
-        dense_scores = self.index.dense.vectors(cand) @ qv
-        bm_scores = bm[cand]
         if s.fusion == "rrf":
-            fused = rrf_fusion(dense_scores, bm_scores, s.rrf_k)
+            fused = rrf_fusion(found.dense, found.keyword, s.rrf_k)
         else:
-            fused = weighted_fusion(dense_scores, bm_scores, s.dense_weight)
+            fused = weighted_fusion(found.dense, found.keyword, s.dense_weight)
         named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
         if named and s.speaker_boost:
             # The question names a place or person: prefer what that speaker said.
-            fused = fused + s.speaker_boost * np.isin(self._columns["speaker"][cand], list(named))
+            fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
         order = np.argsort(-fused, kind="stable")[:top_k]
         return [(int(cand[i]), float(fused[i])) for i in order]
 
@@ -201,7 +181,7 @@ class Searcher:
                     text=p.text,
                     source=p.source(),
                     highlights=highlight_spans(matchable(p.text), terms),
-                    best_sentence=best_sentence(p.text, terms, self.index.bm25.max_weight, query, p.language),
+                    best_sentence=best_sentence(p.text, terms, self.index.terms.max_weight, query, p.language),
                 )
             )
         return results

@@ -12,7 +12,7 @@ from .chat import compose_answer, resolve_query
 from .embedding import Embedder
 from .retrieval import Result, Searcher
 from .settings import Settings
-from .store import IndexProblem, current_folder, load_index
+from .store import IndexProblem, current_version, load_index
 
 log = logging.getLogger("qa.service")
 
@@ -23,7 +23,11 @@ class Loaded:
 
     searcher: Searcher
     names: list[str]
-    folder: Path
+    version: str  # the build's folder, or its Milvus collection
+
+    @property
+    def label(self) -> str:
+        return Path(self.version).name
 
 
 class Service:
@@ -32,7 +36,7 @@ class Service:
         self.settings = settings
         self.embedder = embedder
         self._swap = threading.Lock()
-        self._refused: tuple[Path | None, str] | None = None  # the last refusal: logged once, not retried
+        self._refused: tuple[str | None, str] | None = None  # the last refusal: logged once, not retried
         self.loaded = self._load()
 
     def _load(self) -> Loaded:
@@ -41,32 +45,34 @@ class Service:
             self.embedder = self.embedder()
         searcher = Searcher(index, self.embedder, self.settings)
         searcher.search("预热")  # jieba's dictionary and the model's first pass load now, not on a request
-        return Loaded(searcher, searcher.names, index.folder)
+        return Loaded(searcher, searcher.names, index.version)
 
     @property
     def index(self):
         return self.loaded.searcher.index
 
     def reload_if_changed(self) -> bool:
-        """Load the newly published index if `current` moved; keep serving the old one if it fails."""
+        """Load the newly published index if `current` (or the Milvus alias) moved; keep serving the old one if
+        it fails."""
         with self._swap:
             try:
-                folder = current_folder(self.settings.index_dir)
+                version = current_version(self.settings)
             except IndexProblem as exc:
-                self._refuse(None, f"index folder unusable, keeping {self.loaded.folder.name}: {exc}")
+                self._refuse(None, f"index unusable, keeping {self.loaded.label}: {exc}")
                 return False
-            if folder == self.loaded.folder or (self._refused and folder == self._refused[0]):
+            if version == self.loaded.version or (self._refused and version == self._refused[0]):
                 return False  # a published build never changes: a refused one stays refused until the next build
             try:
                 fresh = self._load()
             except Exception as exc:  # whatever is wrong with the new index, the old one keeps serving
-                self._refuse(folder, f"refusing new index {folder.name}, keeping {self.loaded.folder.name}: {exc}")
+                name = Path(version).name
+                self._refuse(version, f"refusing new index {name}, keeping {self.loaded.label}: {exc}")
                 return False
-            self.loaded = fresh
-            log.info("serving new index %s (%d passages)", fresh.folder.name, len(fresh.searcher.index.passages))
+            self.loaded = fresh  # requests already running finish on the old one
+            log.info("serving new index %s (%d passages)", fresh.label, len(fresh.searcher.index.passages))
             return True
 
-    def _refuse(self, folder: Path | None, message: str) -> None:
+    def _refuse(self, folder: str | None, message: str) -> None:
         """Log why the published index is not served, once per problem rather than on every check."""
         if self._refused != (folder, message):
             self._refused = (folder, message)

@@ -2,8 +2,13 @@
 
 Layout of the index folder:
     current -> builds/<stamp>     symlink, swapped atomically by each publish
-    builds/<stamp>/               manifest.json, passages.jsonl, words.txt, dense.faiss, bm25.npz, ...
+    builds/<stamp>/               manifest.json, passages.jsonl, words.txt, embeddings.npy, and the engine's files
+                                  (FAISS: dense.faiss, bm25.npz, bm25_vocab.txt; Milvus: none, it holds a collection)
     .lock                         held by a running build
+
+The embedding cache (embeddings.npy, rows keyed by `embed_key` in passages.jsonl) belongs to no engine: a build
+for either engine reuses the unchanged paragraphs' vectors of the previous build, whichever engine that was.
+Where a passage is searched is the engine's business (`qa.engines`); this module builds, publishes and loads.
 """
 
 from __future__ import annotations
@@ -24,23 +29,26 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .reader import Corpus, Passage
 from .crosslingual import build_lexicon
-from .dense import DenseIndex
 from .embedding import Embedder
+from .engines import FAISS, MILVUS
+from .engines.base import Engine, Terms
+from .engines.faiss import DenseIndex, FaissEngine
 from .keywords import BM25, Tokenizer, learn_words, speaker_names
+from .reader import Corpus, Passage
 from .script import simplified
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: passages carry part, event, place, url, language, start, end
+FORMAT_VERSION = 3  # 2: passages carry part, event, place, url, language, start, end; 3: embeddings.npy, backend
 CURRENT = "current"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 WORDS = "words.txt"
 LEXICON = "crosslingual.json"
+EMBEDDINGS = "embeddings.npy"
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
 
@@ -58,15 +66,31 @@ def embed_key(text: str) -> str:
 
 
 @dataclass
-class Index:
+class Build:
+    """What a build computed, in memory, before an engine stores it."""
+
+    settings: Settings
     manifest: dict
     passages: list[Passage]
     keys: list[str]
-    dense: DenseIndex
+    vectors: np.ndarray  # float32 unit vectors, one row per passage
     bm25: BM25
+    tokenizer: Tokenizer
+    lexicon: dict[str, list[str]]
+
+
+@dataclass
+class Index:
+    """A published build as a serving process reads it: passages and vocabularies in memory, search in `engine`."""
+
+    manifest: dict
+    passages: list[Passage]
+    engine: Engine
+    terms: Terms
     tokenizer: Tokenizer
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
+    version: str = ""  # what changes when a new build is published: the folder, or the Milvus collection
     by_id: dict[str, int] = field(init=False, repr=False)
     speech_rows: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
 
@@ -79,6 +103,23 @@ class Index:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    @property
+    def backend(self) -> str:
+        return self.engine.backend
+
+
+@dataclass
+class Cache:
+    """The previous build's embeddings, by key: what a new build need not compute again."""
+
+    manifest: dict
+    keys: list[str]
+    vectors: np.ndarray  # memory-mapped
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest["dimension"])
 
 
 @dataclass
@@ -97,7 +138,7 @@ def _versions() -> dict:
     import importlib.metadata as md
 
     out = {"qa": __version__}
-    for dist in ("faiss-cpu", "sentence-transformers", "torch", "jieba", "numpy", "scipy"):
+    for dist in ("faiss-cpu", "pymilvus", "milvus-lite", "sentence-transformers", "torch", "jieba", "numpy", "scipy"):
         with contextlib.suppress(md.PackageNotFoundError):
             out[dist] = md.version(dist)
     return out
@@ -107,10 +148,10 @@ def build_index(
     corpus: Corpus,
     embedder: Embedder | Callable[[], Embedder],
     settings: Settings,
-    previous: Index | None = None,
+    previous: Cache | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Index, int]:
-    """Everything an index holds, in memory; returns it and how many embeddings came from `previous`.
+) -> tuple[Build, int]:
+    """Everything a build holds, in memory; returns it and how many embeddings came from `previous`.
 
     `embedder` may be a factory: the model then loads only if some paragraph is new.
     """
@@ -119,7 +160,7 @@ def build_index(
     texts = [simplified(p.indexed_text) for p in passages]
     keys = [embed_key(t) for t in texts]
     cached: dict[str, int] = {}
-    if previous is not None and previous.model == settings.model:
+    if previous is not None and previous.manifest.get("model") == settings.model:
         cached = {k: i for i, k in enumerate(previous.keys)}
     todo = [i for i, k in enumerate(keys) if k not in cached]
     if todo or previous is None:
@@ -127,12 +168,12 @@ def build_index(
         dimension, location = embedder.dimension, embedder.location or settings.model
         precision = embedder.precision
     else:
-        dimension, location = previous.dense.dimension, previous.manifest.get("model_location", settings.model)
+        dimension, location = previous.dimension, previous.manifest.get("model_location", settings.model)
         precision = previous.manifest.get("precision")
     vectors = np.zeros((len(passages), dimension), dtype=np.float32)
     hits = [(i, cached[k]) for i, k in enumerate(keys) if k in cached]
-    if hits and previous.dense.dimension == dimension:
-        vectors[[i for i, _ in hits]] = previous.dense.vectors([j for _, j in hits])
+    if hits and previous.dimension == dimension:
+        vectors[[i for i, _ in hits]] = previous.vectors[[j for _, j in hits]]
         if progress:
             progress(len(hits))
     else:
@@ -144,9 +185,9 @@ def build_index(
     words = learn_words(passages)
     tokenizer = Tokenizer(words)
     bm25 = BM25.build((tokenizer.tokens(t) for t in texts), settings.bm25_k1, settings.bm25_b)
-    dense = DenseIndex.build(vectors, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
     manifest = {
         "format_version": FORMAT_VERSION,
+        "backend": settings.backend,
         "model": settings.model,
         "model_location": location,
         "precision": precision,
@@ -161,13 +202,12 @@ def build_index(
             for d in corpus.documents
         ],
         "corpus_fingerprint": corpus.fingerprint,
-        "dense_index": dense.kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
     lexicon = build_lexicon(set(bm25.vocab), sorted(speaker_names(passages)))
-    return Index(manifest, passages, keys, dense, bm25, tokenizer, lexicon), reused
+    return Build(settings, manifest, passages, keys, vectors, bm25, tokenizer, lexicon), reused
 
 
 def _sha256(path: Path) -> str:
@@ -178,23 +218,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_folder(index: Index, folder: Path) -> None:
+def _write_folder(build: Build, folder: Path) -> None:
+    """The build's files; for FAISS also its search files, for Milvus the collection it was written to."""
     folder.mkdir(parents=True)
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
-        for p, key in zip(index.passages, index.keys, strict=True):
+        for p, key in zip(build.passages, build.keys, strict=True):
             fh.write(json.dumps({**p.to_dict(), "embed_key": key}, ensure_ascii=False) + "\n")
-    (folder / WORDS).write_text("\n".join(index.tokenizer.words), encoding="utf-8")
-    (folder / LEXICON).write_text(json.dumps(index.lexicon, ensure_ascii=False), encoding="utf-8")
-    files = [PASSAGES, WORDS, LEXICON, *index.dense.save(folder), *index.bm25.save(folder)]
-    manifest = dict(index.manifest)
+    (folder / WORDS).write_text("\n".join(build.tokenizer.words), encoding="utf-8")
+    (folder / LEXICON).write_text(json.dumps(build.lexicon, ensure_ascii=False), encoding="utf-8")
+    np.save(folder / EMBEDDINGS, build.vectors)
+    manifest = dict(build.manifest)
+    if build.settings.backend == MILVUS:
+        from .engines import milvus
+
+        manifest["engine"] = milvus.write(build)
+        files = [PASSAGES, WORDS, LEXICON]
+    else:
+        s = build.settings
+        dense = DenseIndex.build(build.vectors, s.ann_threshold, s.hnsw_m, s.hnsw_ef_search)
+        manifest["engine"] = {"dense_index": dense.kind, "hnsw_ef_construction": dense.ef_construction}
+        files = [PASSAGES, WORDS, LEXICON, *FaissEngine(dense, build.bm25, [], []).save(folder)]
+    # Only files a server reads are verified on load; the embedding cache is checked by size when reused.
     manifest["files"] = {
         name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files
     }
+    manifest["cache"] = {EMBEDDINGS: {"bytes": (folder / EMBEDDINGS).stat().st_size}}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name in [*files, MANIFEST]:
+    for name in [*files, EMBEDDINGS, MANIFEST]:
         with (folder / name).open("rb") as fh:
             os.fsync(fh.fileno())
-    index.manifest = manifest
+    build.manifest = manifest
 
 
 @contextlib.contextmanager
@@ -211,17 +264,18 @@ def build_lock(root: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def publish(index: Index, root: Path) -> Path:
-    """Write the index beside the current one, then point `current` at it in one atomic rename.
+def publish(build: Build, root: Path) -> Path:
+    """Write the build beside the current one, then point `current` at it in one atomic rename.
 
-    A build killed at any moment leaves `current` pointing at the previous, complete build.
+    A build killed at any moment leaves `current` pointing at the previous, complete build (with Milvus, the
+    alias is switched in one call once the new collection is complete, before the folder is published).
     Call with `build_lock(root)` held.
     """
     builds = root / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = builds / f"{TMP_PREFIX}{stamp}"
-    _write_folder(index, tmp)
+    _write_folder(build, tmp)
     final = builds / stamp
     tmp.rename(final)
     previous = Path(os.readlink(root / CURRENT)).name if (root / CURRENT).is_symlink() else None
@@ -235,7 +289,6 @@ def publish(index: Index, root: Path) -> Path:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    index.folder = final
     _clean(builds, keep={stamp, previous})
     return final
 
@@ -271,13 +324,21 @@ def read_manifest(folder: Path) -> dict:
 
 
 def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
-    """Load and check the published index; any problem is one IndexProblem naming the fix."""
+    """Load and check the published index; any problem is one IndexProblem naming the fix.
+
+    With Milvus the index is read from the collection behind the alias (any machine can serve it), not `root`.
+    """
+    if settings.backend == MILVUS:
+        from .engines import milvus
+
+        return milvus.load(settings)
     folder = current_folder(root)
     manifest = read_manifest(folder)
-    if manifest.get("model") != settings.model:
+    check_model(manifest, settings, root)
+    if manifest.get("backend") != FAISS:
         raise IndexProblem(
-            f"index in {root} was built with model {manifest.get('model')!r} but the model setting is "
-            f"{settings.model!r}: run `qa build` (or set QA_MODEL={manifest.get('model')})"
+            f"index in {root} was built for backend {manifest.get('backend')!r} but QA_BACKEND is {FAISS!r}: "
+            f"run `qa build` (or set QA_BACKEND={manifest.get('backend')})"
         )
     try:
         files = manifest["files"]
@@ -287,12 +348,7 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
                 raise IndexProblem(f"index file {name} is missing or truncated: run `qa build`")
             if verify and _sha256(path) != meta["sha256"]:
                 raise IndexProblem(f"index file {name} is corrupt (checksum mismatch): run `qa build`")
-        passages, keys = [], []
-        with (folder / PASSAGES).open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                keys.append(row.pop("embed_key"))
-                passages.append(Passage(**row))
+        passages, _ = read_passages(folder)
         words_text = (folder / WORDS).read_text(encoding="utf-8")
         tokenizer = Tokenizer(words_text.split("\n") if words_text else [])
         lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
@@ -304,14 +360,52 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
         raise IndexProblem(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
     if not (dense.size == bm25.size == len(passages) == manifest["counts"]["passages"]):
         raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
-    return Index(manifest, passages, keys, dense, bm25, tokenizer, lexicon, folder)
+    engine = FaissEngine(dense, bm25, [p.speaker for p in passages], [p.document for p in passages])
+    terms = Terms.from_matrix(bm25.matrix, bm25.vocab)
+    return Index(manifest, passages, engine, terms, tokenizer, lexicon, folder, str(folder))
 
 
-def try_load_previous(root: Path, settings: Settings) -> Index | None:
-    """The published index if it is usable as an embedding cache, else None."""
+def check_model(manifest: dict, settings: Settings, where) -> None:
+    if manifest.get("model") != settings.model:
+        raise IndexProblem(
+            f"index in {where} was built with model {manifest.get('model')!r} but the model setting is "
+            f"{settings.model!r}: run `qa build` (or set QA_MODEL={manifest.get('model')})"
+        )
+
+
+def read_passages(folder: Path) -> tuple[list[Passage], list[str]]:
+    passages, keys = [], []
+    with (folder / PASSAGES).open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            keys.append(row.pop("embed_key"))
+            passages.append(Passage(**row))
+    return passages, keys
+
+
+def current_version(settings: Settings) -> str:
+    """What names the published index: its folder, or with Milvus the collection behind the alias."""
+    if settings.backend == MILVUS:
+        from .engines import milvus
+
+        return milvus.current_collection(settings)
+    return str(current_folder(settings.index_dir))
+
+
+def load_cache(root: Path, settings: Settings) -> Cache | None:
+    """The published build's embeddings if usable as a cache (same model, whole file), else None."""
     try:
-        return load_index(root, settings, verify=False)
-    except IndexProblem:
+        folder = current_folder(root)
+        manifest = read_manifest(folder)
+        path = folder / EMBEDDINGS
+        if manifest.get("model") != settings.model or path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
+            return None
+        _, keys = read_passages(folder)
+        vectors = np.load(path, mmap_mode="r")
+        if vectors.shape != (len(keys), manifest["dimension"]):
+            return None
+        return Cache(manifest, keys, vectors)
+    except (IndexProblem, OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -320,24 +414,32 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
         manifest = read_manifest(current_folder(root))
     except IndexProblem:
         return False
-    return (
+    same = (
         manifest.get("corpus_fingerprint") == corpus_fingerprint
         and manifest.get("model") == settings.model
         and manifest.get("bm25") == {"k1": settings.bm25_k1, "b": settings.bm25_b}
+        and manifest.get("backend") == settings.backend
     )
+    if same and settings.backend == MILVUS:
+        from .engines import milvus
+
+        # The collection this folder recorded must still be the one served (another machine may have built).
+        return milvus.is_current(settings, manifest.get("engine") or {})
+    return same
 
 
 def timed_build(corpus, embedder, settings, root, progress=None) -> BuildStats:
     """Build with the embedding cache of the published index and publish; the caller holds the lock."""
     start = time.perf_counter()
-    previous = try_load_previous(root, settings)
-    index, reused = build_index(corpus, embedder, settings, previous, progress)
-    publish(index, root)
+    previous = load_cache(root, settings)
+    build, reused = build_index(corpus, embedder, settings, previous, progress)
+    del previous  # the memory map of the replaced build's embeddings
+    publish(build, root)
     return BuildStats(
         documents=len(corpus.documents),
-        speeches=index.manifest["counts"]["speeches"],
-        passages=len(index.passages),
-        embedded=len(index.passages) - reused,
+        speeches=build.manifest["counts"]["speeches"],
+        passages=len(build.passages),
+        embedded=len(build.passages) - reused,
         reused=reused,
         seconds=time.perf_counter() - start,
         skipped=corpus.skipped,

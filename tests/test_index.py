@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from qa import store
-from qa.reader import read_corpus
 from qa.keywords import BM25, Tokenizer, learn_words
+from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build
 
@@ -61,7 +61,7 @@ def test_round_trip_and_manifest(built):
     assert m["counts"] == {"documents": 1, "speeches": 2, "passages": 4}
     assert len(m["corpus_fingerprint"]) == 64 and m["built_at"] and m["versions"]["faiss-cpu"]
     assert index.passages[1].speaker == "李明"
-    assert index.dense.size == index.bm25.size == 4
+    assert index.engine.size == len(index.passages) == 4 and index.backend == "faiss"
     assert not list(built.index_dir.glob("**/*.pkl"))
 
 

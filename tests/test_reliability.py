@@ -312,7 +312,20 @@ def index_files(settings) -> list[str]:
 
 
 def test_every_index_file_is_checked(built):
-    assert set(index_files(built)) == {p.name for p in current_folder(built.index_dir).iterdir()}
+    """Every file a server reads is checked; the embedding cache, which only a build reads, is not served."""
+    cache = json.loads((current_folder(built.index_dir) / MANIFEST).read_text())["cache"]
+    assert set(cache) == {"embeddings.npy"}
+    assert set(index_files(built)) | set(cache) == {p.name for p in current_folder(built.index_dir).iterdir()}
+
+
+def test_damaged_embedding_cache_is_not_reused(built, fake_registered):
+    path = current_folder(built.index_dir) / "embeddings.npy"
+    path.write_bytes(path.read_bytes()[:-8])
+    fake_registered.calls = 0
+    with build_lock(built.index_dir):
+        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert (stats.reused, stats.embedded, fake_registered.calls) == (0, 4, 4)
+    assert len(load_index(built.index_dir, built).passages) == 4
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty", "flip", "delete"])

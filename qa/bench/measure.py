@@ -142,24 +142,25 @@ def recall_at_k(found_scores: np.ndarray, exact_kth: np.ndarray, k: int) -> floa
     return float(hits.sum() / (k * len(exact_kth)))
 
 
-def measure_dense(dense, query_vectors: np.ndarray, candidates: int) -> tuple[float, Latency, Latency]:
-    """recall@10 of the dense index in use against exact inner-product search over the same vectors, and the
-    single-query latency of both at the Searcher's candidate depth."""
+def measure_dense(
+    engine, vectors: np.ndarray, query_vectors: np.ndarray, candidates: int
+) -> tuple[float, Latency, Latency]:
+    """recall@10 of the engine's dense index against exact inner-product search over the same `vectors` (the
+    build's embeddings), and the single-query latency of both at the Searcher's candidate depth."""
     import faiss
 
-    vectors = dense.all_vectors()
     exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    k = min(RECALL_K, dense.size)
+    exact.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    k = min(RECALL_K, engine.size)
     exact_scores, _ = exact.search(query_vectors, k)
     found = np.full((len(query_vectors), k), -np.inf, dtype=np.float32)
     used_ms, exact_ms = [], []
     for i, q in enumerate(query_vectors):
-        ids, _ = dense.search(q, k)
-        found[i, : len(ids)] = vectors[ids] @ q
-        used_ms.append(timed_ms(lambda q=q: dense.search(q, candidates)))
-        exact_ms.append(timed_ms(lambda q=q, ex=exact: ex.search(q.reshape(1, -1), min(candidates, dense.size))))
-    del exact, vectors
+        ids, _ = engine.dense(q, k)
+        found[i, : len(ids)] = vectors[np.asarray(ids, dtype=np.int64)] @ q
+        used_ms.append(timed_ms(lambda q=q: engine.dense(q, candidates)))
+        exact_ms.append(timed_ms(lambda q=q, ex=exact: ex.search(q.reshape(1, -1), min(candidates, engine.size))))
+    del exact
     recall = round(recall_at_k(found, exact_scores[:, k - 1], k), 4)
     return recall, Latency.of(used_ms, 3), Latency.of(exact_ms, 3)
 

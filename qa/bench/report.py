@@ -37,13 +37,14 @@ def format_report(r: BenchResult) -> str:
     else:
         encode = f"ours {e.ours_passages_per_s:.1f} passages/s (no sentence-transformers model to compare)"
     ratio = r.search_p95_over_encode_p50
+    engine = "FAISS" if r.backend == "faiss" else "Milvus"
     lines = [
-        f"qa bench: {r.passages:,} passages, {r.text_source}",
+        f"qa bench: {r.passages:,} passages, {r.text_source}; backend {r.backend}",
         f"vectors  : {r.vectors_note}",
         f"machine  : {m.cpu}, {m.cores} cores, {m.ram_gb} GB RAM, load {m.load_at_start} at start, "
         f"{m.load_at_end} at end",
         f"build    : {b.seconds:.1f} s = {b.passages_per_s:,.1f} passages/s (encoding {b.embed_seconds:.1f} s, "
-        f"tokenizing + BM25 + FAISS {b.index_seconds:.1f} s, writing {b.write_seconds:.1f} s); "
+        f"tokenizing + BM25 {b.index_seconds:.1f} s, {engine} index + writing {b.write_seconds:.1f} s); "
         f"{b.index_mb:,.1f} MB on disk; load {r.load_seconds:.1f} s",
         f"dense    : {dense}",
         f"encoding : {encode}",

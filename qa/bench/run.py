@@ -47,8 +47,8 @@ class Build:
     seconds: float
     passages_per_s: float
     embed_seconds: float
-    index_seconds: float  # tokenizing + BM25 + FAISS
-    write_seconds: float
+    index_seconds: float  # tokenizing + BM25
+    write_seconds: float  # the engine's index (FAISS file, or Milvus collection) and the build folder
     index_mb: float
     index_files_mb: dict[str, float]
     peak_rss_mb: float
@@ -94,6 +94,7 @@ class BenchResult:
     search: Latency  # hybrid search in-process
     http: Latency  # POST /api/search over HTTP
     peak_rss_mb: float
+    backend: str = "faiss"  # results written before Milvus existed were all FAISS
 
     @property
     def search_p95_over_encode_p50(self) -> float | None:
@@ -149,7 +150,7 @@ def run_bench(
     `qa serve` does, and measure it."""
     from ..api import create_app
     from ..service import Service
-    from ..store import build_index, build_lock, publish
+    from ..store import EMBEDDINGS, build_index, build_lock, publish
     from .server import serving
 
     if not MIN_PASSAGES <= passages <= MAX_PASSAGES:
@@ -193,12 +194,11 @@ def run_bench(
         with build_lock(root):
             label = {"model": "embedding", "composed": "embedding sentences, composing"}.get(kind, "projecting")
             with _bar(steps, label, "text", quiet) as bar:
-                index, _ = build_index(corpus, timed, bench_settings, progress=bar.update)
+                build_data, _ = build_index(corpus, timed, bench_settings, progress=bar.update)
             built = time.perf_counter()
-            folder = publish(index, root)
+            folder = publish(build_data, root)
         finished = time.perf_counter()
-        hnsw = index.dense.kind == "hnsw"
-        ef_construction = int(index.dense.index.hnsw.efConstruction) if hnsw else None
+        ef_construction = build_data.manifest["engine"].get("hnsw_ef_construction")
         # What a build with model vectors takes: the measured indexing time plus our encoder's measured rate.
         if stand_in:
             model_build = passages / (finished - start - timed.seconds + passages / encoding.ours_passages_per_s)
@@ -218,7 +218,7 @@ def run_bench(
             vs_plain_estimated=stand_in is not None,
             composed_from_sentences=stand_in.encoded_units if kind == "composed" else None,
         )
-        del index, corpus, synthetic, stand_in, timed  # the loaded copy is what gets measured
+        del build_data, corpus, synthetic, stand_in, timed  # the loaded copy is what gets measured
         gc.collect()
 
         say("loading the index as `qa serve` does …")
@@ -227,13 +227,17 @@ def run_bench(
         load_seconds = round(time.perf_counter() - start, 2)
         searcher = service.loaded.searcher
 
-        say(f"recall@10 of the {service.index.dense.kind} index against exact search …")
+        engine = service.index.engine
+        hnsw = engine.kind == "hnsw"
+        say(f"recall@10 of the {engine.backend} {engine.kind} index against exact search …")
         query_embedder = ProjectionEmbedder(embedder.dimension, seed) if kind == "projection" else embedder
         query_vectors = np.ascontiguousarray(query_embedder.encode(questions, settings.batch_size))
         del query_embedder
-        recall, dense_ms, exact_ms = measure_dense(service.index.dense, query_vectors, settings.candidates)
+        built_vectors = np.load(folder / EMBEDDINGS, mmap_mode="r")
+        recall, dense_ms, exact_ms = measure_dense(engine, built_vectors, query_vectors, settings.candidates)
+        del built_vectors, engine
         dense = Dense(
-            kind=service.index.dense.kind,
+            kind=service.index.engine.kind,
             ann_threshold=bench_settings.ann_threshold,
             hnsw_m=bench_settings.hnsw_m if hnsw else None,
             hnsw_ef_construction=ef_construction,
@@ -298,4 +302,5 @@ def run_bench(
         search=Latency.of(search_ms),
         http=Latency.of(http_ms),
         peak_rss_mb=peak_rss_mb(),
+        backend=bench_settings.backend,
     )

@@ -1,0 +1,126 @@
+"""The retrieval contract every engine implements (in the spirit of txtai's ann/base.py).
+
+An engine holds what a build computed (unit vectors and BM25 term weights, one row per passage) and answers
+one question per query: which rows are candidates, and what are their dense and keyword scores. Everything
+that decides the final order (fusion, speaker boost, highlights, best sentence) lives in `qa.retrieval` and is
+the same for every engine, so two engines given the same build rank the same passages the same way.
+
+Scores an engine returns are exact and engine-independent: the inner product of the stored vector with the
+query vector, and the BM25 score computed from *our* term weights (not an engine's own analyzer, whose scores
+differ in sign and scale between engines and under filters). Only which rows become candidates may depend
+on the engine's index (exact or HNSW).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Scalar conditions a candidate must meet; None means any."""
+
+    speaker: str | None = None
+    document: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.speaker or self.document)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, value in (("speaker", self.speaker), ("document", self.document)) if value]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as engines see it: its unit vector and its BM25 terms (vocabulary columns and counts)."""
+
+    vector: np.ndarray
+    columns: np.ndarray  # int64 vocabulary columns of the query's known terms
+    counts: np.ndarray  # float32 how often each occurs in the question
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Rows worth fusing with both of their scores; `keyword` is 0 where no query term occurs."""
+
+    rows: np.ndarray  # int64, ascending
+    dense: np.ndarray  # float32 inner product with the query vector
+    keyword: np.ndarray  # float32 BM25 score
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
+
+
+class Terms:
+    """The BM25 vocabulary a query is mapped through, with each term's largest weight in any passage.
+
+    Engine-independent and small (one entry per distinct term), so every serving process holds it in memory
+    while the per-passage weights live in the engine.
+    """
+
+    def __init__(self, vocab: dict[str, int], max_weights: np.ndarray):
+        self.vocab = vocab
+        self.max_weights = max_weights
+
+    @classmethod
+    def from_matrix(cls, matrix: sparse.csc_matrix, vocab: dict[str, int]) -> Terms:
+        weights = matrix.max(axis=0).toarray().ravel() if matrix.shape[0] else np.zeros(matrix.shape[1])
+        return cls(vocab, np.asarray(weights, dtype=np.float32))
+
+    def query(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(t for t in tokens if t in self.vocab)
+        return (
+            np.asarray([self.vocab[t] for t in counts], dtype=np.int64),
+            np.asarray(list(counts.values()), dtype=np.float32),
+        )
+
+    def max_weight(self, term: str) -> float:
+        """Largest BM25 weight of the term in any passage: a cheap proxy for how telling it is."""
+        j = self.vocab.get(term)
+        return 0.0 if j is None else float(self.max_weights[j])
+
+
+class Engine(ABC):
+    """Candidate generation over one published build; read-only and safe to share between threads."""
+
+    backend: str  # "faiss" or "milvus": what /api/health and `qa bench` report
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Passages (rows) in the build."""
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """Length of the stored vectors."""
+
+    @property
+    @abstractmethod
+    def kind(self) -> str:
+        """The dense index in use: "flat" (exact) or "hnsw"."""
+
+    @abstractmethod
+    def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (rows, inner products) by the dense index alone."""
+
+    @abstractmethod
+    def candidates(self, query: Query, k: int, where: Filter | None = None) -> Candidates:
+        """The union of the top-k dense rows and the top-k keyword rows under `where`, each with both scores."""
+
+
+def union_scores(
+    rows: np.ndarray, vectors: np.ndarray, weights: sparse.csr_matrix, query: Query
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact dense and BM25 scores of `rows` from their stored vectors and term weights (one per row)."""
+    dense = np.asarray(vectors @ query.vector, dtype=np.float32).reshape(len(rows))
+    if query.columns.size == 0 or weights.shape[0] == 0:
+        return dense, np.zeros(len(rows), dtype=np.float32)
+    keyword = np.asarray(weights[:, query.columns] @ query.counts, dtype=np.float32).ravel()
+    return dense, keyword
