@@ -171,11 +171,12 @@ class MilvusEngine(Engine):
         if rows.size == 0:
             return Candidates.empty()
         # Both scores of every candidate from its stored vector and weights: exact, whichever list found it.
-        vectors, weights = self._fetch(rows)
+        vectors, weights = self._fetch(rows, int(query.columns.max(initial=-1)) + 1)
         dense_scores, keyword_scores = union_scores(rows, vectors, weights, query)
         return Candidates(rows, dense_scores, keyword_scores)
 
-    def _fetch(self, rows: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
+    def _fetch(self, rows: np.ndarray, columns: int = 0) -> tuple[np.ndarray, sparse.csr_matrix]:
+        """Stored vectors and term weights of `rows`, the weights at least `columns` wide."""
         got = self.client.get(self.collection, ids=rows.tolist(), output_fields=["vector", "terms"])
         by_row = {int(g["row"]): g for g in got}
         vectors = np.asarray([by_row[int(r)]["vector"] for r in rows], dtype=np.float32)
@@ -185,7 +186,7 @@ class MilvusEngine(Engine):
             indices.extend(int(c) for c in terms)
             data.extend(float(w) for w in terms.values())
             indptr.append(len(indices))
-        width = max(indices, default=0) + 1
+        width = max(max(indices, default=0) + 1, columns)
         weights = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width), dtype=np.float32)
         return vectors, weights
 
