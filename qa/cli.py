@@ -255,6 +255,8 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
         if fmt == "cmrc2018":
             corpus, questions = read_cmrc(file)
             root = settings.index_dir / "eval-cache" / corpus.fingerprint[:16]
+            # With Milvus the eval corpus gets its own alias, so evaluating never replaces the served collection.
+            settings = settings.model_copy(update={"milvus_collection": f"eval_{corpus.fingerprint[:16]}"})
             embedder = load_embedder(settings)
             ensure_built(corpus, embedder, settings, root, force=False)
             index = load_index(root, settings)
