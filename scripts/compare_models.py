@@ -255,20 +255,19 @@ def main() -> int:
     if "crosslingual" in parts and not args.index:
         parser.error("the crosslingual part needs --index (an e5 index of the seed corpus)")
 
-    report: dict = {"models": MODELS, "cpu_count": os.cpu_count(), "load_avg_start": os.getloadavg()}
-    if "conversion" in parts:
-        report["conversion"] = part_conversion()
-        print(json.dumps({"conversion": report["conversion"]}, ensure_ascii=False, indent=1), flush=True)
-    if "speed" in parts:
-        report["speed"] = part_speed()
-        print(json.dumps({"speed": report["speed"]}, ensure_ascii=False, indent=1), flush=True)
-    if "crosslingual" in parts:
-        report["crosslingual"] = part_crosslingual(args.index, args.dense_weight or [0.4])
-        print(json.dumps({"crosslingual": report["crosslingual"]}, ensure_ascii=False, indent=1), flush=True)
-    report["load_avg_end"] = os.getloadavg()
-    print(f"load average start {report['load_avg_start']}, end {report['load_avg_end']}")
-    if args.json:
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    report: dict = {"models": MODELS, "cpu_count": os.cpu_count()}
+    runs = {
+        "conversion": part_conversion,
+        "speed": part_speed,
+        "crosslingual": lambda: part_crosslingual(args.index, args.dense_weight or [0.4]),
+    }
+    for part in (p for p in runs if p in parts):
+        load = os.getloadavg()
+        report[part] = runs[part]()
+        report[part]["load_avg_before_after"] = [load, os.getloadavg()]  # the machine is shared: say how busy
+        print(json.dumps({part: report[part]}, ensure_ascii=False, indent=1), flush=True)
+        if args.json:  # after every part, so a later failure keeps what was measured
+            args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
