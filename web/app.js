@@ -71,7 +71,8 @@ function timeSpan(source) {
 
 // Who said it, in which speech, where in it: the card's header.
 function sourceLabel(source) {
-  const where = [source.part ? `第${source.paragraph}段（第${source.part}部分）` : `第${source.paragraph}段`, timeSpan(source)];
+  const paragraphs = source.last_paragraph ? `第${source.paragraph}–${source.last_paragraph}段` : `第${source.paragraph}段`;
+  const where = [source.part ? `${paragraphs}（第${source.part}部分）` : paragraphs, timeSpan(source)];
   const who = source.speaker
     ? [source.speaker, source.role, source.speech_title && `《${source.speech_title}》`]
     : ["导语", `《${source.title}》`];
