@@ -334,7 +334,8 @@ def serve(host, port, index_dir, model):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the text recombination.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--model", help="sentence-transformers model name or path [QA_MODEL].")
-def bench(passages, vectors, queries, seed, as_json, model):
+@click.option("--backend", type=click.Choice(["faiss", "milvus"]), help="Engine measured [QA_BACKEND].")
+def bench(passages, vectors, queries, seed, as_json, model, backend):
     """Build an index of N passages in a temporary folder; measure build, search latency, recall and memory.
 
     The passages are real text, recombined: the seed corpus and the CMRC 2018 contexts cut into sentences and
@@ -364,7 +365,7 @@ def bench(passages, vectors, queries, seed, as_json, model):
 
     passages = count("passages", passages, MIN_PASSAGES, MAX_PASSAGES)
     queries = count("queries", queries, 1, 100_000)
-    settings = make_settings(model=model)
+    settings = make_settings(model=model, backend=backend)
     with user_errors():
         embedder = load_embedder(settings)
         try:

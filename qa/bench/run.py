@@ -183,6 +183,10 @@ def run_bench(
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         # Measure search, not the limiter.
         overrides = {"index_dir": Path(tmp) / "index", "corpus_dir": Path(tmp) / "corpus", "rate_limit": 0.0}
+        if not settings.milvus_uri.startswith(("http://", "https://")):
+            overrides["milvus_uri"] = str(Path(tmp) / "milvus.db")  # Milvus Lite: a throwaway local collection
+        else:
+            overrides["milvus_collection"] = f"bench_{seed}"  # a server: never replace the served alias
         bench_settings = settings.model_copy(update=overrides)
         root = bench_settings.index_dir
         timed = TimedEmbedder(stand_in or embedder)
@@ -279,6 +283,10 @@ def run_bench(
                 conn.close()
                 access_log.setLevel(access_level)
         del service, searcher
+        if bench_settings.backend == "milvus":
+            from ..engines import milvus
+
+            milvus.disconnect(bench_settings)  # before its temporary folder goes
     machine.load_at_end = load_average()
     return BenchResult(
         passages=passages,
