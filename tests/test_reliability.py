@@ -303,7 +303,13 @@ def test_second_concurrent_build_is_refused_with_one_line(built):
 
 
 def cli_env(settings) -> dict:
-    return {"QA_MODEL": FAKE, "QA_INDEX_DIR": str(settings.index_dir), "QA_CORPUS_DIR": str(settings.corpus_dir)}
+    # The fixtures index one paragraph a passage (read_corpus's default); the CLI must cut the corpus the same way.
+    return {
+        "QA_MODEL": FAKE,
+        "QA_INDEX_DIR": str(settings.index_dir),
+        "QA_CORPUS_DIR": str(settings.corpus_dir),
+        "QA_PASSAGE_TOKENS": "0",
+    }
 
 
 def index_files(settings) -> list[str]:
