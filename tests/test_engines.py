@@ -219,3 +219,30 @@ def test_http_path_two_services_see_one_rebuild(tmp_path, milvus_server, fake_re
         assert "甲乙丙" in s.search("甲乙丙示范园", 1)[0].text
     other = np.asarray([r.score for r in services[0].search("西山县 农业产业园", 3)])
     assert np.allclose(other, [r.score for r in services[1].search("西山县 农业产业园", 3)])
+
+
+@pytest.mark.integration  # two Milvus Lite builds
+def test_failed_milvus_build_leaves_the_served_collection_whole(tmp_path, fake_registered, close_milvus, monkeypatch):
+    """A build that dies while writing (here: Milvus stops accepting rows) never moves the alias; the next
+    build drops what it left."""
+    write_corpus(tmp_path / "corpus")
+    settings = engine_settings(tmp_path, "milvus")
+    close_milvus(settings)
+    build(settings, fake_registered)
+    served = milvus.current_collection(settings)
+    client = milvus.connect(settings)
+
+    def lost(*args, **kwargs):
+        raise ConnectionError("Milvus went away")
+
+    monkeypatch.setattr(client, "insert", lost)
+    add_paragraph(settings, "甲乙丙")
+    with pytest.raises(ConnectionError):
+        build(settings, fake_registered)
+    monkeypatch.undo()
+    assert milvus.current_collection(settings) == served
+    assert len(load_index(settings.index_dir, settings).passages) == 4
+    assert len(client.list_collections()) == 3  # served + its meta + the half-written one
+    build(settings, fake_registered)
+    assert len(load_index(settings.index_dir, settings).passages) == 5
+    assert len(client.list_collections()) == 4  # the new and the replaced one, each with its meta

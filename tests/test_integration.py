@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.reader import read_corpus
 from qa.embedding import load_embedder
+from qa.engines import milvus
 from qa.evaluation import read_cmrc, read_jsonl, score
+from qa.reader import read_corpus
 from qa.retrieval import Searcher
 from qa.settings import load_settings
 from qa.store import build_lock, load_index, timed_build
@@ -29,10 +30,15 @@ def build(corpus, embedder, index_dir: Path, **overrides):
     return load_index(index_dir, settings), settings
 
 
-@pytest.fixture(scope="module")
-def seed(embedder, tmp_path_factory):
-    index, settings = build(read_corpus(REPO / "corpus"), embedder, tmp_path_factory.mktemp("seed"))
-    return index, Searcher(index, embedder, settings)
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def seed(request, embedder, tmp_path_factory):
+    """The real corpus on each engine (Milvus Lite in its own data path): the same questions must score the same."""
+    root = tmp_path_factory.mktemp(f"seed-{request.param}")
+    engine = {"backend": request.param, "milvus_uri": str(root / "milvus.db")}
+    index, settings = build(read_corpus(REPO / "corpus"), embedder, root / "index", **engine)
+    yield index, Searcher(index, embedder, settings)
+    if request.param == "milvus":
+        milvus.disconnect(settings)
 
 
 def metrics_for(index, searcher, questions):
