@@ -49,6 +49,7 @@ PASSAGES = "passages.jsonl"
 WORDS = "words.txt"
 LEXICON = "crosslingual.json"
 EMBEDDINGS = "embeddings.npy"
+LEGACY_FORMAT = 2  # its embedding cache is read from dense.faiss
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
 
@@ -396,16 +397,23 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
     """The published build's embeddings if usable as a cache (same model, whole file), else None."""
     try:
         folder = current_folder(root)
-        manifest = read_manifest(folder)
-        path = folder / EMBEDDINGS
-        if manifest.get("model") != settings.model or path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("model") != settings.model:
             return None
-        _, keys = read_passages(folder)
-        vectors = np.load(path, mmap_mode="r")
+        keys = [json.loads(line)["embed_key"] for line in (folder / PASSAGES).open(encoding="utf-8")]
+        if manifest.get("format_version") == LEGACY_FORMAT:
+            # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
+            vectors = DenseIndex.load(folder, settings.hnsw_ef_search).index.reconstruct_n(0, len(keys))
+        else:
+            manifest = read_manifest(folder)
+            path = folder / EMBEDDINGS
+            if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
+                return None
+            vectors = np.load(path, mmap_mode="r")
         if vectors.shape != (len(keys), manifest["dimension"]):
             return None
         return Cache(manifest, keys, vectors)
-    except (IndexProblem, OSError, ValueError, KeyError, TypeError):
+    except (IndexProblem, OSError, ValueError, KeyError, TypeError, RuntimeError):
         return None
 
 

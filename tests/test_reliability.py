@@ -608,3 +608,16 @@ def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(shared_index, tmp_p
             answers[name] = got
     print({name: f"{got.count(413)}/{tries} answered 413" for name, got in answers.items()})
     assert answers == {name: [413] * tries for name in clients}
+
+
+def test_format_2_index_lends_its_embeddings_to_the_upgrade(built, fake_registered):
+    """An index from before embeddings.npy (format 2: vectors only in dense.faiss) still spares the model."""
+    folder = current_folder(built.index_dir)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format_version"] = 2
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    (folder / "embeddings.npy").unlink()
+    fake_registered.calls = 0
+    with build_lock(built.index_dir):
+        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert (stats.reused, fake_registered.calls) == (4, 0)
