@@ -218,13 +218,7 @@ main()
 
 def build_process(settings, pause_at: str = "", pause: float = 0.0) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(
-        QA_MODEL=FAKE,
-        QA_CORPUS_DIR=str(settings.corpus_dir),
-        QA_INDEX_DIR=str(settings.index_dir),
-        PAUSE_AT=pause_at,
-        PAUSE=str(pause),
-    )
+    env.update(cli_env(settings), PAUSE_AT=pause_at, PAUSE=str(pause))
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, "build", "--force"],
         cwd=REPO,
