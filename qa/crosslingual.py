@@ -112,7 +112,9 @@ def translate(query: str, lexicon: dict[str, list[str]]) -> str:
             phrase = words[i : i + n]
             if n == 1 and phrase[0] in ENGLISH_STOP:
                 continue
-            hit = next((lexicon[k] for k in _stems(" ".join(phrase)) if k in lexicon), None)
+            # Pinyin names are keyed as one word (niuruihua) but written as two (Niu Ruihua).
+            keys = [*_stems(" ".join(phrase)), "".join(phrase)] if n > 1 else _stems(phrase[0])
+            hit = next((lexicon[k] for k in keys if k in lexicon), None)
             if hit:
                 terms.extend(t for t in hit if t not in terms)
                 i += n

@@ -18,6 +18,11 @@ def test_translate_prefers_phrases_and_skips_function_words():
     assert translate("nothing known here", lexicon) == "nothing known here"
 
 
+def test_names_written_in_two_words_find_their_speaker():
+    lexicon = {"niu": ["牛"], "niuruihua": ["牛瑞华"], "zhengdong": ["郑东"]}
+    assert translate("How did Niu Ruihua of Zhengdong sum up the year?", lexicon) == "牛瑞华 郑东"
+
+
 def test_language_detection():
     assert is_english("How will Erqi District improve?")
     assert not is_english("二七区如何改善生态？")
