@@ -88,19 +88,7 @@ def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
                 pid = passage_id(str(para.get("id", "")), len(documents), len(doc.passages))
                 number = len(doc.passages) + 1
                 doc.passages.append(
-                    Passage(
-                        id=pid,
-                        text=para["context"],
-                        document=doc.file,
-                        title=title,
-                        subtitle=None,
-                        date=None,
-                        speaker=None,
-                        role=None,
-                        speech_title=None,
-                        speech=0,
-                        paragraph=number,
-                    )
+                    Passage(id=pid, text=para["context"], document=doc.file, title=title, speech=0, paragraph=number)
                 )
                 for qa in para["qas"]:
                     questions.append(Question(qa["question"], lambda p, pid=pid: p.id == pid))

@@ -20,13 +20,13 @@ class Passage:
     text: str  # original characters, for display
     document: str  # file name inside the corpus folder
     title: str  # document title
-    subtitle: str | None
-    date: str | None
-    speaker: str | None
-    role: str | None
-    speech_title: str | None
     speech: int  # 0 for what precedes the first speaker turn, then 1.. for each turn
     paragraph: int  # 1-based within its speech
+    subtitle: str | None = None
+    date: str | None = None
+    speaker: str | None = None
+    role: str | None = None
+    speech_title: str | None = None
     part: int | None = None  # 1.. when a paragraph too long for the model was split, else None
     last_paragraph: int | None = None  # the passage runs from `paragraph` to this one (short paragraphs grouped)
     event: str | None = None

@@ -30,6 +30,7 @@ BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
 BOILERPLATE_DOCUMENTS = 3  # documents a short line must appear in to count as boilerplate
 BOILERPLATE_MAX_SHARE = 0.5  # a document never loses more than this share of its paragraphs as boilerplate
 REPEATS_IN_DOCUMENT = 3  # the same short line this often in one document is a running header
+MIN_BUDGET = 16  # tokens a window keeps for text even when a speech's context is very long
 
 
 NOT_SPEECHES = re.compile(r"^(?:README|LICEN[CS]E|COPYING|NOTICE|CHANGELOG)(?:[-_.].*)?$", re.I)
@@ -127,30 +128,23 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
     for number, section in enumerate(sections):
         paras = [p for p in section.paras if id(p) in kept]
         turn = section.turn
-        probe = Passage("", "", d.name, title, doc.subtitle, doc.date, turn and turn.speaker, turn and turn.role,
-                        turn and turn.title, number, 0, language=d.language)  # fmt: skip
-        context_tokens = counter.count([probe.context])[0] + 1
-        budget = max(counter.max_tokens - counter.reserved - context_tokens, 16)
+        who = {"speaker": turn.speaker, "role": turn.role, "speech_title": turn.title} if turn else {}
+        where = {k: meta.get(k) for k in ("event", "place", "url")}
+        # What every passage of this turn shares; its context (who, which speech) costs tokens of each window.
+        shared = Passage(
+            "", "", d.name, title, number, 0, subtitle=doc.subtitle, date=doc.date, language=d.language, **who, **where
+        )
+        context_tokens = counter.count([shared.context])[0] + 1
+        budget = max(counter.max_tokens - counter.reserved - context_tokens, MIN_BUDGET)
         for w in windows(paras, d.language, budget, counter.count, target):
             doc.passages.append(
-                Passage(
+                replace(
+                    shared,
                     id=passage_id(d.name, number, w.paragraph, w.part),
                     text=w.text,
-                    document=d.name,
-                    title=title,
-                    subtitle=doc.subtitle,
-                    date=doc.date,
-                    speaker=turn.speaker if turn else None,
-                    role=turn.role if turn else None,
-                    speech_title=turn.title if turn else None,
-                    speech=number,
                     paragraph=w.paragraph,
                     last_paragraph=w.last_paragraph,
                     part=w.part,
-                    event=meta.get("event"),
-                    place=meta.get("place"),
-                    url=meta.get("url"),
-                    language=d.language,
                     start=w.start,
                     end=w.end,
                 )
