@@ -6,7 +6,7 @@ import re
 
 from .retrieval import mentions
 
-MAX_QUOTE = 100  # characters: a longer best sentence is quoted as its best clauses
+MAX_QUOTE = {"zh": 100, "en": 240}  # characters: a longer best sentence is quoted as its best clauses
 CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 SECOND_OPINION = 0.9  # quote the runner-up too when it scores this close to the best
 FOLLOW_UP_MAX = 12  # characters: a turn this short leans on the one before it
@@ -38,10 +38,11 @@ def resolve_query(messages: list[dict], names: list[str]) -> str:
     return f"{previous} {last}"
 
 
-def quote(result) -> str:
+def quote(result, language: str = "zh") -> str:
     """The best sentence, or for a long one the run of clauses around the one with most query words."""
     sentence = result.best_sentence
-    if len(sentence) <= MAX_QUOTE:
+    limit = MAX_QUOTE[language]
+    if len(sentence) <= limit:
         return sentence
     offset = max(result.text.find(sentence), 0)
     marked = {i - offset for start, end in result.highlights for i in range(start, end)}
@@ -57,7 +58,7 @@ def quote(result) -> str:
     while True:
         grown = False
         for side in (hi + 1, lo - 1):
-            if 0 <= side < len(clauses) and length + len(clauses[side][1]) <= MAX_QUOTE:
+            if 0 <= side < len(clauses) and length + len(clauses[side][1]) <= limit:
                 length += len(clauses[side][1])
                 lo, hi = min(lo, side), max(hi, side)
                 grown = True
@@ -67,19 +68,36 @@ def quote(result) -> str:
     return ("…" if lo > 0 else "") + text + ("…" if hi < len(clauses) - 1 else "")
 
 
-def attribution(source: dict) -> str:
+def attribution(source: dict, language: str = "zh") -> str:
+    if language == "en":
+        if source.get("speaker"):
+            who = ", ".join(filter(None, (source["speaker"], source.get("role"))))
+            return f"{who}, in “{source.get('speech_title') or source.get('title') or ''}”"
+        return f"According to “{source.get('title') or ''}”"
     if source.get("speaker"):
         return f"{source.get('role') or ''}{source['speaker']}在《{source.get('speech_title') or ''}》中说"
     return f"据《{source.get('title') or ''}》"
 
 
-def compose_answer(results) -> str:
-    """Quote the best sentence of the best passage (and of the runner-up when another speaker says it)."""
+NOT_FOUND = {"zh": "没有找到能回答这个问题的段落。", "en": "No passage found that answers this question."}
+
+
+def compose_answer(results, language: str = "zh") -> str:
+    """Quote the best sentence of the best passage (and of the runner-up when another speaker says it), in the
+    question's language ("zh" or "en"); the quotes stay in the speech's own words."""
     if not results:
-        return "没有找到能回答这个问题的段落。"
+        return NOT_FOUND[language]
     first = results[0]
-    parts = [f"{attribution(first.source)}：“{quote(first)}”（第{first.source['paragraph']}段）"]
     second = results[1] if len(results) > 1 else None
-    if second and second.score >= SECOND_OPINION * first.score and second.source["speaker"] != first.source["speaker"]:
+    also = (
+        second and second.score >= SECOND_OPINION * first.score and second.source["speaker"] != first.source["speaker"]
+    )
+    if language == "en":
+        parts = [f"{attribution(first.source, 'en')}: “{quote(first, 'en')}” (paragraph {first.source['paragraph']})"]
+        if also:
+            parts.append(f"Also, {attribution(second.source, 'en')}: “{quote(second, 'en')}”")
+        return "\n".join(parts)
+    parts = [f"{attribution(first.source)}：“{quote(first)}”（第{first.source['paragraph']}段）"]
+    if also:
         parts.append(f"另外，{attribution(second.source)}：“{quote(second)}”")
     return "\n".join(parts)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chat import compose_answer, resolve_query
+from .crosslingual import is_english
 from .embedding import Embedder
 from .retrieval import Result, Searcher
 from .settings import Settings
@@ -85,7 +86,7 @@ class Service:
         loaded = self.loaded
         query = resolve_query(messages, loaded.names)
         results = loaded.searcher.search(query, top_k, speaker) if query else []
-        return query, compose_answer(results), results
+        return query, compose_answer(results, "en" if is_english(query) else "zh"), results
 
     def passage(self, passage_id: str) -> tuple[Result, list] | None:
         index = self.index

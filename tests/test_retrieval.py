@@ -79,6 +79,29 @@ def test_answer_quotes_with_attribution(built, fake_registered):
     assert compose_answer([]) == "没有找到能回答这个问题的段落。"
 
 
+def test_english_questions_get_english_answers(tmp_path, fake_registered):
+    from qa.reader import read_corpus
+    from qa.settings import load_settings
+    from qa.store import build_lock, timed_build
+
+    from .conftest import write_corpus
+
+    text = (
+        "---\nspeaker: Lawrence Wong\nrole: Minister for Finance\ntitle: Budget Statement\n---\n"
+        "We will set up a Future Energy Fund with an initial injection of five billion dollars this year.\n\n"
+        "Households will receive vouchers to help with the cost of living in the coming months.\n"
+    )
+    settings = load_settings(corpus_dir=write_corpus(tmp_path / "c", text, "2024.txt"), index_dir=tmp_path / "i")
+    settings = settings.model_copy(update={"model": "fake-embedder"})
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    results = searcher(settings, fake_registered).search("How much goes into the Future Energy Fund?", 1)
+    answer = compose_answer(results, "en")
+    assert answer.startswith("Lawrence Wong, Minister for Finance, in “Budget Statement”: “We will set up a Future")
+    assert answer.endswith("(paragraph 1)")
+    assert compose_answer([], "en") == "No passage found that answers this question."
+
+
 def test_long_sentences_are_quoted_by_their_best_clauses():
     from qa.chat import MAX_QUOTE, quote
     from qa.retrieval import Result
@@ -87,6 +110,6 @@ def test_long_sentences_are_quoted_by_their_best_clauses():
     start = sentence.index("湿地公园")
     r = Result("x", 1, 1.0, sentence, {}, [(start, start + 4)], sentence)
     quoted = quote(r)
-    assert "湿地公园" in quoted and quoted.startswith("…") and len(quoted) <= MAX_QUOTE + 2
+    assert "湿地公园" in quoted and quoted.startswith("…") and len(quoted) <= MAX_QUOTE["zh"] + 2
     short = Result("y", 1, 1.0, "短句。", {}, [], "短句。")
     assert quote(short) == "短句。"
