@@ -58,6 +58,11 @@ def _is_label(text: str, language: str) -> bool:
     return english_label(text, None, Counter()) is not None
 
 
+def _language(tag: str) -> str:
+    """`zh-CN`, `zh-Hant`, `en-GB` → `zh`, `en`; other languages keep their tag (and read like English)."""
+    return tag.lower().split("-")[0].split("_")[0] or "en"
+
+
 def _boilerplate_key(text: str) -> str | None:
     return "".join(text.lower().split()) if len(text) <= BOILERPLATE_CHARS else None
 
@@ -70,19 +75,17 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         front, body = metadata.front_matter(extracted.text, name)
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
-        language = meta.get("language") or language_of(body)
+        language = _language(meta.get("language") or language_of(body))
         paras = paragraphs(body, language, markdown=suffix == ".md")
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
         blocks = [b for b in extracted.blocks or [] if b.text.strip()]
-        language = meta.get("language") or language_of("\n".join(b.text for b in blocks))
-        language = "zh" if language.lower().startswith("zh") else language
+        language = _language(meta.get("language") or language_of("\n".join(b.text for b in blocks)))
         paras = []
         for b in blocks:
             # Line breaks inside a block (<br>, Word's soft breaks) mean what the layout step decides they mean.
             lines = paragraphs(b.text, language) if "\n" in b.text.strip() else [Para(b.text.strip())]
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end) for p in lines)
-    language = "zh" if language.lower().startswith("zh") else "en" if language.lower().startswith("en") else language
     if "title" not in meta and paras:
         first = paras[0]
         short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text))
