@@ -297,3 +297,17 @@ def test_seed_corpus_structure():
     joined = [p for p in doc.passages if "坚持以招商引资和项目建设为生命线" in p.text]
     assert len(joined) == 1 and joined[0].speaker == "张俊峰"
     assert any("加快小微企业园建设" in p.text for p in doc.passages)
+
+
+def test_bad_metadata_is_one_warning_and_loses_nothing(tmp_path, caplog):
+    folder = tmp_path / "c"
+    write_corpus(folder, "---\nspeaker: [unclosed\n---\n" + SPEECHES, "a.txt")
+    write_corpus(folder, SPEECHES, "b.txt")
+    (folder / "b.meta.json").write_text("[1, 2]", encoding="utf-8")
+    (folder / "metadata.csv").write_text("name,date\nb.txt,2020\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus(folder)
+    assert sorted(d.file for d in corpus.documents) == ["a.txt", "b.txt"]
+    assert all(len(d.passages) == 4 for d in corpus.documents)
+    for what in ("front matter of a.txt", "b.meta.json: not a JSON object", "metadata.csv: it needs a 'file' column"):
+        assert what in caplog.text, what
