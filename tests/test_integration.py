@@ -102,3 +102,13 @@ def test_english_questions_on_english_hansard(budget):
 def test_chinese_questions_find_english_speeches(budget):
     m = metrics_for(*budget, read_jsonl(EVAL / "sg_budget_zh.jsonl"))
     assert m["hit@5"] >= 0.6, m
+
+
+def test_english_speeches_one_paragraph_per_line(embedder, tmp_path_factory):
+    """Issue 8's bar on 20 State of the Union addresses (front matter, one paragraph a line): famous lines asked
+    plainly; a hit is a passage of at most 3,000 characters from the right speech holding the answer."""
+    corpus = speeches(EVAL / "corpora" / "sotu")
+    assert all(p.speaker and len(p.text) <= 3000 for p in corpus.passages)
+    index, settings = build(corpus, embedder, tmp_path_factory.mktemp("sotu"))
+    m = metrics_for(index, Searcher(index, embedder, settings), read_jsonl(EVAL / "sotu_famous_en.jsonl"))
+    assert m["hit@1"] >= 0.8 and m["hit@5"] >= 0.95 and m["speaker_ok"] >= 0.95, m
