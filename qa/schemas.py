@@ -37,6 +37,7 @@ class Source(BaseModel):
     url: str | None = Field(None, examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"])
     start: float | None = Field(None, examples=[754.2], description="Seconds into timed media (subtitles)")
     end: float | None = Field(None, examples=[771.9], description="Seconds into timed media (subtitles)")
+    language: str | None = Field(None, examples=["zh"], description="Language of the speech: zh, en, or its tag")
 
 
 class Hit(BaseModel):

@@ -32,7 +32,7 @@ def test_search_post_and_get(client):
     assert top["source"]["speaker"] == "王芳" and top["source"]["paragraph"] == 1
     assert set(top["source"]) == {
         *("document", "title", "date", "speaker", "role", "speech_title", "paragraph"),
-        *("last_paragraph", "part", "event", "place", "url", "start", "end"),
+        *("last_paragraph", "part", "event", "place", "url", "start", "end", "language"),
     }
     assert top["source"]["start"] is None and top["source"]["url"] is None  # a plain text file has no timing or URL
     assert client.get("/api/search", params={"q": "西山县 农业产业园", "top_k": 2}).json()["results"] == body["results"]

@@ -221,9 +221,20 @@ def test_source_details_link_and_media_times(open_page):
         "end": 3725.5,
     }
     unsafe = {**source, "url": "javascript:alert(1)", "part": None, "start": 5.0, "end": 65.0, "event": None}
+    english = {
+        **source,
+        "speaker": "Lawrence Wong",
+        "role": "Minister for Finance",
+        "speech_title": "Budget Statement",
+        "last_paragraph": 5,
+        "part": None,
+        "start": None,
+        "url": None,
+        "language": "en",
+    }
     passages = [
         {"id": f"p{i}", "rank": i, "score": 0.9, "text": "文本", "source": s, "highlights": [], "best_sentence": "文本"}
-        for i, s in enumerate([source, unsafe], start=1)
+        for i, s in enumerate([source, unsafe, english], start=1)
     ]
     page = open_page()
     page.route("**/api/chat", lambda route: route.fulfill(json={"answer": "答", "query": "问", "passages": passages}))
@@ -231,6 +242,7 @@ def test_source_details_link_and_media_times(open_page):
     assert headers(reply) == [
         "李明 · 市长 · 《开放发展》 · 第3段（第2部分） · 12:34–1:02:05",
         "李明 · 市长 · 《开放发展》 · 第3段 · 0:05–1:05",
+        "Lawrence Wong · Minister for Finance · “Budget Statement” · ¶ 3–5",
     ]
     expect(reply.locator(".card-source").first).to_have_text("《城市发展论坛》 · 2021-03-02 · 2021城市发展论坛 · 郑州")
     link = reply.locator("a.source-link")

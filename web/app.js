@@ -69,19 +69,24 @@ function timeSpan(source) {
   return source.end == null ? clock(source.start) : `${clock(source.start)}–${clock(source.end)}`;
 }
 
-// Who said it, in which speech, where in it: the card's header.
+// Who said it, in which speech, where in it: the card's header, in the speech's language.
 function sourceLabel(source) {
-  const paragraphs = source.last_paragraph ? `第${source.paragraph}–${source.last_paragraph}段` : `第${source.paragraph}段`;
-  const where = [source.part ? `${paragraphs}（第${source.part}部分）` : paragraphs, timeSpan(source)];
+  const en = source.language === "en";
+  const range = source.last_paragraph ? `${source.paragraph}–${source.last_paragraph}` : `${source.paragraph}`;
+  const paragraphs = en ? `¶ ${range}` : `第${range}段`;
+  const part = source.part && (en ? `${paragraphs} (part ${source.part})` : `${paragraphs}（第${source.part}部分）`);
+  const where = [part || paragraphs, timeSpan(source)];
+  const title = (text) => text && (en ? `“${text}”` : `《${text}》`);
   const who = source.speaker
-    ? [source.speaker, source.role, source.speech_title && `《${source.speech_title}》`]
-    : ["导语", `《${source.title}》`];
+    ? [source.speaker, source.role, title(source.speech_title)]
+    : [en ? "Introduction" : "导语", title(source.title)];
   return [...who, ...where].filter(Boolean).join(" · ");
 }
 
 // The rest of what is known: document, date, event, place.
 function sourceDetails(source) {
-  return [source.speaker && `《${source.title}》`, source.date, source.event, source.place].filter(Boolean).join(" · ");
+  const title = source.language === "en" ? `“${source.title}”` : `《${source.title}》`;
+  return [source.speaker && title, source.date, source.event, source.place].filter(Boolean).join(" · ");
 }
 
 // Only http(s) addresses become links: a javascript: or data: URL from a corpus file must never be clickable.

@@ -66,6 +66,7 @@ class Passage:
             "url": self.url,
             "start": self.start,
             "end": self.end,
+            "language": self.language,
         }
 
     def to_dict(self) -> dict:
