@@ -10,12 +10,13 @@ import numpy as np
 from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .engines.base import Filter, Query
-from .keywords import speaker_names
+from .keywords import ENGLISH_WORD, speaker_names, stem
 from .reader.passages import sentences as split_sentences
 from .script import simplified
 from .settings import Settings
 from .store import Index
 
+LATIN_WORD = re.compile(r"[A-Za-z]+")
 SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+[”’」』)）]*|$)")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
 
@@ -65,9 +66,14 @@ def rrf_fusion(dense: np.ndarray, bm25: np.ndarray, k: int) -> np.ndarray:
 
 
 def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """[start, end) spans of query terms: Chinese words where they occur, English words whose stem is a term
+    (so "going" marks "going" and "go", never "Government")."""
     lowered = text.lower()
-    marks = []
-    for term in sorted(set(terms), key=len, reverse=True):
+    stems = {t for t in terms if ENGLISH_WORD.fullmatch(t)}
+    marks = [m.span() for m in LATIN_WORD.finditer(text) if stems and stem(m.group().lower()) in stems]
+    for term in sorted(set(terms) - stems, key=len, reverse=True):
+        if term.isascii() and term.isalpha():
+            continue  # a short English word or a stem: matched as whole words above, or not at all
         if len(term) < 2 and not term.isalnum():
             continue
         if len(term) < 2 and "\u4e00" <= term <= "\u9fff":

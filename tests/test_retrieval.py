@@ -113,3 +113,11 @@ def test_long_sentences_are_quoted_by_their_best_clauses():
     assert "湿地公园" in quoted and quoted.startswith("…") and len(quoted) <= MAX_QUOTE["zh"] + 2
     short = Result("y", 1, 1.0, "短句。", {}, [], "短句。")
     assert quote(short) == "短句。"
+
+
+def test_english_highlights_are_whole_words_of_the_same_stem():
+    from qa.keywords import Tokenizer
+
+    terms = Tokenizer([]).tokens("Who is funding the Future Energy Fund?", query=True)
+    text = "The Government will fund it: a Future Energy Fund, with funding that goes further."
+    assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "Future", "Energy", "Fund", "funding"]
