@@ -47,6 +47,24 @@ def progress_bar(total: int, desc: str, unit: str):
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
+@contextlib.contextmanager
+def file_progress(desc: str):
+    """A `progress(done, total)` callback drawing a bar once the total is known."""
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress_bar(total, desc, "file")
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def load_embedder(settings: Settings):
     from .embedding import load_embedder as load
 
@@ -107,7 +125,8 @@ def build(corpus_dir, index_dir, model, force):
     with user_errors():
         from .reader import read_speeches
 
-        corpus = read_speeches(settings)
+        with file_progress("reading") as progress:
+            corpus = read_speeches(settings, progress)
         stats = ensure_built(corpus, lambda: load_embedder(settings), settings, settings.index_dir, force)
     build_log.info(
         json.dumps(

@@ -311,3 +311,20 @@ def test_bad_metadata_is_one_warning_and_loses_nothing(tmp_path, caplog):
     assert all(len(d.passages) == 4 for d in corpus.documents)
     for what in ("front matter of a.txt", "b.meta.json: not a JSON object", "metadata.csv: it needs a 'file' column"):
         assert what in caplog.text, what
+
+
+def test_a_reader_bug_skips_one_file_not_the_corpus(tmp_path, monkeypatch, caplog):
+    from qa.reader.formats import html
+
+    def broken(raw, name):
+        raise TypeError("unexpected structure")
+
+    monkeypatch.setattr(html, "read", broken)
+    folder = write_corpus(tmp_path / "c")
+    (folder / "page.html").write_text("<html><body><p>text</p></body></html>", encoding="utf-8")
+    seen = []
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus(folder, progress=lambda done, total: seen.append((done, total)))
+    assert [d.file for d in corpus.documents] == ["city-2021-01-05-speeches.txt"]
+    assert corpus.skipped == ["page.html: reader failed (TypeError)"] and "unexpected structure" in caplog.text
+    assert seen == [(1, 2), (2, 2)]

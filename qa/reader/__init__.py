@@ -6,7 +6,7 @@ from .pipeline import CorpusError, parse_text, read_corpus
 __all__ = ["Corpus", "CorpusError", "Document", "Passage", "parse_text", "passage_id", "read_corpus", "read_speeches"]
 
 
-def read_speeches(settings) -> Corpus:
+def read_speeches(settings, progress=None) -> Corpus:
     """The configured corpus as `qa build` indexes it: passages fitted to the model's window (its own tokenizer)
     and short paragraphs grouped up to `passage_tokens`."""
     from ..embedding import REGISTRY, resolve_model
@@ -14,4 +14,4 @@ def read_speeches(settings) -> Corpus:
 
     location = None if settings.model in REGISTRY else resolve_model(settings.model)
     counter = token_counter(location, settings.max_passage_tokens)
-    return read_corpus(settings.corpus_dir, counter, settings.passage_tokens)
+    return read_corpus(settings.corpus_dir, counter, settings.passage_tokens, progress)

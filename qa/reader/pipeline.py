@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -188,24 +189,34 @@ def fingerprint_files(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def read_corpus(folder: Path, counter: ApproxTokens | None = None, target: int = 0) -> Corpus:
+def read_corpus(
+    folder: Path,
+    counter: ApproxTokens | None = None,
+    target: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Corpus:
     """Every readable file under `folder` as attributed passages of at most the counter's window; short paragraphs
-    grouped up to `target` tokens (0: one paragraph a passage)."""
+    grouped up to `target` tokens (0: one paragraph a passage). `progress(done, total)` follows the files."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist")
     counter = counter or ApproxTokens()
     catalogue = metadata.catalogue(folder)
     drafts, skipped = [], []
-    for path in corpus_files(folder):
+    files = corpus_files(folder)
+    for done, path in enumerate(files, start=1):
         name = str(path.relative_to(folder))
         try:
             extracted = reader(path.suffix)(path.read_bytes(), name)
+            drafts.append(draft(name, extracted, metadata.merge(metadata.sidecar(path), catalogue.get(name, {}))))
         except (UnreadableFile, OSError) as exc:
             log.warning("skipping %s: %s", name, exc)
             skipped.append(f"{name}: {exc}")
-            continue
-        drafts.append(draft(name, extracted, metadata.merge(metadata.sidecar(path), catalogue.get(name, {}))))
+        except Exception as exc:  # a format library's own bug must not cost the user the rest of the corpus
+            log.warning("skipping %s: the %s reader failed (%s: %s)", name, path.suffix, type(exc).__name__, exc)
+            skipped.append(f"{name}: reader failed ({type(exc).__name__})")
+        if progress:
+            progress(done, len(files))
     drop_boilerplate(drafts)
     documents = []
     for d in drafts:
