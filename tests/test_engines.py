@@ -100,6 +100,10 @@ def test_health_and_search_say_the_backend(backend_index, fake_registered):
         assert top["source"]["speaker"] == "王芳"
         assert client.get(f"/api/passages/{top['id']}").status_code == 200
         assert {s["speaker"] for s in client.get("/api/speakers").json()["speakers"]} == {"李明", "王芳"}
+        only = client.post("/api/search", json={"query": "建设 公园", "top_k": 5, "speaker": "李明"}).json()["results"]
+        assert only and {r["source"]["speaker"] for r in only} == {"李明"}
+        chat = client.post("/api/chat", json={"messages": [{"role": "user", "content": "西山县建设什么？"}]}).json()
+        assert "王芳" in chat["answer"] and chat["passages"]
 
 
 @pytest.mark.integration  # three Milvus Lite builds: ~5 s
