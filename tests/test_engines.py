@@ -241,7 +241,7 @@ def test_failed_milvus_build_leaves_the_served_collection_whole(tmp_path, fake_r
 
     monkeypatch.setattr(client, "insert", lost)
     add_paragraph(settings, "甲乙丙")
-    with pytest.raises(ConnectionError):
+    with pytest.raises(IndexProblem, match=r"Milvus went away.*unchanged.*qa build"):
         build(settings, fake_registered)
     monkeypatch.undo()
     assert milvus.current_collection(settings) == served

@@ -29,6 +29,7 @@ from scipy import sparse
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
+from ..store import IndexProblem
 from .base import Candidates, Engine, Filter, Query, Terms, union_scores
 
 META_SUFFIX = "_meta"
@@ -47,7 +48,7 @@ _clients: dict[tuple[str, str], object] = {}
 _clients_lock = threading.Lock()
 
 
-class MilvusProblem(Exception):
+class MilvusProblem(IndexProblem):
     """Milvus is unreachable or holds no usable collection; the message names the fix."""
 
 
@@ -240,6 +241,20 @@ def _blobs(build, manifest: dict) -> dict[str, str]:
 
 
 def write(build) -> dict:
+    """Write the build into a new collection and switch the alias to it (see `_write`); a failure is one line."""
+    try:
+        return _write(build)
+    except MilvusProblem:
+        raise
+    except Exception as exc:
+        # The alias has not moved: what is served stays whole, and the next build drops what this one left.
+        raise MilvusProblem(
+            f"writing the build to Milvus at {uri_of(build.settings)} failed ({type(exc).__name__}: {exc}); "
+            "the served collection is unchanged: check QA_MILVUS_URI and run `qa build` again"
+        ) from None
+
+
+def _write(build) -> dict:
     """Write the build into a new collection and switch the alias to it; returns the manifest's engine part.
 
     A serving process sees the old collection or the new one, never a half-written one. The collection the alias
@@ -337,7 +352,7 @@ def _read_blobs(client, meta: str) -> dict[str, str]:
 
 def load(settings: Settings):
     """The served build, read from Milvus; any problem is one IndexProblem naming the fix."""
-    from ..store import FORMAT_VERSION, Index, IndexProblem, check_model
+    from ..store import FORMAT_VERSION, Index, check_model
 
     try:
         client = connect(settings)
