@@ -1,8 +1,22 @@
 import numpy as np
+import pytest
 
 from qa.chat import compose_answer, resolve_query
+from qa.engines import milvus
 from qa.retrieval import Searcher, best_sentence, highlight_spans, rrf_fusion, weighted_fusion
 from qa.store import load_index
+
+from .conftest import FakeEmbedder, build_small_index
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def built(request, tmp_path_factory):
+    """The small corpus indexed once per engine for these read-only tests (Milvus Lite in its own data path)."""
+    root = tmp_path_factory.mktemp(request.param)
+    settings = build_small_index(root, FakeEmbedder(), backend=request.param, milvus_uri=str(root / "milvus.db"))
+    yield settings
+    if request.param == "milvus":
+        milvus.disconnect(settings)
 
 
 def searcher(settings, fake):
