@@ -2,13 +2,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
+from qa.engines import milvus
+
+from .conftest import build_small_index
 
 
-@pytest.fixture(scope="module")
-def client(shared_index):
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def client(request, shared_index, tmp_path_factory):
+    """The API over the small corpus on each engine: FAISS from the shared index, Milvus Lite in its own path."""
     settings, embedder = shared_index
+    if request.param == "milvus":
+        root = tmp_path_factory.mktemp("api-milvus")
+        settings = build_small_index(root, embedder, backend="milvus", milvus_uri=str(root / "milvus.db"))
     with TestClient(create_app(settings, embedder=embedder)) as c:
         yield c
+    if request.param == "milvus":
+        milvus.disconnect(settings)
 
 
 def app_with(shared_index, **fields):
