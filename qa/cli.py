@@ -49,7 +49,11 @@ def progress_bar(total: int, desc: str, unit: str):
 
 @contextlib.contextmanager
 def file_progress(desc: str):
-    """A `progress(done, total)` callback drawing a bar once the total is known."""
+    """A `progress(done, total)` callback drawing a bar once the total is known; none when stderr is not a
+    terminal (logs and the one-line errors of scripted runs stay clean)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
     bar = None
 
     def progress(done: int, total: int) -> None:
