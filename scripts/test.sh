@@ -8,7 +8,8 @@ bash scripts/install.sh --test
 .venv/bin/ruff check qa tests scripts
 .venv/bin/ruff format --check qa tests scripts
 set +e
-.venv/bin/python -m pytest "$@"
+# The full suite: property and schema fuzzing at full strength (the fast tier, plain pytest, tries fewer examples).
+FULL_SUITE=1 .venv/bin/python -m pytest "$@"
 status=$?
 set -e
 if [[ $status -eq 5 ]]; then

@@ -16,6 +16,8 @@ from qa.store import build_lock, timed_build
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE = "fake-embedder"
+# Tests that run on each engine: Milvus Lite costs seconds a build, so its half belongs to the full suite only.
+ENGINES = ["faiss", pytest.param("milvus", marks=pytest.mark.integration)]
 DIM = 64
 
 

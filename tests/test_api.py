@@ -4,10 +4,10 @@ from fastapi.testclient import TestClient
 from qa.api import create_app
 from qa.engines import milvus
 
-from .conftest import build_small_index
+from .conftest import ENGINES, build_small_index
 
 
-@pytest.fixture(scope="module", params=["faiss", "milvus"])
+@pytest.fixture(scope="module", params=ENGINES)
 def client(request, shared_index, tmp_path_factory):
     """The API over the small corpus on each engine: FAISS from the shared index, Milvus Lite in its own path."""
     settings, embedder = shared_index

@@ -27,7 +27,7 @@ from qa.retrieval import Searcher
 from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
-from .conftest import FAKE, SPEECHES, clean_settings, write_corpus
+from .conftest import ENGINES, FAKE, SPEECHES, clean_settings, write_corpus
 from .test_reliability import Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
@@ -57,7 +57,7 @@ def close_milvus():
         milvus.disconnect(settings)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=ENGINES)
 def backend_index(request, tmp_path, fake_registered, close_milvus):
     """The small corpus built for one engine; returns its settings."""
     write_corpus(tmp_path / "corpus")
@@ -72,6 +72,7 @@ def ranked(settings, embedder, **filters):
     return {q: [(r.id, round(r.score, 5), r.best_sentence) for r in searcher.search(q, 4, **filters)] for q in QUERIES}
 
 
+@pytest.mark.integration  # a Milvus Lite build: seconds
 def test_both_engines_rank_the_same(tmp_path, fake_registered, close_milvus):
     """Same build, same scores: fusion reads exact dense and BM25 scores from either engine."""
     write_corpus(tmp_path / "corpus")

@@ -6,10 +6,10 @@ from qa.engines import milvus
 from qa.retrieval import Searcher, best_sentence, highlight_spans, rrf_fusion, weighted_fusion
 from qa.store import load_index
 
-from .conftest import FakeEmbedder, build_small_index
+from .conftest import ENGINES, FakeEmbedder, build_small_index
 
 
-@pytest.fixture(scope="module", params=["faiss", "milvus"])
+@pytest.fixture(scope="module", params=ENGINES)
 def built(request, tmp_path_factory):
     """The small corpus indexed once per engine for these read-only tests (Milvus Lite in its own data path)."""
     root = tmp_path_factory.mktemp(request.param)
