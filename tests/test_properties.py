@@ -330,22 +330,29 @@ def no_server_error(r):
     return body
 
 
-@PROPERTY
-@given(body=SEARCH_BODY)
-def test_api_search_never_500(client, body):
-    r = post_json(client, "/api/search", body)
-    data = no_server_error(r)
-    if r.status_code == 200:
-        assert data["query"] == body["query"] and len(data["results"]) <= (body.get("top_k") or 5)
+# Each JSON endpoint: what it is sent, and what a 200 from it must hold.
+API_BODIES = {
+    "/api/search": (
+        SEARCH_BODY,
+        lambda body, data: data["query"] == body["query"] and len(data["results"]) <= (body.get("top_k") or 5),
+    ),
+    "/api/chat": (
+        CHAT_BODY,
+        lambda body, data: isinstance(data["answer"], str) and isinstance(data["passages"], list),
+    ),
+}
 
 
+@pytest.mark.parametrize("path", list(API_BODIES))
 @PROPERTY
-@given(body=CHAT_BODY)
-def test_api_chat_never_500(client, body):
-    r = post_json(client, "/api/chat", body)
+@given(draw=st.data())
+def test_api_json_bodies_never_500(client, path, draw):
+    strategy, holds = API_BODIES[path]
+    body = draw.draw(strategy)
+    r = post_json(client, path, body)
     data = no_server_error(r)
     if r.status_code == 200:
-        assert isinstance(data["answer"], str) and isinstance(data["passages"], list)
+        assert holds(body, data)
 
 
 @PROPERTY
