@@ -171,6 +171,21 @@ def test_press_and_interview_turns():
     assert doc.passages[2].text.startswith("We expect it to open")
 
 
+def test_chinese_interview_turns():
+    text = (
+        "---\nspeaker: 王芳\nrole: 西山县委书记\n---\n"
+        "问：西山县明年在农业方面有什么打算？请具体谈一谈。\n\n"
+        "答：我们将建设三个现代农业产业园，带动农民增收致富。\n\n"
+        "問：鄉村振興怎麼推進？\n"
+    )
+    doc = parse_text("interview.txt", text)
+    assert [(p.speaker, p.role, p.text[:6]) for p in doc.passages] == [
+        ("提问者", None, "西山县明年在"),
+        ("王芳", "西山县委书记", "我们将建设三"),
+        ("提问者", None, "鄉村振興怎麼"),
+    ]
+
+
 def test_long_paragraphs_are_split_at_sentences_with_overlap():
     sentence = "The council will build {n} new homes near the river and the old railway yard this year."
     text = "\n\n".join([" ".join(sentence.format(n=i) for i in range(40)), "A short closing paragraph that fits well."])

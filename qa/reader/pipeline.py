@@ -21,7 +21,7 @@ from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import Para, ends_sentence, language_of, paragraphs, rejoin
 from .model import Corpus, Document, Passage, passage_id
 from .passages import drop_duplicates, windows
-from .speakers import Turn, english_label, parse_header, split_turns
+from .speakers import ZH_QA_LABEL, Turn, english_label, parse_header, split_turns
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Draft:
 
 def _is_label(text: str, language: str) -> bool:
     if language == "zh":
-        return parse_header(text) is not None
+        return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None
     return english_label(text, None, Counter()) is not None
 
 

@@ -46,6 +46,9 @@ QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
 STRIP_HONORIFIC = re.compile(rf"^{HONORIFIC}\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 QUESTIONER = "Questioner"
+# Chinese interviews and press conferences: 问：… / 答：… (traditional 問 too); 答 is the document's speaker.
+ZH_QA_LABEL = re.compile(r"^(?P<person>问|問|答)\s*[:：]\s*(?P<text>\S.*)$", re.S)
+ZH_QUESTIONER = "提问者"
 PRESIDING = frozenset({"Speaker", "Deputy Speaker", "Chairman", "Chair", "President"})
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
@@ -147,6 +150,12 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             header = parse_header(text) if not para.heading or len(text) < MAX_TITLE_LINE else None
             if header:
                 sections.append(Section(header))
+                continue
+            qa = ZH_QA_LABEL.match(text)
+            if qa:
+                asked = qa.group("person") in "问問"
+                turn = Turn(ZH_QUESTIONER) if asked else (default or Turn(qa.group("person")))
+                sections.append(Section(turn, [replace(para, text=qa.group("text").strip())]))
                 continue
         else:
             found = english_label(text, default.speaker if default else None, caps_seen)
