@@ -3,8 +3,8 @@
 A paragraph longer than the model's window (counted with the model's own tokenizer) is split at sentence
 boundaries into parts that fit, each keeping its paragraph number, a part number and the previous part's last
 sentence as overlap. Fragments too small to stand alone (a salutation, a section heading) join the paragraph
-after them. A paragraph whose sentences all appear elsewhere in the same speech (a scrape that printed the
-speech twice) is dropped.
+after them. A paragraph whose sentences mostly appear elsewhere in the same document (a scrape that printed the
+speech twice) is dropped. Consecutive short paragraphs of one turn may share a passage up to a target size.
 """
 
 from __future__ import annotations
@@ -19,39 +19,10 @@ from .layout import Para
 # the word before is a known abbreviation (Mr. Smith, U.S. Army).
 ZH_SENTENCE = re.compile(r"[^。！？；!?]+(?:[。！？；!?]+[”’」』)）]*|$)")
 EN_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
-ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "jr",
-        "sr",
-        "no",
-        "nos",
-        "vol",
-        "art",
-        "sec",
-        "fig",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "rev",
-        "hon",
-        "mt",
-        "ft",
-        "u.s",
-        "u.k",
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-    ]
-)
+ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "nos", "vol", "art", "sec", "fig", "gen", "col", "lt",
+    "sgt", "capt", "rev", "hon", "mt", "ft", "u.s", "u.k", "e.g", "i.e", "etc", "vs",
+))  # fmt: skip
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
 MIN_TOKENS = 8  # a paragraph shorter than this (a salutation, a heading) joins the next one
