@@ -83,6 +83,8 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
         (["ask", "问题"], {"QA_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted_proxies"),
         (["ask", "长" * 1001], {}, "longer than 1000 characters"),
         (["ask", "问题", "-k", "51"], {}, "51 is not in the range 1<=x<=50"),
+        (["build"], {"QA_PASSAGE_TOKENS": "-1"}, "passage_tokens"),
+        (["build"], {"QA_MAX_PASSAGE_TOKENS": "8"}, "max_passage_tokens"),
         pytest.param(
             ["build", "--model", "no/such-model"],
             {"QA_MODEL": ""},
@@ -104,6 +106,9 @@ def test_bad_eval_file_names_the_line(run, tmp_path):
     bad.write_text('{"q": "ok", "gold": ["x"]}\n{"question": "wrong keys"}\n', encoding="utf-8")
     r = run("eval", bad)
     assert r.exit_code == 1 and "bad.jsonl:2" in r.output
+    bad.write_text('{"q": "ok", "gold": ["x"], "lang": "fr"}\n', encoding="utf-8")
+    r = run("eval", bad)
+    assert r.exit_code == 1 and "bad.jsonl:1" in r.output and "zh→en" in r.output and "Traceback" not in r.output
     r = run("eval", bad, "--format", "cmrc2018")
     assert r.exit_code == 1 and "not a SQuAD-style JSON file" in r.output
 
