@@ -135,7 +135,10 @@ class Tokenizer:
 
     def tokens(self, text: str, query: bool = False) -> list[str]:
         """Chinese in simplified characters, English words stemmed: the same word matches in any form."""
-        text = simplified(text)
+        return self.split(simplified(text), query)
+
+    def split(self, text: str, query: bool = False) -> list[str]:
+        """`tokens` of text already in simplified characters (a build converts each passage once)."""
         counted = ASKED_COUNT if query else COUNTED
         out = [f"#{m.group(1)}" for m in counted.finditer(text)]
         for tok in self._tokenizer().lcut_for_search(text):

@@ -150,7 +150,7 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         query = self.prepare(query)
-        return self._rank(query, self.index.tokenizer.tokens(query, query=True), top_k, speaker, document)
+        return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)
 
     def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float]]:
         s = self.settings
@@ -174,7 +174,7 @@ class Searcher:
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
         top_k = top_k or self.settings.top_k
         query = self.prepare(query)
-        terms = self.index.tokenizer.tokens(query, query=True)
+        terms = self.index.tokenizer.split(query, query=True)
         ranked = self._rank(query, terms, top_k, speaker, document)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):

@@ -185,7 +185,7 @@ def build_index(
 
     words = learn_words(passages)
     tokenizer = Tokenizer(words)
-    bm25 = BM25.build((tokenizer.tokens(t) for t in texts), settings.bm25_k1, settings.bm25_b)
+    bm25 = BM25.build((tokenizer.split(t) for t in texts), settings.bm25_k1, settings.bm25_b)
     manifest = {
         "format_version": FORMAT_VERSION,
         "backend": settings.backend,
