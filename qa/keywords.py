@@ -5,6 +5,8 @@ Scoring a query is a sum of a few matrix columns (one per query term), so no Pyt
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from array import array
 from collections import Counter
@@ -16,6 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from .script import simplified
+
+log = logging.getLogger(__name__)
 
 # Words a question carries that say nothing about which passage answers it.
 STOPWORDS = frozenset(
@@ -50,6 +54,10 @@ NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
 MIN_SURNAME = (
     2  # "Li", "Ng" alone match too much of an English question  # high enough that jieba keeps a learned word whole
 )
+# The BM25 matrix on disk: its CSC arrays one .npy file each (memory-mapped on load), its shape, its terms.
+MATRIX_FILES = {"data": "bm25_data.npy", "indices": "bm25_indices.npy", "indptr": "bm25_indptr.npy"}
+SHAPE_FILE = "bm25_shape.json"
+VOCAB_FILE = "bm25_vocab.txt"
 
 
 def place_names(role: str | None) -> set[str]:
@@ -213,17 +221,35 @@ class BM25:
         return np.asarray(self.matrix[:, cols] @ weights, dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> list[str]:
+        """One .npy file per CSC array, so `load` can memory-map them; returns the file names written."""
         m = self.matrix
-        np.savez(folder / "bm25.npz", data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape))
+        # Indices as scipy keeps them on load (int32 while they fit), so loading never converts (copies) them.
+        index = np.int32 if max(m.nnz, *m.shape) <= np.iinfo(np.int32).max else np.int64
+        arrays = {
+            MATRIX_FILES["data"]: m.data.astype(np.float32, copy=False),
+            MATRIX_FILES["indices"]: m.indices.astype(index, copy=False),
+            MATRIX_FILES["indptr"]: m.indptr.astype(index, copy=False),
+        }
+        for name, array_ in arrays.items():
+            np.save(folder / name, array_, allow_pickle=False)
+        (folder / SHAPE_FILE).write_text(json.dumps({"shape": [int(d) for d in m.shape]}), encoding="utf-8")
         terms = sorted(self.vocab, key=self.vocab.get)
-        (folder / "bm25_vocab.txt").write_text("\n".join(terms), encoding="utf-8")
-        return ["bm25.npz", "bm25_vocab.txt"]
+        (folder / VOCAB_FILE).write_text("\n".join(terms), encoding="utf-8")
+        return [*arrays, SHAPE_FILE, VOCAB_FILE]
 
     @classmethod
     def load(cls, folder: Path) -> BM25:
-        with np.load(folder / "bm25.npz", allow_pickle=False) as z:
-            matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-        text = (folder / "bm25_vocab.txt").read_text(encoding="utf-8")
+        """The matrix memory-mapped read-only: its pages are the OS's file cache, shared by every process that
+        serves the build, not a private copy; nothing at query time writes into them."""
+        data, indices, indptr = (
+            np.load(folder / MATRIX_FILES[part], mmap_mode="r", allow_pickle=False)
+            for part in ("data", "indices", "indptr")
+        )
+        shape = tuple(json.loads((folder / SHAPE_FILE).read_text(encoding="utf-8"))["shape"])
+        matrix = sparse.csc_matrix((data, indices, indptr), shape=shape, copy=False)
+        if data.size and not (np.may_share_memory(matrix.data, data) and np.may_share_memory(matrix.indices, indices)):
+            log.warning("scipy copied the bm25 matrix into memory (dtypes %s, %s)", data.dtype, indices.dtype)
+        text = (folder / VOCAB_FILE).read_text(encoding="utf-8")
         terms = text.split("\n") if text else []
         if len(terms) != matrix.shape[1] and not (not terms and matrix.shape[1] == 1):
             raise ValueError("bm25 vocabulary does not match its matrix")

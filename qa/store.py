@@ -3,7 +3,8 @@
 Layout of the index folder:
     current -> builds/<stamp>     symlink, swapped atomically by each publish
     builds/<stamp>/               manifest.json, passages.jsonl, words.txt, embeddings.npy, and the engine's files
-                                  (FAISS: dense.faiss, bm25.npz, bm25_vocab.txt; Milvus: none, it holds a collection)
+                                  (FAISS: dense.faiss, bm25_data.npy, bm25_indices.npy, bm25_indptr.npy,
+                                  bm25_shape.json, bm25_vocab.txt; Milvus: none, it holds a collection)
     .lock                         held by a running build
 
 The embedding cache (embeddings.npy, rows keyed by `embed_key` in passages.jsonl) belongs to no engine: a build
@@ -41,7 +42,9 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: passages carry part, event, place, url, language, start, end; 3: embeddings.npy, backend
+# 2: passages carry part, event, place, url, language, start, end; 3: embeddings.npy, backend;
+# 4: the BM25 matrix as memory-mapped .npy files (bm25_data/indices/indptr.npy, bm25_shape.json), not bm25.npz
+FORMAT_VERSION = 4
 CURRENT = "current"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
@@ -50,6 +53,7 @@ WORDS = "words.txt"
 LEXICON = "crosslingual.json"
 EMBEDDINGS = "embeddings.npy"
 LEGACY_FORMAT = 2  # its embedding cache is read from dense.faiss
+CACHE_FORMATS = (3, FORMAT_VERSION)  # formats whose embeddings.npy a build reuses, so upgrading embeds nothing
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
 
@@ -404,12 +408,14 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
         if manifest.get("format_version") == LEGACY_FORMAT:
             # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
             vectors = DenseIndex.load(folder, settings.hnsw_ef_search).index.reconstruct_n(0, len(keys))
-        else:
-            manifest = read_manifest(folder)
+        elif manifest.get("format_version") in CACHE_FORMATS:
+            # Format 3 differs only in how the BM25 matrix is stored: its embeddings.npy is the same cache.
             path = folder / EMBEDDINGS
             if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
                 return None
             vectors = np.load(path, mmap_mode="r")
+        else:
+            return None
         if vectors.shape != (len(keys), manifest["dimension"]):
             return None
         return Cache(manifest, keys, vectors)

@@ -1,11 +1,14 @@
 import json
+import mmap
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from qa import store
-from qa.keywords import BM25, Tokenizer, learn_words
+from qa.engines.base import Query, Terms
+from qa.keywords import BM25, MATRIX_FILES, SHAPE_FILE, VOCAB_FILE, Tokenizer, learn_words
 from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build
@@ -48,10 +51,64 @@ def test_bm25_ranks_and_round_trips(tmp_path):
     bm = BM25.build(docs, k1=1.2, b=0.75)
     scores = bm.scores(["湿地"])
     assert scores[1] == 0 and scores[2] > scores[0] > 0
+    assert bm.save(tmp_path) == [*MATRIX_FILES.values(), SHAPE_FILE, VOCAB_FILE]
+    again = BM25.load(tmp_path)
+    assert again.vocab == bm.vocab and again.matrix.shape == bm.matrix.shape
+    for tokens in (["湿地"], ["湿地", "农业"], ["湿地", "湿地", "治理", "公园"], ["未知词"]):
+        np.testing.assert_array_equal(again.scores(tokens), bm.scores(tokens))  # identical, not merely close
+        assert [again.max_weight(t) for t in tokens] == [bm.max_weight(t) for t in tokens]
+    assert bm.scores(["未知词"]).sum() == 0
+
+
+@pytest.mark.parametrize("docs", [[], [[]], [["湿地"]]])
+def test_bm25_of_no_terms_round_trips(tmp_path, docs):
+    bm = BM25.build(docs, k1=1.2, b=0.75)
     bm.save(tmp_path)
     again = BM25.load(tmp_path)
-    np.testing.assert_allclose(again.scores(["湿地", "农业"]), bm.scores(["湿地", "农业"]))
-    assert bm.scores(["未知词"]).sum() == 0
+    assert again.matrix.shape == bm.matrix.shape and again.vocab == bm.vocab
+    np.testing.assert_array_equal(again.scores(["湿地"]), bm.scores(["湿地"]))
+
+
+def memory_mapped(array) -> bool:
+    """Whether the array's memory is a file mapping (np.memmap or the mmap under it), however many views deep."""
+    while array is not None:
+        if isinstance(array, np.memmap | mmap.mmap):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def test_loaded_bm25_is_memory_mapped_and_searching_it_copies_nothing(tmp_path):
+    """A server maps the matrix read-only (page cache, shared, not private RAM): loading must not copy it, and
+    neither may scoring, max weights or Terms; as the map is read-only, none of them can write into it either."""
+    rng = np.random.default_rng(0)
+    docs = [[f"t{j}" for j in rng.integers(0, 400, 60)] for _ in range(3000)]
+    bm = BM25.build(docs, k1=1.2, b=0.75)
+    bm.save(tmp_path)
+    tracemalloc.start()
+    try:
+        again = BM25.load(tmp_path)
+        loading = tracemalloc.get_traced_memory()[1]
+        m = again.matrix
+        assert m.nnz > 100_000 and loading < m.data.nbytes / 4
+        for part in ("data", "indices", "indptr"):
+            array = getattr(m, part)
+            assert memory_mapped(array) and not array.flags.writeable, part
+            assert array.dtype == getattr(bm.matrix, part).dtype, part
+        tracemalloc.reset_peak()
+        tokens = ["t1", "t7", "t7", "t399", "未知词"]
+        scores = again.scores(tokens)
+        columns, counts = Terms.from_matrix(m, again.vocab).query(tokens)
+        keyword = np.asarray(m[:, columns] @ counts, dtype=np.float32).ravel()  # FaissEngine.keyword_scores
+        terms = Terms.from_matrix(m, again.vocab)
+        weights = [again.max_weight(t) for t in tokens]
+        assert tracemalloc.get_traced_memory()[1] < m.data.nbytes / 4  # a copy of the weights would be 4x this
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(scores, bm.scores(tokens))
+    np.testing.assert_array_equal(keyword, scores)
+    np.testing.assert_array_equal(terms.max_weights, Terms.from_matrix(bm.matrix, bm.vocab).max_weights)
+    assert weights == [bm.max_weight(t) for t in tokens] and weights[0] > 0
 
 
 def test_round_trip_and_manifest(built):
@@ -63,6 +120,17 @@ def test_round_trip_and_manifest(built):
     assert index.passages[1].speaker == "李明"
     assert index.engine.size == len(index.passages) == 4 and index.backend == "faiss"
     assert not list(built.index_dir.glob("**/*.pkl"))
+    assert {*MATRIX_FILES.values(), SHAPE_FILE, VOCAB_FILE} <= set(m["files"]) and "bm25.npz" not in m["files"]
+
+
+def test_served_index_maps_its_bm25_matrix(built):
+    index = load_index(built.index_dir, built)
+    matrix = index.engine.bm25.matrix
+    assert all(memory_mapped(getattr(matrix, part)) for part in ("data", "indices", "indptr"))
+    columns, counts = index.terms.query(index.tokenizer.tokens("东湖区的湿地公园", query=True))
+    scores = index.engine.keyword_scores(Query(np.zeros(index.engine.dimension, np.float32), columns, counts))
+    assert columns.size and scores.shape == (4,) and scores.max() > 0
+    assert np.array_equal(index.terms.max_weights, np.asarray(matrix.max(axis=0).toarray().ravel(), np.float32))
 
 
 def test_unchanged_rebuild_reuses_every_embedding(built, fake_registered):
@@ -120,7 +188,9 @@ def test_other_model_or_format_says_rebuild(built):
         load_index(built.index_dir, built)
 
 
-@pytest.mark.parametrize("name", ["passages.jsonl", "dense.faiss", "bm25.npz", "bm25_vocab.txt", "words.txt"])
+@pytest.mark.parametrize(
+    "name", ["passages.jsonl", "dense.faiss", *MATRIX_FILES.values(), SHAPE_FILE, VOCAB_FILE, "words.txt"]
+)
 def test_truncated_or_corrupt_files_are_named(built, name):
     path = current_folder(built.index_dir) / name
     data = path.read_bytes()

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 from click.testing import CliRunner
@@ -24,10 +25,21 @@ from fastapi.testclient import TestClient
 from qa.api import MAX_BODY, create_app
 from qa.bench.server import serving
 from qa.cli import cli
+from qa.keywords import BM25, MATRIX_FILES, SHAPE_FILE
 from qa.ratelimit import TokenBuckets
 from qa.reader import read_corpus
 from qa.settings import load_settings
-from qa.store import BUILDS, CURRENT, MANIFEST, build_lock, current_folder, load_index, timed_build
+from qa.store import (
+    BUILDS,
+    CURRENT,
+    FORMAT_VERSION,
+    MANIFEST,
+    IndexProblem,
+    build_lock,
+    current_folder,
+    load_index,
+    timed_build,
+)
 
 from .conftest import FAKE, REPO
 
@@ -615,3 +627,40 @@ def test_format_2_index_lends_its_embeddings_to_the_upgrade(built, fake_register
     with build_lock(built.index_dir):
         stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
     assert (stats.reused, fake_registered.calls) == (4, 0)
+
+
+def test_format_3_index_lends_its_embeddings_to_the_upgrade(built, fake_registered):
+    """Format 3 kept the BM25 matrix in bm25.npz (format 4: memory-mapped .npy files); its embeddings.npy is
+    the same cache, so upgrading embeds nothing, and the new build serves."""
+    folder = current_folder(built.index_dir)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    matrix = BM25.load(folder).matrix
+    np.savez(folder / "bm25.npz", data=matrix.data, indices=matrix.indices, indptr=matrix.indptr, shape=matrix.shape)
+    del matrix
+    for name in [*MATRIX_FILES.values(), SHAPE_FILE]:
+        (folder / name).unlink()
+        del manifest["files"][name]
+    manifest["files"]["bm25.npz"] = {"bytes": (folder / "bm25.npz").stat().st_size, "sha256": "not checked"}
+    manifest["format_version"] = 3
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexProblem, match=rf"format 3, this qa reads format {FORMAT_VERSION}.*qa build"):
+        load_index(built.index_dir, built)
+    fake_registered.calls = 0
+    with build_lock(built.index_dir):
+        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert (stats.reused, stats.embedded, fake_registered.calls) == (4, 0, 0)
+    index = load_index(built.index_dir, built)
+    assert index.manifest["format_version"] == FORMAT_VERSION > 3 and len(index.passages) == 4
+    assert "bm25.npz" not in index.manifest["files"]
+
+
+@pytest.mark.parametrize("version", [1, 999])
+def test_unknown_format_lends_no_embeddings(built, fake_registered, version):
+    folder = current_folder(built.index_dir)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format_version"] = version
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    fake_registered.calls = 0
+    with build_lock(built.index_dir):
+        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert (stats.reused, fake_registered.calls) == (0, 4)
