@@ -355,13 +355,13 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
     joined at random (seeded, one source text per passage) to the seed's paragraph lengths. Past 20,000
     passages their vectors are composed from the model's vectors of their sentences instead of running the
     model on each (--vectors model forces it); queries always go through the model. Index settings
-    (QA_ANN_THRESHOLD, QA_HNSW_M, QA_HNSW_EF_SEARCH, ...) apply as everywhere.
+    (QA_ANN_THRESHOLD, QA_IVF_PROBES, QA_HNSW_EF_SEARCH for Milvus, ...) apply as everywhere.
 
     \b
     Examples:
       qa bench --passages 1000
       qa bench --passages 100000 --json > bench-100k.json
-      QA_HNSW_EF_SEARCH=256 qa bench --passages 1000000 --json
+      QA_IVF_PROBES=64 qa bench --passages 1000000 --json
     """
     from .bench.report import format_report, to_json
     from .bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench

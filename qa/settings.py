@@ -45,9 +45,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
     bm25_b: float = Field(0.5, ge=0.0, le=1.0)
-    ann_threshold: int = Field(50_000, ge=1, description="Passages at which FAISS switches from exact search to HNSW.")
-    hnsw_m: int = Field(64, ge=4, le=128)
-    hnsw_ef_search: int = Field(512, ge=8, le=4096)
+    ann_threshold: int = Field(
+        50_000, ge=1, description="Passages at which dense search turns approximate (FAISS: IVF, Milvus: HNSW)."
+    )
+    ivf_lists: int = Field(0, ge=0, le=1 << 18, description="FAISS inverted lists; 0 picks about 4·√passages.")
+    ivf_probes: int = Field(128, ge=1, le=1 << 18, description="FAISS inverted lists searched per query.")
+    hnsw_m: int = Field(64, ge=4, le=128, description="Milvus HNSW graph degree.")
+    hnsw_ef_search: int = Field(512, ge=8, le=4096, description="Milvus HNSW search breadth.")
     passage_tokens: int = Field(
         384,
         ge=0,

@@ -240,8 +240,8 @@ def _write_folder(build: Build, folder: Path) -> None:
         files = [PASSAGES, WORDS, LEXICON]
     else:
         s = build.settings
-        dense = DenseIndex.build(build.vectors, s.ann_threshold, s.hnsw_m, s.hnsw_ef_search)
-        manifest["engine"] = {"dense_index": dense.kind, "hnsw_ef_construction": dense.ef_construction}
+        dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)
+        manifest["engine"] = {"dense_index": dense.kind, "ivf_lists": dense.lists}
         files = [PASSAGES, WORDS, LEXICON, *FaissEngine(dense, build.bm25, [], []).save(folder)]
     # Only files a server reads are verified on load; the embedding cache is checked by size when reused.
     manifest["files"] = {
@@ -357,7 +357,7 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
         words_text = (folder / WORDS).read_text(encoding="utf-8")
         tokenizer = Tokenizer(words_text.split("\n") if words_text else [])
         lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
-        dense = DenseIndex.load(folder, settings.hnsw_ef_search)
+        dense = DenseIndex.load(folder, settings.ivf_probes)
         bm25 = BM25.load(folder)
     except IndexProblem:
         raise
@@ -407,7 +407,7 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
         keys = [json.loads(line)["embed_key"] for line in (folder / PASSAGES).open(encoding="utf-8")]
         if manifest.get("format_version") == LEGACY_FORMAT:
             # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
-            vectors = DenseIndex.load(folder, settings.hnsw_ef_search).index.reconstruct_n(0, len(keys))
+            vectors = DenseIndex.load(folder, settings.ivf_probes).index.reconstruct_n(0, len(keys))
         elif manifest.get("format_version") in CACHE_FORMATS:
             # Format 3 differs only in how the BM25 matrix is stored: its embeddings.npy is the same cache.
             path = folder / EMBEDDINGS

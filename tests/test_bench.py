@@ -84,7 +84,7 @@ def test_choose_vectors():
 
 
 @pytest.mark.parametrize("vectors", ["composed", "projection"])
-def test_run_bench_small_index_with_hnsw(tmp_path, source, fake_registered, vectors):
+def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered, vectors):
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
     r = run_bench(
         200, settings, fake_registered, vectors=vectors, queries=10, say=lambda m: None, quiet=True, source=source
@@ -93,7 +93,8 @@ def test_run_bench_small_index_with_hnsw(tmp_path, source, fake_registered, vect
     assert r.passages == 200 and r.queries == 10 and r.search.n == r.http.n == r.encode.n == 10
     assert r.vectors == vectors and vectors in r.vectors_note and "recombined" in r.text_source
     d = r.dense
-    assert d.kind == "hnsw" and d.hnsw_m == settings.hnsw_m and d.hnsw_ef_construction >= 80
+    assert d.kind == "ivf" and d.ivf_lists == 200 // 39 and d.ivf_probes == settings.ivf_probes
+    assert d.hnsw_m is None and d.hnsw_ef_search is None  # Milvus's parameters
     assert 0.0 <= d.recall_at_10 <= 1.0
     assert d.recall_query_vectors == ("projection" if vectors == "projection" else "model")
     assert r.encoding.plain_passages_per_s is None and r.build.vs_plain is None  # no sentence-transformers model

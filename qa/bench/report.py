@@ -24,8 +24,10 @@ def format_report(r: BenchResult) -> str:
             f"hnsw (M {d.hnsw_m}, efConstruction {d.hnsw_ef_construction}, efSearch {d.hnsw_ef_search}; "
             f"exact below {d.ann_threshold:,} passages)"
         )
+    elif d.kind == "ivf":
+        dense = f"ivf ({d.ivf_lists:,} lists, {d.ivf_probes} probed; exact below {d.ann_threshold:,} passages)"
     else:
-        dense = f"flat, exact (hnsw from {d.ann_threshold:,} passages)"
+        dense = f"flat, exact (approximate from {d.ann_threshold:,} passages)"
     if e.plain_passages_per_s:
         est = ", estimated from the measured rates" if b.vs_plain_estimated else ""
         encode = (

@@ -59,8 +59,10 @@ class Build:
 
 @dataclass
 class Dense:
-    kind: str  # flat or hnsw
+    kind: str  # flat, ivf (FAISS) or hnsw (Milvus)
     ann_threshold: int
+    ivf_lists: int | None
+    ivf_probes: int | None
     hnsw_m: int | None
     hnsw_ef_construction: int | None
     hnsw_ef_search: int | None
@@ -202,7 +204,7 @@ def run_bench(
             built = time.perf_counter()
             folder = publish(build_data, root)
         finished = time.perf_counter()
-        ef_construction = build_data.manifest["engine"].get("hnsw_ef_construction")
+        engine_manifest = build_data.manifest["engine"]
         # What a build with model vectors takes: the measured indexing time plus our encoder's measured rate.
         if stand_in:
             model_build = passages / (finished - start - timed.seconds + passages / encoding.ours_passages_per_s)
@@ -232,7 +234,7 @@ def run_bench(
         searcher = service.loaded.searcher
 
         engine = service.index.engine
-        hnsw = engine.kind == "hnsw"
+        hnsw, ivf = engine.kind == "hnsw", engine.kind == "ivf"
         say(f"recall@10 of the {engine.backend} {engine.kind} index against exact search …")
         query_embedder = ProjectionEmbedder(embedder.dimension, seed) if kind == "projection" else embedder
         query_vectors = np.ascontiguousarray(query_embedder.encode(questions, settings.batch_size))
@@ -243,8 +245,10 @@ def run_bench(
         dense = Dense(
             kind=service.index.engine.kind,
             ann_threshold=bench_settings.ann_threshold,
+            ivf_lists=engine_manifest.get("ivf_lists"),
+            ivf_probes=bench_settings.ivf_probes if ivf else None,
             hnsw_m=bench_settings.hnsw_m if hnsw else None,
-            hnsw_ef_construction=ef_construction,
+            hnsw_ef_construction=engine_manifest.get("hnsw_ef_construction"),
             hnsw_ef_search=bench_settings.hnsw_ef_search if hnsw else None,
             candidates=settings.candidates,
             recall_at_10=recall,

@@ -8,7 +8,7 @@ the same for every engine, so two engines given the same build rank the same pas
 Scores an engine returns are exact and engine-independent: the inner product of the stored vector with the
 query vector, and the BM25 score computed from *our* term weights (not an engine's own analyzer, whose scores
 differ in sign and scale between engines and under filters). Only which rows become candidates may depend
-on the engine's index (exact or HNSW).
+on the engine's index (exact, or approximate: FAISS IVF, Milvus HNSW).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class Engine(ABC):
     @property
     @abstractmethod
     def kind(self) -> str:
-        """The dense index in use: "flat" (exact) or "hnsw"."""
+        """The dense index in use: "flat" (exact), "ivf" (FAISS) or "hnsw" (Milvus)."""
 
     @abstractmethod
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> tuple[np.ndarray, np.ndarray]:

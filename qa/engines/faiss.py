@@ -1,8 +1,9 @@
-"""The embedded engine: FAISS inner product over unit vectors (exact while cheap, HNSW past a threshold) and
-BM25 as an in-memory sparse matrix, both in the index folder of the build."""
+"""The embedded engine: FAISS inner product over unit vectors (exact while cheap, an inverted file past a
+threshold) and BM25 as a sparse matrix, both in the index folder of the build."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import faiss
@@ -12,32 +13,51 @@ from ..keywords import BM25
 from .base import Candidates, Engine, Filter, Query
 
 FILE = "dense.faiss"
+# FAISS warns when k-means has fewer than 39 training points per centroid; 64 keeps training at a million
+# passages under two minutes on two cores with recall@10 ≥ 0.99 (docs/BENCHMARKS.md).
+MIN_POINTS_PER_LIST = 39
+TRAIN_POINTS_PER_LIST = 64
+TRAIN_SEED = 0
+
+
+def auto_lists(n: int) -> int:
+    """Inverted lists for n vectors: the power of two nearest 4·√n (FAISS's guideline is 4–16·√n; the low end
+    keeps the lists long enough that a fixed number of probes covers a similar share at every size)."""
+    return 1 << max(0, round(math.log2(4 * math.sqrt(max(n, 1)))))
 
 
 class DenseIndex:
-    def __init__(self, index: faiss.Index, ef_search: int):
+    def __init__(self, index: faiss.Index, probes: int):
         self.index = index
-        if isinstance(index, faiss.IndexHNSWFlat):
-            index.hnsw.efSearch = ef_search
+        if isinstance(index, faiss.IndexIVF):
+            index.nprobe = probes
+            # Candidates are rescored from their stored vectors, which an inverted file finds only by id map.
+            if index.direct_map.type == faiss.DirectMap.NoMap:
+                index.make_direct_map()
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ann_threshold: int, hnsw_m: int, ef_search: int) -> DenseIndex:
-        dim = vectors.shape[1]
-        if len(vectors) >= ann_threshold:
-            index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = max(2 * hnsw_m, 80)
+    def build(cls, vectors: np.ndarray, ann_threshold: int, lists: int, probes: int) -> DenseIndex:
+        """Exact search below `ann_threshold` vectors, else an inverted file of `lists` lists (0: auto)."""
+        n, dim = vectors.shape
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if n >= ann_threshold:
+            lists = min(lists or auto_lists(n), max(1, n // MIN_POINTS_PER_LIST))
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+            sample = min(n, lists * TRAIN_POINTS_PER_LIST)
+            rows = np.sort(np.random.default_rng(TRAIN_SEED).choice(n, sample, replace=False))
+            index.train(vectors[rows])
         else:
             index = faiss.IndexFlatIP(dim)
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, ef_search)
+        index.add(vectors)
+        return cls(index, probes)
 
     @property
     def kind(self) -> str:
-        return "hnsw" if isinstance(self.index, faiss.IndexHNSWFlat) else "flat"
+        return "ivf" if isinstance(self.index, faiss.IndexIVF) else "flat"
 
     @property
-    def ef_construction(self) -> int | None:
-        return int(self.index.hnsw.efConstruction) if self.kind == "hnsw" else None
+    def lists(self) -> int | None:
+        return int(self.index.nlist) if self.kind == "ivf" else None
 
     @property
     def size(self) -> int:
@@ -47,19 +67,28 @@ class DenseIndex:
     def dimension(self) -> int:
         return self.index.d
 
+    @property
+    def probed_rows(self) -> int:
+        """Rows an inverted-file search reads on average: scanning that many exactly costs about the same."""
+        return self.size * min(self.index.nprobe, self.index.nlist) // self.index.nlist
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """Top-k (ids, scores) for one query vector; `allowed` restricts the search to those ids."""
-        k = min(k, self.size)
+        k = min(k, self.size if allowed is None else allowed.size)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        query = query.reshape(1, -1).astype(np.float32)
         params = None
         if allowed is not None:
+            if self.kind == "ivf" and allowed.size <= self.probed_rows:
+                # A few rows (one speaker, one speech) may sit in lists the probes miss: score them all.
+                return _top(np.asarray(allowed, dtype=np.int64), self.vectors(allowed) @ query[0], k)
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=selector, efSearch=self.index.hnsw.efSearch)
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+        scores, ids = self.index.search(query, k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
@@ -74,8 +103,10 @@ class DenseIndex:
         return [FILE]
 
     @classmethod
-    def load(cls, folder: Path, ef_search: int) -> DenseIndex:
-        return cls(faiss.read_index(str(folder / FILE)), ef_search)
+    def load(cls, folder: Path, probes: int) -> DenseIndex:
+        # Memory-mapped: the vectors live in the page cache, shared by every server process on the machine; a
+        # build folder is never modified once published, so the mapping cannot change under a reader.
+        return cls(faiss.read_index(str(folder / FILE), faiss.IO_FLAG_MMAP), probes)
 
 
 class FaissEngine(Engine):
@@ -136,3 +167,9 @@ class FaissEngine(Engine):
         if query.columns.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.bm25.matrix[:, query.columns] @ query.counts, dtype=np.float32).ravel()
+
+
+def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    best = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return rows[best], scores[best].astype(np.float32)
