@@ -242,14 +242,15 @@ def _write_folder(build: Build, folder: Path) -> None:
         s = build.settings
         dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)
         manifest["engine"] = {"dense_index": dense.kind, "ivf_lists": dense.lists}
-        files = [PASSAGES, WORDS, LEXICON, *FaissEngine(dense, build.bm25, [], []).save(folder)]
-    # Only files a server reads are verified on load; the embedding cache is checked by size when reused.
+        # The embeddings are served too: the engine scores its candidates with them.
+        files = [PASSAGES, WORDS, LEXICON, EMBEDDINGS, *FaissEngine(dense, build.bm25, [], []).save(folder)]
+    # Files a server reads are verified on load; as a cache for the next build the embeddings are checked by size.
     manifest["files"] = {
         name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files
     }
     manifest["cache"] = {EMBEDDINGS: {"bytes": (folder / EMBEDDINGS).stat().st_size}}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name in [*files, EMBEDDINGS, MANIFEST]:
+    for name in dict.fromkeys([*files, EMBEDDINGS, MANIFEST]):
         with (folder / name).open("rb") as fh:
             os.fsync(fh.fileno())
     build.manifest = manifest
@@ -357,13 +358,13 @@ def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
         words_text = (folder / WORDS).read_text(encoding="utf-8")
         tokenizer = Tokenizer(words_text.split("\n") if words_text else [])
         lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
-        dense = DenseIndex.load(folder, settings.ivf_probes)
+        dense = DenseIndex.load(folder, settings.ivf_probes, np.load(folder / EMBEDDINGS, mmap_mode="r"))
         bm25 = BM25.load(folder)
     except IndexProblem:
         raise
     except Exception as exc:
         raise IndexProblem(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
-    if not (dense.size == bm25.size == len(passages) == manifest["counts"]["passages"]):
+    if not (dense.size == len(dense.stored) == bm25.size == len(passages) == manifest["counts"]["passages"]):
         raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
     engine = FaissEngine(dense, bm25, [p.speaker for p in passages], [p.document for p in passages])
     terms = Terms.from_matrix(bm25.matrix, bm25.vocab)
@@ -407,7 +408,7 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
         keys = [json.loads(line)["embed_key"] for line in (folder / PASSAGES).open(encoding="utf-8")]
         if manifest.get("format_version") == LEGACY_FORMAT:
             # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
-            vectors = DenseIndex.load(folder, settings.ivf_probes).index.reconstruct_n(0, len(keys))
+            vectors = DenseIndex.load(folder, settings.ivf_probes, None).index.reconstruct_n(0, len(keys))
         elif manifest.get("format_version") in CACHE_FORMATS:
             # Format 3 differs only in how the BM25 matrix is stored: its embeddings.npy is the same cache.
             path = folder / EMBEDDINGS
