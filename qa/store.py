@@ -43,7 +43,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # 2: passages carry part, event, place, url, language, start, end; 3: embeddings.npy, backend;
-# 4: the BM25 matrix as memory-mapped .npy files (bm25_data/indices/indptr.npy, bm25_shape.json), not bm25.npz
+# 4: the BM25 matrix as memory-mapped .npy files (bm25_data/indices/indptr.npy, bm25_shape.json), not bm25.npz;
+#    past QA_ANN_THRESHOLD an inverted file of float16 codes, not HNSW; embeddings.npy served (scores candidates)
 FORMAT_VERSION = 4
 CURRENT = "current"
 BUILDS = "builds"
