@@ -411,7 +411,7 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
             # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
             vectors = DenseIndex.load(folder, settings.ivf_probes, None).index.reconstruct_n(0, len(keys))
         elif manifest.get("format_version") in CACHE_FORMATS:
-            # Format 3 differs only in how the BM25 matrix is stored: its embeddings.npy is the same cache.
+            # Format 3 wrote the same embeddings.npy (rows keyed by embed_key), whatever else format 4 changed.
             path = folder / EMBEDDINGS
             if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
                 return None
