@@ -102,8 +102,11 @@ def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_regi
     assert set(r.build.index_files_mb) >= {"manifest.json", "dense.faiss"}
     assert r.search.p50_ms <= r.search.p95_ms <= r.search.p99_ms <= r.search.max_ms
     assert not (tmp_path / "unused").exists()  # the bench builds in its own temporary folder
+    m = r.serve_memory  # a child process loaded the index and answered the questions
+    assert m.mapped_mb > 0 and m.private_mb >= m.private_before_load_mb > 0
+    assert m.rss_mb <= m.peak_rss_mb and abs(m.rss_mb - m.private_mb - m.mapped_mb) < 1
     text = format_report(r)
-    assert "recall@10" in text and vectors in text and "search over HTTP" in text
+    assert "recall@10" in text and vectors in text and "search over HTTP" in text and "memory-mapped" in text
 
 
 def test_one_percentile_definition_numpy_linear():

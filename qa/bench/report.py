@@ -60,4 +60,10 @@ def format_report(r: BenchResult) -> str:
         f"({r.queries} questions, {d.recall_query_vectors} vectors)",
         f"memory   : peak RSS {r.peak_rss_mb:,.0f} MB (after the build {b.peak_rss_mb:,.0f} MB)",
     ]
+    if s := r.serve_memory:
+        lines.append(
+            f"serving  : a fresh process with the index loaded, after the questions: RSS {s.rss_mb:,.0f} MB = "
+            f"private {s.private_mb:,.0f} MB ({s.private_before_load_mb:,.0f} MB before loading) + memory-mapped "
+            f"{s.mapped_mb:,.0f} MB (file pages, shared by processes serving one build); peak {s.peak_rss_mb:,.0f} MB"
+        )
     return "\n".join(lines)

@@ -33,6 +33,7 @@ from .measure import (
     measure_dense,
     peak_rss_mb,
 )
+from .memory import ServeMemory, serving_memory
 from .text import BenchError, TextSource, load_text_source, make_corpus, pick_questions
 from .vectors import ComposedEmbedder, ProjectionEmbedder, TimedEmbedder, choose_vectors
 
@@ -97,6 +98,7 @@ class BenchResult:
     http: Latency  # POST /api/search over HTTP
     peak_rss_mb: float
     backend: str = "faiss"  # results written before Milvus existed were all FAISS
+    serve_memory: ServeMemory | None = None  # a fresh process serving the index (FAISS only)
 
     @property
     def search_p95_over_encode_p50(self) -> float | None:
@@ -291,6 +293,8 @@ def run_bench(
             from ..engines import milvus
 
             milvus.disconnect(bench_settings)  # before its temporary folder goes
+        say("measuring the memory of a fresh process serving the index …")
+        serve_memory = serving_memory(bench_settings, questions, query_vectors)
     machine.load_at_end = load_average()
     return BenchResult(
         passages=passages,
@@ -315,4 +319,5 @@ def run_bench(
         http=Latency.of(http_ms),
         peak_rss_mb=peak_rss_mb(),
         backend=bench_settings.backend,
+        serve_memory=serve_memory,
     )
