@@ -239,7 +239,7 @@ def run_bench(
         hnsw, ivf = engine.kind == "hnsw", engine.kind == "ivf"
         say(f"recall@10 of the {engine.backend} {engine.kind} index against exact search …")
         query_embedder = ProjectionEmbedder(embedder.dimension, seed) if kind == "projection" else embedder
-        query_vectors = np.ascontiguousarray(query_embedder.encode(questions, settings.batch_size))
+        query_vectors = np.ascontiguousarray(query_embedder.encode_queries(questions, settings.batch_size))
         del query_embedder
         built_vectors = np.load(folder / EMBEDDINGS, mmap_mode="r")
         recall, dense_ms, exact_ms = measure_dense(engine, built_vectors, query_vectors, settings.candidates)
