@@ -56,6 +56,7 @@ EMBEDDINGS = "embeddings.npy"
 LEGACY_FORMAT = 2  # its embedding cache is read from dense.faiss
 CACHE_FORMATS = (3, FORMAT_VERSION)  # formats whose embeddings.npy a build reuses, so upgrading embeds nothing
 LOCK = ".lock"
+UNIQUE_FIELDS = frozenset({"id", "text"})  # a passage's own strings, never shared with another
 TMP_PREFIX = ".tmp-"
 
 
@@ -381,11 +382,16 @@ def check_model(manifest: dict, settings: Settings, where) -> None:
 
 
 def read_passages(folder: Path) -> tuple[list[Passage], list[str]]:
-    passages, keys = [], []
+    """The build's passages; strings every passage of a speech repeats (document, title, speaker, …) are kept
+    once, which at a million passages is most of a server's private memory after the text itself."""
+    passages, keys, seen = [], [], {}
     with (folder / PASSAGES).open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             keys.append(row.pop("embed_key"))
+            for name, value in row.items():
+                if isinstance(value, str) and name not in UNIQUE_FIELDS:
+                    row[name] = seen.setdefault(value, value)
             passages.append(Passage(**row))
     return passages, keys
 

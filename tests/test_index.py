@@ -218,3 +218,16 @@ def test_finished_but_unpublished_build_does_not_evict_the_served_one(built, fak
     with build_lock(built.index_dir):
         timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
     assert served.exists() and not orphan.exists()
+
+
+def test_loaded_passages_share_the_strings_a_document_repeats(tmp_path, fake_registered):
+    settings = load_settings(model=FAKE, corpus_dir=write_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    passages, _ = store.read_passages(current_folder(settings.index_dir))
+    same_document = [p for p in passages if p.document == passages[-1].document]
+    assert len(same_document) >= 2
+    first, second = same_document[:2]
+    assert first.document is second.document and first.title is second.title
+    assert first.text is not second.text
+    assert not hasattr(first, "__dict__")  # slots: no dict a passage
