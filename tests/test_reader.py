@@ -343,3 +343,21 @@ def test_a_reader_bug_skips_one_file_not_the_corpus(tmp_path, monkeypatch, caplo
     assert [d.file for d in corpus.documents] == ["city-2021-01-05-speeches.txt"]
     assert corpus.skipped == ["page.html: reader failed (TypeError)"] and "unexpected structure" in caplog.text
     assert seen == [(1, 2), (2, 2)]
+
+
+def test_an_impossible_front_matter_date_loses_only_the_date(tmp_path, caplog):
+    (tmp_path / "trees.txt").write_text(
+        "---\nspeaker: Anna Berg\ndate: 2023-02-30\n---\nWe will plant ten thousand street trees.\n", encoding="utf-8"
+    )
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus(tmp_path)
+    (passage,) = corpus.passages
+    assert not corpus.skipped and passage.speaker == "Anna Berg" and passage.date is None
+    assert "2023-02-30" in caplog.text and "trees.txt" in caplog.text
+
+
+def test_a_sidecar_may_carry_the_full_file_name(tmp_path):
+    (tmp_path / "remarks.md").write_text("We open the harbour bridge today.\n", encoding="utf-8")
+    (tmp_path / "remarks.md.meta.json").write_text('{"speaker": "Governor Lee", "date": "2024-08-31"}', "utf-8")
+    (passage,) = read_corpus(tmp_path).passages
+    assert (passage.speaker, passage.date) == ("Governor Lee", "2024-08-31")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -82,6 +83,22 @@ def clean(meta: dict, origin: str) -> dict[str, str]:
     return out
 
 
+@functools.cache
+def _yaml_loader():
+    """YAML's safe loader without its timestamp type: `date: 2023-02-30` stays text, so `clean` drops that one
+    value with a warning instead of YAML raising on the impossible date and the whole file being lost."""
+    import yaml
+
+    class TextDates(yaml.SafeLoader):
+        pass
+
+    TextDates.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return TextDates
+
+
 def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
     """YAML between `---` lines at the very top; returns it and the text after it."""
     m = FRONT_MATTER.match(text)
@@ -90,7 +107,7 @@ def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
     import yaml
 
     try:
-        data = yaml.safe_load(m.group(1))
+        data = yaml.load(m.group(1), Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         log.warning("ignoring front matter of %s: not YAML (%s)", origin, str(exc).splitlines()[0])
         return {}, text[m.end() :]
@@ -114,8 +131,16 @@ def bold_fields(text: str, origin: str) -> tuple[dict[str, str], str]:
 
 
 def sidecar(path: Path) -> dict[str, str]:
-    side = path.with_name(path.stem + SIDECAR_SUFFIX)
-    if not side.is_file():
+    """`speech.meta.json` or `speech.docx.meta.json` beside `speech.docx`."""
+    side = next(
+        (
+            p
+            for p in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX))
+            if p.is_file()
+        ),
+        None,
+    )
+    if side is None:
         return {}
     try:
         data = json.loads(side.read_text(encoding="utf-8-sig"))
