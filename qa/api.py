@@ -74,8 +74,9 @@ def get_service(request: Request) -> Service:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 PROBLEM = {"model": schemas.Problem}
-# What a request body can get wrong: not UTF-8 (400), too big (413), not what the schema asks for (422).
-BODY_PROBLEMS = {400: PROBLEM, 413: PROBLEM, 422: PROBLEM}
+# What a request body can get wrong: not UTF-8 (400), too big (413), not sent as application/json (415), not what
+# the schema asks for (422).
+BODY_PROBLEMS = {400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM}
 router = APIRouter(prefix="/api", responses={429: {**PROBLEM, "description": "Over QA_RATE_LIMIT; see Retry-After"}})
 
 
@@ -135,7 +136,27 @@ def passage(
 def speakers(service: ServiceDep) -> schemas.SpeakersResponse:
     """Every speaker and document in the index, for filters."""
     people, documents = service.speakers()
-    return schemas.SpeakersResponse(speakers=people, documents=documents)
+    return schemas.SpeakersResponse(speakers=speaker_entries(people), documents=documents)
+
+
+def speaker_entries(people: list[dict]) -> list[dict]:
+    """One entry per (speaker, document), its passages summed, in first-seen order.
+
+    The service lists one row per speech, and a transcript gives a speaker one speech per turn: without this a
+    mayor with five turns in one hearing would be listed five times. Role and speech title: the first turn's
+    that has one.
+    """
+    merged: dict[tuple[str, str], dict] = {}
+    for person in people:
+        key = (person["speaker"], person["document"])
+        if key in merged:
+            entry = merged[key]
+            entry["passages"] += person["passages"]
+            entry["role"] = entry["role"] or person["role"]
+            entry["speech_title"] = entry["speech_title"] or person["speech_title"]
+        else:
+            merged[key] = dict(person)
+    return list(merged.values())
 
 
 @router.get("/health", response_model=schemas.Health, responses={503: {"model": schemas.Problem}})
@@ -160,11 +181,36 @@ def readable_errors(exc) -> str:
             loc = loc[1:]
         msg = err.get("msg", "invalid").removeprefix("Value error, ")
         if err.get("type") == "json_invalid":
-            msg = "the request body is not valid JSON"
-        elif err.get("type") == "model_attributes_type":
+            # FastAPI puts the character position where a field name would be: say it in words.
+            reason = (err.get("ctx") or {}).get("error")
+            where = f"at character {loc[0]}" if loc and loc[0].isdigit() else ""
+            detail = ", ".join(x for x in (where, reason and str(reason)) if x)
+            parts.append(
+                f"the request body is not valid JSON ({detail})" if detail else "the request body is not valid JSON"
+            )
+            continue
+        if err.get("type") == "model_attributes_type" and not loc:
             msg = "the request body must be a JSON object"
+        elif err.get("type") == "missing" and err.get("loc") == ("body",):
+            msg = "the request body is missing: send a JSON object"
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return "; ".join(parts) or "invalid request"
+
+
+def not_json_body(request: Request, exc: RequestValidationError) -> str | None:
+    """The 415 message when the body was left unparsed because it was not sent as JSON, else None.
+
+    FastAPI reads a body as JSON only when the Content-Type says so; `curl -d '{"query": …}'` sends
+    application/x-www-form-urlencoded. It is not read as JSON anyway: a cross-site form may send that type
+    without a CORS preflight.
+    """
+    if any(e.get("type") == "model_attributes_type" and isinstance(e.get("input"), bytes) for e in exc.errors()):
+        got = request.headers.get("content-type")
+        return (
+            "the request body must be sent with Content-Type: application/json "
+            f"({f'got {got}' if got else 'none given'}; with curl: -H 'Content-Type: application/json')"
+        )
+    return None
 
 
 class BodyLimit:
@@ -263,6 +309,9 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
+        media = not_json_body(request, exc)
+        if media:
+            return JSONResponse({"detail": media}, status_code=415)
         return JSONResponse({"detail": readable_errors(exc)}, status_code=422)
 
     @app.exception_handler(Exception)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import sys
@@ -39,6 +40,21 @@ def make_settings(**flags) -> Settings:
         return load_settings(**flags)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+FOLDERS = {"corpus_dir": ("corpus", "--corpus", "the documents"), "index_dir": ("index", "--index", "the index")}
+
+
+def require_folders(settings: Settings, *fields: str) -> None:
+    """Fail at once when a folder setting names an existing file, before any model or index loads."""
+    for field in fields:
+        path = getattr(settings, field)
+        if path.exists() and not path.is_dir():
+            what, flag, holds = FOLDERS[field]
+            raise click.ClickException(
+                f"{what} {path} is a file, not a folder: {flag} (or QA_{field.upper()}) names the folder "
+                f"that holds {holds}"
+            )
 
 
 def progress_bar(total: int, desc: str, unit: str):
@@ -126,6 +142,7 @@ def build(corpus_dir, index_dir, model, force):
       qa build --force --model paraphrase-multilingual-MiniLM-L12-v2
     """
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    require_folders(settings, "corpus_dir", "index_dir")
     with user_errors():
         from .reader import read_speeches
 
@@ -225,6 +242,7 @@ def ask(question, top_k, speaker, document, as_json, index_dir, model):
       qa ask "登封 小微企业园" --json
     """
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
+    require_folders(settings, "index_dir")
     if not question.strip():
         raise click.ClickException("the question is empty")
     if len(question) > MAX_QUERY_CHARS:
@@ -264,6 +282,7 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
     from .store import load_index
 
     settings = make_settings(index_dir=index_dir, model=model, fusion=fusion, dense_weight=dense_weight)
+    require_folders(settings, "index_dir")
     with user_errors():
         if fmt == "cmrc2018":
             corpus, questions = read_cmrc(file)
@@ -316,14 +335,21 @@ def serve(host, port, index_dir, model):
     from .service import Service
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
-    with user_errors():
-        service = Service(settings, lambda: load_embedder(settings))  # the index is checked first
-    app = create_app(settings, service=service)
-    # Bound here, so the line below names the real port (also for --port 0) and a taken port is one line.
+    require_folders(settings, "index_dir")
+    # Bound before the index and model load (seconds), so a taken port fails at once, in one line; and the line
+    # below names the real port (also for --port 0).
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+        hint = "; pick another with --port (0: any free one)" if exc.errno == errno.EADDRINUSE else ""
+        raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}{hint}") from None
+    try:
+        with user_errors():
+            service = Service(settings, lambda: load_embedder(settings))  # the index is checked first
+    except BaseException:
+        sock.close()
+        raise
+    app = create_app(settings, service=service)
     url = f"http://{settings.host}:{sock.getsockname()[1]}"
     click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
     # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.

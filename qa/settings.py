@@ -125,5 +125,9 @@ def load_settings(**overrides) -> Settings:
         problems = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "settings"
+            field = str(err["loc"][0]) if err["loc"] else ""
+            if field in Settings.model_fields and field not in given:
+                # Not a flag, so it came from the environment: name the variable the user has to fix.
+                name = f"{name} (QA_{field.upper()}={err['input']!r})"
             problems.append(f"{name}: {err['msg']}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None

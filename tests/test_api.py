@@ -3,8 +3,10 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.engines import milvus
+from qa.reader import read_corpus
+from qa.store import build_lock, timed_build
 
-from .conftest import ENGINES, build_small_index
+from .conftest import ENGINES, FAKE, build_small_index, clean_settings, write_corpus
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -177,3 +179,53 @@ def test_limits_in_the_schema_are_the_settings_limits(client):
     assert "QA_TOP_K" in top_k["description"]
     assert set(schema["Source"]["properties"]) >= {"event", "place", "url", "start", "end", "part"}
     assert "Passage" not in schema and "Hit" in schema  # one meaning per name: the reader's Passage is another thing
+
+
+HEARING = """Council hearing on the library
+
+MAYOR SMITH: The library will open on Sundays from next month.
+
+COUNCILLOR JONES: Who pays for the extra staff at the library?
+
+MAYOR SMITH: The city budget covers the staff.
+
+COUNCILLOR JONES: And the heating in winter?
+
+MAYOR SMITH: The heating is already in the budget.
+"""
+
+
+def test_speakers_one_entry_per_speaker_and_document(tmp_path, fake_registered):
+    """A transcript gives each turn its own speech; /api/speakers still lists a speaker once per document."""
+    corpus = write_corpus(tmp_path / "corpus", HEARING, "council-2024-03-01-hearing.txt")
+    settings = clean_settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FAKE)
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+        people = c.get("/api/speakers").json()["speakers"]
+    document = "council-2024-03-01-hearing.txt"
+    assert [(p["speaker"], p["document"], p["passages"]) for p in people] == [
+        ("Mayor Smith", document, 3),
+        ("Councillor Jones", document, 2),
+    ]
+
+
+def test_invalid_json_says_where_in_words(client):
+    r = no_server_error(
+        client.post("/api/search", content=b'{"query": "library",, }', headers={"content-type": "application/json"})
+    )
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail.startswith("the request body is not valid JSON (at character 20") and not detail.startswith("20")
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_json_object_sent_without_json_content_type_names_the_content_type(client, content_type):
+    """`curl -d '{"query": …}'` sends a JSON object as a form: say so instead of "must be a JSON object"."""
+    headers = {"content-type": content_type} if content_type else {}
+    r = no_server_error(client.post("/api/search", content=b'{"query":"library"}', headers=headers))
+    assert r.status_code == 415
+    detail = r.json()["detail"]
+    assert "Content-Type: application/json" in detail and "must be a JSON object" not in detail
+    if content_type:
+        assert content_type in detail

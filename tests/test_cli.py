@@ -126,3 +126,70 @@ def test_python_dash_m_qa_is_the_qa_command():
     from qa import __version__
 
     assert out.returncode == 0 and out.stdout.strip() == f"qa, version {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (("build", "--corpus", "speech.rtf"), {}, "corpus speech.rtf is a file, not a folder"),
+        (("build", "--index", "speech.rtf"), {}, "index speech.rtf is a file, not a folder"),
+        (("ask", "x", "--index", "speech.rtf"), {}, "index speech.rtf is a file, not a folder"),
+        (("ask", "x"), {"QA_INDEX_DIR": "speech.rtf"}, "QA_INDEX_DIR"),
+        (("serve", "--index", "speech.rtf"), {}, "index speech.rtf is a file, not a folder"),
+    ],
+)
+def test_folder_option_naming_a_file_says_so(run, tmp_path, args, env, said):
+    (tmp_path / "speech.rtf").write_text("{\\rtf1 hello}", encoding="utf-8")
+    r = run(*args, env=env)
+    assert r.exit_code == 1 and said in r.output and "does not exist" not in r.output, r.output
+    assert "loading model" not in r.output
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "said"),
+    [
+        ({"QA_TOP_K": "abc"}, (), "top_k (QA_TOP_K='abc'):"),
+        ({"QA_TOP_K": "99"}, (), "top_k (QA_TOP_K='99'):"),
+    ],
+)
+def test_bad_setting_from_the_environment_names_the_variable(run, env, flags, said):
+    r = run("ask", "x", *flags, env=env)
+    assert r.exit_code == 1 and f"bad setting: {said}" in r.output, r.output
+
+
+def test_bad_setting_from_a_flag_is_named_as_the_setting():
+    from qa.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError) as err:
+        load_settings(top_k=0)
+    assert "bad setting: top_k: " in str(err.value) and "QA_TOP_K" not in str(err.value)
+
+
+def test_serve_on_a_taken_port_fails_before_loading_anything(run, monkeypatch):
+    import socket
+
+    from qa import service
+
+    def never(*args, **kwargs):
+        raise AssertionError("the index and model must not load when the port is taken")
+
+    monkeypatch.setattr(service, "Service", never)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run("serve", "--port", port)
+    assert r.exit_code == 1, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "--port" in lines[0], r.output
+
+
+def test_every_setting_is_in_the_readme_table():
+    from qa.settings import Settings
+
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Settings", 1)[1].split("\n#", 1)[0]
+    missing = [f"QA_{name.upper()}" for name in Settings.model_fields if f"`QA_{name.upper()}`" not in table]
+    assert not missing, f"README settings table lacks {missing}"
