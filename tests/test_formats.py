@@ -305,11 +305,11 @@ NOTE speakers are marked with voice tags
 
 def test_vtt_voices_become_turns_named_once():
     got = subtitles.read_vtt(VTT.encode("utf-16"), "press.vtt")
-    assert [(b.text, b.start, b.end) for b in got.blocks] == [
-        ("Mayor Lee: Good evening, everyone.", 1.0, 2.5),
-        ("Let us begin.", 5.0, 6.25),  # same voice after a pause: a new paragraph, not a new turn
-        ("Reporter: Will taxes & fees rise?", 6.3, 8.0),
-        ("Mayor Lee: No. They will not.", 8.5, 10.0),
+    assert [(b.text, b.start, b.end, b.speaker) for b in got.blocks] == [
+        ("Good evening, everyone.", 1.0, 2.5, "Mayor Lee"),
+        ("Let us begin.", 5.0, 6.25, "Mayor Lee"),  # same voice after a pause: a new paragraph, not a new turn
+        ("Will taxes & fees rise?", 6.3, 8.0, "Reporter"),
+        ("No. They will not.", 8.5, 10.0, "Mayor Lee"),
     ]
 
 

@@ -361,3 +361,61 @@ def test_a_sidecar_may_carry_the_full_file_name(tmp_path):
     (tmp_path / "remarks.md.meta.json").write_text('{"speaker": "Governor Lee", "date": "2024-08-31"}', "utf-8")
     (passage,) = read_corpus(tmp_path).passages
     assert (passage.speaker, passage.date) == ("Governor Lee", "2024-08-31")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "---\nspeaker: 刘市长\n---\n问：今年的老旧小区改造计划是什么？\n答：今年我们计划改造老旧小区二百个。\n",
+            [("提问者", "今年的老旧小区改造计划是什么？"), ("刘市长", "今年我们计划改造老旧小区二百个。")],
+        ),
+        (
+            "Press briefing notes\n\nCOUNCILLOR KIM: The recycling program will expand by March.\n"
+            "MAYOR PARK: And we will pilot food waste collection.\n",
+            [("Councillor Kim", "The recycling program will expand by March."),
+             ("Mayor Park", "And we will pilot food waste collection.")],
+        ),
+        (
+            "记者：停车难问题怎么解决\n市长王立新：我们将新建公共停车位一万五千个。\n",
+            [("记者", "停车难问题怎么解决"), ("王立新", "我们将新建公共停车位一万五千个。")],
+        ),
+    ],
+)  # fmt: skip
+def test_a_short_transcript_keeps_each_turn_apart(tmp_path, text, expected):
+    """Two turn lines are too few to tell one-paragraph-a-line from wrapped print: the labels decide."""
+    (tmp_path / "briefing.txt").write_text(text, encoding="utf-8")
+    assert [(p.speaker, p.text) for p in read_corpus(tmp_path).passages] == expected
+
+
+def test_chinese_press_conference_labels_and_the_documents_own_speaker():
+    doc = parse_text(
+        "答记者问.txt",
+        "---\nspeaker: 刘建华\nrole: 市长\n---\n各位代表：现在我通报三件事。\n\n记者：请问停车难怎么解决？\n\n市长：我们将新建停车位。\n",
+    )
+    got = [(p.speaker, p.text) for p in doc.passages]
+    # A greeting is not a turn; a bare role the document's speaker holds is that speaker.
+    assert got == [("刘建华", "各位代表：现在我通报三件事。"), ("记者", "请问停车难怎么解决？"), ("刘建华", "我们将新建停车位。")]
+
+
+def test_an_english_role_and_name_label_is_a_turn():
+    doc = parse_text("hall.txt", "Deputy Mayor Karen Liu: We will open two libraries.\n\nThank you all.\n")
+    assert {(p.speaker, p.role) for p in doc.passages} == {("Karen Liu", "Deputy Mayor")}
+
+
+def test_subtitle_cues_that_open_with_a_label_start_a_turn(tmp_path):
+    srt = (
+        "1\n00:00:00,500 --> 00:00:03,000\n记者：请问市长，\n\n2\n00:00:03,000 --> 00:00:06,000\n改造计划是什么？\n\n"
+        "3\n00:00:07,000 --> 00:00:10,000\n市长：今年改造二百个小区。\n"
+    )
+    (tmp_path / "答记者问.srt").write_text(srt, encoding="utf-8")
+    got = [(p.speaker, p.text, p.start) for p in read_corpus(tmp_path).passages]
+    assert got == [("记者", "请问市长，改造计划是什么？", 0.5), ("市长", "今年改造二百个小区。", 7.0)]
+
+
+def test_subtitle_voices_name_the_speaker_and_role(tmp_path):
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Mayor Ana Ruiz>Good evening, everyone.</v>\n\n"
+    vtt += "00:00:04.000 --> 00:00:06.000\n<v Tom Baker>What about the bus stop?</v>\n"
+    (tmp_path / "hall.vtt").write_text(vtt, encoding="utf-8")
+    got = [(p.speaker, p.role, p.text) for p in read_corpus(tmp_path).passages]
+    assert got == [("Ana Ruiz", "Mayor", "Good evening, everyone."), ("Tom Baker", None, "What about the bus stop?")]

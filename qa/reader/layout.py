@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 SENTENCE_END = "。！？!?…."
@@ -48,6 +49,7 @@ class Para:
     heading: bool = False
     start: float | None = None
     end: float | None = None
+    speaker: str | None = None  # named by the format (a subtitle voice)
 
 
 def language_of(text: str) -> str:
@@ -133,7 +135,11 @@ class Joiner:
         return "".join(self.pieces)
 
 
-def paragraphs(text: str, language: str, markdown: bool = False) -> list[Para]:
+def paragraphs(
+    text: str, language: str, markdown: bool = False, starts: Callable[[str], bool] | None = None
+) -> list[Para]:
+    """`starts(line)` marks lines that begin a paragraph whatever the layout (a speaker's label: a short
+    transcript gives too few lines to tell one-paragraph-a-line from wrapped print)."""
     blocks = _blocks(text, markdown)
     per_line = one_paragraph_per_line(blocks)
     out: list[Para] = []
@@ -141,7 +147,11 @@ def paragraphs(text: str, language: str, markdown: bool = False) -> list[Para]:
         current = Joiner(language)
         for line, heading in block:
             if heading or (
-                per_line and current.pieces and (ends_sentence(current.tail) or not continues(current.tail, line))
+                current.pieces
+                and (
+                    (per_line and (ends_sentence(current.tail) or not continues(current.tail, line)))
+                    or (starts is not None and starts(line))
+                )
             ):
                 if current.pieces:
                     out.append(Para(current.text()))

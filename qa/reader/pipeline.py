@@ -21,7 +21,7 @@ from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import Para, ends_sentence, language_of, paragraphs, rejoin
 from .model import Corpus, Document, Passage, passage_id
 from .passages import drop_duplicates, windows
-from .speakers import ZH_QA_LABEL, Turn, english_label, parse_header, split_turns
+from .speakers import CAPS_LABEL, ZH_QA_LABEL, Turn, english_label, parse_header, split_turns, zh_turn
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,17 @@ class Draft:
 
 def _is_label(text: str, language: str) -> bool:
     if language == "zh":
-        return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None
+        return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None or zh_turn(text, None) is not None
     return english_label(text, None, Counter()) is not None
+
+
+def _turn_starts(body: str, language: str) -> Callable[[str], bool]:
+    """Lines that open a speaker's turn (`问：`, `Q:`, `MAYOR PARK:`, `Mr Smith:`), so the layout never glues
+    two turns into one paragraph."""
+    if language == "zh":
+        return lambda line: ZH_QA_LABEL.match(line) is not None or zh_turn(line, None) is not None
+    caps = Counter(m.group("person") for line in body.splitlines() if (m := CAPS_LABEL.match(line.strip())))
+    return lambda line: english_label(line, None, caps) is not None
 
 
 def _language(tag: str) -> str:
@@ -77,7 +86,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
-        paras = paragraphs(body, language, markdown=suffix == ".md")
+        paras = paragraphs(body, language, markdown=suffix == ".md", starts=_turn_starts(body, language))
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
         blocks = [b for b in extracted.blocks or [] if b.text.strip()]
@@ -85,8 +94,9 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         paras = []
         for b in blocks:
             # Line breaks inside a block (<br>, Word's soft breaks) mean what the layout step decides they mean.
-            lines = paragraphs(b.text, language) if "\n" in b.text.strip() else [Para(b.text.strip())]
-            paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end) for p in lines)
+            starts = _turn_starts(b.text, language)
+            lines = paragraphs(b.text, language, starts=starts) if "\n" in b.text.strip() else [Para(b.text.strip())]
+            paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
     if "title" not in meta and paras:
         first = paras[0]
         short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text))

@@ -24,6 +24,10 @@ ROLE_WORDS = (
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
 MAX_TITLE_LINE = 80
+# Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
+TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
+ZH_TURN_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff·]{1,16})\s*[:：]\s*(?=\S)")
+SALUTATIONS = ("各位", "尊敬", "亲爱", "同志", "女士", "先生", "朋友")  # `各位代表：` greets, it does not speak
 HEADER_RE = re.compile(rf"^(?P<who>[^:：。！？\n]{{2,{MAX_HEADER_PREFIX}}})\s*[:：]\s*(?P<title>.+)$")
 
 HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan Sri)\.?"
@@ -38,6 +42,7 @@ LABELS = (
     re.compile(rf"^(?P<role>{ROLE})\s*\((?P<person>{PERSON})\)\s*(?::\s*(?P<text>.*))?$", re.S),
     re.compile(rf"^(?P<person>{PERSON})\s*\((?P<role>[^()\n]{{3,160}})\)\s*(?::\s*(?P<text>.*))?$", re.S),
     re.compile(rf"^(?P<person>{PERSON}|The\s+(?:{ENGLISH_ROLES}))\s*:\s*(?P<text>.*)$", re.S),
+    re.compile(rf"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:{ENGLISH_ROLES}))\s+(?P<person>{NAME})\s*:\s*(?P<text>.*)$", re.S),
     re.compile(rf"^(?P<person>{PERSON})(?P<text>)$"),  # a name alone on its line, the turn's text follows
 )
 CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
@@ -94,6 +99,31 @@ def parse_header(line: str) -> Turn | None:
     )
 
 
+def zh_turn(text: str, default: Turn | None) -> tuple[Turn, str] | None:
+    """`记者：请问…`, `市长：我们将…`, `王市长：…`, `市长王立新：…` at the start of a paragraph → the turn and its text.
+    A bare role the document's own speaker holds (`市长：` in 刘市长's press conference) is that speaker."""
+    m = ZH_TURN_LABEL.match(simplified(text[: MAX_HEADER_PREFIX + 2]))
+    if not m or m.group("who").startswith(SALUTATIONS):
+        return None
+    who = m.group("who")
+    cut = max((who.rfind(w) + len(w) for w in TURN_ROLE_WORDS if w in who), default=-1)
+    if cut <= 0:
+        return None
+    rest = text[m.end() :].strip()
+    name, role = who[cut:], who[:cut]
+    if name and len(name) <= MAX_NAME:
+        return Turn(name, role), rest
+    if default and role in f"{default.role or ''}{default.speaker}":
+        return default, rest
+    return Turn(who), rest
+
+
+def voice_turn(voice: str) -> Turn:
+    """A speaker the format names (`<v Mayor Ana Ruiz>`): read like a label, so the role is split off."""
+    found = english_label(f"{voice}: -", None, Counter()) or zh_turn(f"{voice}：-", None)
+    return found[0] if found else Turn(voice)
+
+
 def _person(label: str) -> tuple[str, str | None]:
     """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
     label = " ".join(label.split())
@@ -142,6 +172,12 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             if members and sections[-1].turn != members[-1]:
                 sections.append(Section(members[-1]))
             continue
+        if para.speaker:
+            turn = voice_turn(para.speaker)
+            if sections[-1].turn != turn:
+                sections.append(Section(turn))
+            sections[-1].paras.append(para)
+            continue
         if label_only and text.startswith((":", "：")):
             text = text[1:].strip()  # Hansard puts the turn's text after the label as ": text"
             para = replace(para, text=text)
@@ -156,6 +192,11 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                 asked = qa.group("person") in "问問"
                 turn = Turn(ZH_QUESTIONER) if asked else (default or Turn(qa.group("person")))
                 sections.append(Section(turn, [replace(para, text=qa.group("text").strip())]))
+                continue
+            spoken = zh_turn(text, default)
+            if spoken:
+                turn, rest = spoken
+                sections.append(Section(turn, [replace(para, text=rest)]))
                 continue
         else:
             found = english_label(text, default.speaker if default else None, caps_seen)

@@ -25,6 +25,7 @@ class Block:
     heading: bool = False
     start: float | None = None  # seconds from the start of timed media (subtitles)
     end: float | None = None
+    speaker: str | None = None  # who the format says is speaking (a subtitle voice), for the speaker step
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Subtitles (.srt, .vtt): cues merged into whole sentences and paragraphs, each paragraph timed by its cues.
 
 A paragraph ends only where a cue ends a sentence, and then only after a pause or once it has grown long enough;
-a new voice (`<v Name>`) always starts one, led by "Name: " so the speaker step can attribute the turn.
+a new voice (`<v Name>`) always starts one and names its speaker, and so does a cue that opens with a label
+(`记者：`, `Mayor:`), which the speaker step then reads.
 Captions without punctuation (automatic ones) have no sentence ends, so there every cue end may close one.
 """
 
@@ -22,6 +23,7 @@ PUNCTUATED_SHARE = 0.1  # below this share of cues ending a sentence, the captio
 REASON_CHARS = 120  # parser messages quote the whole unparsed rest of the file
 
 VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]+)>")
+LABELLED = re.compile(r"^[^\s:：]{1,16}(?:\s[^\s:：]{1,16}){0,3}\s*[:：]\s*\S")  # `记者：…`, `Mayor Lee: …`
 TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, VTT timestamps, ASS overrides such as {\an8}
 SOUND = re.compile(
     r"\[[^\]]*\]|♪[^♪]*(?:♪|$)|[♪♫]+"  # [Applause], sung lyrics between notes
@@ -102,7 +104,7 @@ def _paragraphs(cues: list[Cue]) -> list[Block]:
     groups: list[list[Cue]] = [[]]
     for cue, following in zip(cues, [*cues[1:], None], strict=True):
         group = groups[-1]
-        if group and cue.voice != group[-1].voice:
+        if group and (cue.voice != group[-1].voice or LABELLED.match(cue.text)):
             groups.append(group := [])
         group.append(cue)
         if following is None:
@@ -113,14 +115,10 @@ def _paragraphs(cues: list[Cue]) -> list[Block]:
         paused = following.start - cue.end >= PAUSE_SECONDS
         if (sentence_end and (paused or long_enough)) or size >= HARD_MAX_CHARS:
             groups.append([])
-    blocks, speaking = [], None
-    for group in filter(None, groups):
-        text = _join(c.text for c in group)
-        if group[0].voice and group[0].voice != speaking:
-            text = f"{group[0].voice}: {text}"
-        speaking = group[0].voice
-        blocks.append(Block(text, start=group[0].start, end=group[-1].end))
-    return blocks
+    return [
+        Block(_join(c.text for c in group), start=group[0].start, end=group[-1].end, speaker=group[0].voice)
+        for group in filter(None, groups)
+    ]
 
 
 def _join(pieces) -> str:
