@@ -4,7 +4,13 @@ so that a paragraph cut by a page break can be rejoined by the layout step.
 pypdf's plain mode never writes blank lines; its layout mode writes one where a line of space was left (an empty
 paragraph between paragraphs, a common way speeches are typed) and keeps first-line indents, both paragraph
 evidence. Layout mode also sets two columns side by side on one line, so a page that looks like columns is read
-again in plain mode, which follows the columns.
+again in plain mode, which follows the columns. Layout mode also pads Chinese text with spaces where it guessed
+at a gap (`发展 思想`); a space between two Chinese characters is dropped unless plain mode has it too (`市长 赵立新`).
+
+A page ends a paragraph when its last line ends a sentence; otherwise the paragraph runs on to the next page.
+Fonts often map glyphs back to look-alike compatibility characters (Kangxi radicals for ideographs, `ﬁ` ligatures),
+which are mapped to the ordinary characters. The PDF's creation date is when the file was made, not the speech
+date, so it is not reported.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 
 from . import Extracted, UnreadableFile
 
@@ -31,6 +38,57 @@ DIGITS = re.compile(r"\d+")
 REASON_CHARS = 120
 JUNK_TITLE = re.compile(r"^(?:Microsoft Word - |untitled)|\.(?:docx?|pdf|rtf)$", re.IGNORECASE)
 
+# Chinese written without spaces: ideographs, kana, CJK radicals, CJK and full-width punctuation ("wide"), and
+# punctuation that is Chinese only next to a wide character ("narrow": quotes, dashes, ellipsis, middle dot).
+# Hangul is left out: Korean puts spaces between words.
+WIDE = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
+NARROW = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026\u2e3a"
+CJK_SPACE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}{NARROW}])|(?<=[{WIDE}{NARROW}]) +(?=[{WIDE}])")
+SPACED_PAIR = re.compile(f"(?=([{WIDE}{NARROW}] [{WIDE}{NARROW}]))")  # overlapping "长 赵" in plain text
+SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）」』】]*$")
+
+# Fonts whose glyph for 工 or 长 is shared with a radical lead text extraction to the radical's code point
+# (`⼯作`, `市⻓`), and ligature glyphs to `ﬁ`. Kangxi Radicals (U+2F00–U+2FDF) and the Latin ligatures
+# (U+FB00–U+FB06) all have an NFKC decomposition to the ordinary character; the CJK Radicals Supplement has
+# almost none, so the radicals there that have the form of a whole character are listed by hand. NFKC is not
+# applied to the whole text: it would turn Chinese full-width punctuation (，：（）) into ASCII.
+RADICALS = {
+    "\u2e9f": "母",  # CJK RADICAL MOTHER
+    "\u2ea0": "民",  # CJK RADICAL CIVILIAN
+    "\u2ec4": "西",  # CJK RADICAL WEST TWO
+    "\u2ec5": "见",  # CJK RADICAL C-SIMPLIFIED SEE
+    "\u2ec6": "角",  # CJK RADICAL SIMPLIFIED HORN
+    "\u2ec9": "贝",  # CJK RADICAL C-SIMPLIFIED SHELL
+    "\u2ecb": "车",  # CJK RADICAL C-SIMPLIFIED CART
+    "\u2ed1": "長",  # CJK RADICAL LONG ONE
+    "\u2ed3": "长",  # CJK RADICAL C-SIMPLIFIED LONG
+    "\u2ed4": "门",  # CJK RADICAL C-SIMPLIFIED GATE
+    "\u2ed8": "青",  # CJK RADICAL BLUE
+    "\u2ed9": "韦",  # CJK RADICAL C-SIMPLIFIED TANNED LEATHER
+    "\u2eda": "页",  # CJK RADICAL C-SIMPLIFIED LEAF
+    "\u2edb": "风",  # CJK RADICAL C-SIMPLIFIED WIND
+    "\u2edc": "飞",  # CJK RADICAL C-SIMPLIFIED FLY
+    "\u2edd": "食",  # CJK RADICAL EAT ONE
+    "\u2ee2": "马",  # CJK RADICAL C-SIMPLIFIED HORSE
+    "\u2ee3": "骨",  # CJK RADICAL BONE
+    "\u2ee4": "鬼",  # CJK RADICAL GHOST
+    "\u2ee5": "鱼",  # CJK RADICAL C-SIMPLIFIED FISH
+    "\u2ee6": "鸟",  # CJK RADICAL C-SIMPLIFIED BIRD
+    "\u2ee7": "卤",  # CJK RADICAL C-SIMPLIFIED SALT
+    "\u2ee8": "麦",  # CJK RADICAL SIMPLIFIED WHEAT
+    "\u2ee9": "黄",  # CJK RADICAL SIMPLIFIED YELLOW
+    "\u2eea": "黾",  # CJK RADICAL C-SIMPLIFIED FROG
+    "\u2eec": "齐",  # CJK RADICAL C-SIMPLIFIED EVEN
+    "\u2eee": "齿",  # CJK RADICAL C-SIMPLIFIED TOOTH
+    "\u2ef0": "龙",  # CJK RADICAL C-SIMPLIFIED DRAGON
+    "\u2ef3": "龟",  # CJK RADICAL C-SIMPLIFIED TURTLE
+    "\u2e3a": "——",  # TWO-EM DASH: a font's ligature for the Chinese dash, two EM DASHes
+}
+LOOK_ALIKES = {
+    **{chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [*range(0x2F00, 0x2FD6), *range(0xFB00, 0xFB07)]},
+    **RADICALS,
+}
+
 
 def read(raw: bytes, name: str) -> Extracted:
     from pypdf import PdfReader
@@ -49,8 +107,13 @@ def read(raw: bytes, name: str) -> Extracted:
         raise UnreadableFile(f"corrupt PDF ({str(exc)[:REASON_CHARS]})") from exc
     except Exception as exc:  # a damaged file breaks pypdf in many ways; one bad file must not stop a build
         raise UnreadableFile(f"corrupt PDF ({type(exc).__name__}: {str(exc)[:REASON_CHARS]})") from exc
-    pages = _drop_running_lines(pages)
-    text = "\n".join("\n".join(lines) for lines in pages if lines)
+    pages = [lines for lines in _drop_running_lines(pages) if lines]
+    text = ""
+    for lines in pages:
+        if text:
+            text += "\n" if not SENTENCE_END.search(text) else "\n\n"  # only an unfinished sentence runs on
+        text += "\n".join(lines)
+    text = text.translate(str.maketrans(LOOK_ALIKES))
     if not text.strip():
         raise UnreadableFile("no text layer (scanned image?)")
     return Extracted(text=text, meta=_meta(reader))
@@ -62,13 +125,15 @@ def _page_lines(page) -> list[str]:
     except Exception:  # layout mode is the younger code path in pypdf; plain mode still reads what it cannot
         lines = []
     filled = [line for line in lines if line.strip()]
+    plain = [" ".join(line.split()) for line in page.extract_text().splitlines()]
     if not filled or sum(bool(COLUMN_GAP.search(line.strip())) for line in filled) > COLUMN_SHARE * len(filled):
-        return _trim([" ".join(line.split()) for line in page.extract_text().splitlines()])
+        return _trim(plain)
+    spaced = {pair for line in plain for pair in SPACED_PAIR.findall(line)}
     margin = min(_indent(line) for line in filled)
     out: list[str] = []
     after_margin_line = False
     for line in lines:
-        text = " ".join(line.split())
+        text = _unpad(" ".join(line.split()), spaced)
         indented = _indent(line) >= margin + INDENT_CHARS
         if text and indented and after_margin_line:
             out.append("")  # an indented line after one at the margin starts a paragraph
@@ -76,6 +141,11 @@ def _page_lines(page) -> list[str]:
             out.append(text)
         after_margin_line = bool(text) and not indented
     return _trim(out)
+
+
+def _unpad(text: str, spaced: set[str]) -> str:
+    """Drops the spaces layout mode put between Chinese characters, keeping one that plain mode also has there."""
+    return CJK_SPACE.sub(lambda m: " " if f"{text[m.start() - 1]} {text[m.end()]}" in spaced else "", text)
 
 
 def _indent(line: str) -> int:
@@ -122,15 +192,13 @@ def _key(line: str) -> str:
 
 
 def _meta(reader) -> dict[str, str]:
+    """The title only: /CreationDate and /ModDate say when the file was made (printed, converted), not the speech."""
     meta = {}
     try:
         info = reader.metadata
         title = (info.title or "").strip() if info else ""
-        created = info.creation_date if info else None
     except Exception:  # a malformed /Info dictionary or date string costs the hints, not the text
         return meta
     if title and not JUNK_TITLE.search(title):
         meta["title"] = title
-    if created:
-        meta["date"] = created.date().isoformat()
     return meta
