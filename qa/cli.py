@@ -162,9 +162,7 @@ def build(corpus_dir, index_dir, model, force):
             }
         )
     )
-    for line in corpus.skipped:
-        click.echo(f"skipped {line}", err=True)
-    click.echo(describe_corpus(corpus))
+    click.echo(describe_corpus(corpus))  # each skipped file was named by a warning as it was read
     click.echo(describe_model(settings.model))
     if stats.up_to_date:
         click.echo(f"index in {settings.index_dir} is up to date ({stats.passages} passages); --force rebuilds it")

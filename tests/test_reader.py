@@ -419,3 +419,16 @@ def test_subtitle_voices_name_the_speaker_and_role(tmp_path):
     (tmp_path / "hall.vtt").write_text(vtt, encoding="utf-8")
     got = [(p.speaker, p.role, p.text) for p in read_corpus(tmp_path).passages]
     assert got == [("Ana Ruiz", "Mayor", "Good evening, everyone."), ("Tom Baker", None, "What about the bus stop?")]
+
+
+def test_files_no_reader_takes_are_named_with_the_reason(tmp_path, caplog):
+    (tmp_path / "speech.txt").write_text("We will build a new library.\n", encoding="utf-8")
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "speech.meta.json").write_text('{"speaker": "Ann"}', encoding="utf-8")
+    (tmp_path / ".hidden.rtf").write_text("x", encoding="utf-8")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus(tmp_path)
+    assert [s.split(":")[0] for s in corpus.skipped] == ["gone.txt", "old.doc"]
+    assert "broken link" in corpus.skipped[0] and ".doc files are not read" in corpus.skipped[1]
+    assert "skipping old.doc" in caplog.text and len(corpus.passages) == 1

@@ -184,16 +184,32 @@ def corpus_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and is_document(p))
 
 
+def unread_files(folder: Path) -> list[str]:
+    """What the user put in the corpus that no reader takes (a .doc, a broken link), each as "name: why"; hidden
+    files, metadata files and a collection's own notes are not the user's speeches and are not listed."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or NOT_SPEECHES.match(path.name):
+            continue
+        if path.is_symlink() and not path.exists():
+            out.append(f"{rel}: a broken link")
+        elif path.is_file() and not is_document(path) and not _is_metadata(rel):
+            kind = f"{path.suffix.lower()} files are" if path.suffix else "a file without a suffix is"
+            out.append(f"{rel}: {kind} not read (formats: {', '.join(s.lstrip('.') for s in SUFFIXES)})")
+    return out
+
+
+def _is_metadata(rel: Path) -> bool:
+    return rel.name.endswith(metadata.SIDECAR_SUFFIX) or str(rel) == metadata.CATALOGUE
+
+
 def fingerprint_files(folder: Path) -> str:
     """Hash of every corpus file's path and bytes (and metadata files): changes when the corpus does."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder)
-        if (
-            path.suffix.lower() in SUFFIXES
-            or path.name.endswith(metadata.SIDECAR_SUFFIX)
-            or str(rel) == metadata.CATALOGUE
-        ):
+        if path.suffix.lower() in SUFFIXES or _is_metadata(rel):
             digest.update(str(rel).encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -213,6 +229,9 @@ def read_corpus(
     counter = counter or ApproxTokens()
     catalogue = metadata.catalogue(folder)
     drafts, skipped = [], []
+    for line in unread_files(folder):
+        log.warning("skipping %s", line)
+        skipped.append(line)
     files = corpus_files(folder)
     for done, path in enumerate(files, start=1):
         name = str(path.relative_to(folder))
