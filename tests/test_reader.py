@@ -395,7 +395,11 @@ def test_chinese_press_conference_labels_and_the_documents_own_speaker():
     )
     got = [(p.speaker, p.text) for p in doc.passages]
     # A greeting is not a turn; a bare role the document's speaker holds is that speaker.
-    assert got == [("刘建华", "各位代表：现在我通报三件事。"), ("记者", "请问停车难怎么解决？"), ("刘建华", "我们将新建停车位。")]
+    assert got == [
+        ("刘建华", "各位代表：现在我通报三件事。"),
+        ("记者", "请问停车难怎么解决？"),
+        ("刘建华", "我们将新建停车位。"),
+    ]
 
 
 def test_an_english_role_and_name_label_is_a_turn():
