@@ -80,3 +80,27 @@ def test_pdf_file_dates_are_not_the_speech_date():
     }
     got = pdf.read(make_pdf([["各位代表："]], cjk=True, info=info), "gzbg.pdf")
     assert got.meta == {"title": "Government Work Report 2024"}
+
+
+def test_pdf_centred_lines_and_one_line_indented_paragraphs_are_separate():
+    # As Chrome prints a Chinese report: centred title, date line and speaker, then every paragraph indented two
+    # characters (continuation lines at the margin), some of them a single line.
+    pages = [
+        [
+            "政府工作报告",
+            "||——2024年1月15日在会议上",  # "||" sets it far right, "\t" a little further
+            "||\t市长 赵立新",
+            "\t各位代表：",
+            "\t现在，我代表市人民政府，向大会报告工作，请予审议。",
+            "\t过去一年，全市地区生产总值增长百分之六点二，城镇新增就业十二万人，空气",
+            "质量优良天数达到二百九十天。",
+        ]
+    ]
+    assert pdf.read(make_pdf(pages, cjk=True), "x.pdf").text.split("\n\n") == [
+        "政府工作报告",
+        "——2024年1月15日在会议上",
+        "市长 赵立新",
+        "各位代表：",
+        "现在，我代表市人民政府，向大会报告工作，请予审议。",
+        "过去一年，全市地区生产总值增长百分之六点二，城镇新增就业十二万人，空气\n质量优良天数达到二百九十天。",
+    ]

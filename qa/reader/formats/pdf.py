@@ -44,6 +44,8 @@ JUNK_TITLE = re.compile(r"^(?:Microsoft Word - |untitled)|\.(?:docx?|pdf|rtf)$",
 WIDE = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
 NARROW = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026\u2e3a"
 CJK_SPACE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}{NARROW}])|(?<=[{WIDE}{NARROW}]) +(?=[{WIDE}])")
+SHORT_LINE = 0.8  # a paragraph's last line stops short of the right margin
+PARAGRAPH_END = re.compile(r"[.!?。！？…:：][\"'”’)）」』】]*$")
 SPACED_PAIR = re.compile(f"(?=([{WIDE}{NARROW}] [{WIDE}{NARROW}]))")  # overlapping "长 赵" in plain text
 SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）」』】]*$")
 
@@ -130,17 +132,29 @@ def _page_lines(page) -> list[str]:
         return _trim(plain)
     spaced = {pair for line in plain for pair in SPACED_PAIR.findall(line)}
     margin = min(_indent(line) for line in filled)
+    width = max(len(line.rstrip()) for line in filled)
     out: list[str] = []
     after_margin_line = False
+    previous = ""  # the previous line as laid out, "" after a blank line
     for line in lines:
         text = _unpad(" ".join(line.split()), spaced)
         indented = _indent(line) >= margin + INDENT_CHARS
-        if text and indented and after_margin_line:
-            out.append("")  # an indented line after one at the margin starts a paragraph
+        if text and indented and (after_margin_line or _ends_indented_paragraph(previous, line, margin, width)):
+            out.append("")  # an indented line after one at the margin (or ending one) starts a paragraph
         if text or (out and out[-1]):  # layout mode writes one blank line per line of space; one says enough
             out.append(text)
         after_margin_line = bool(text) and not indented
+        previous = line if text else ""
     return _trim(out)
+
+
+def _ends_indented_paragraph(previous: str, line: str, margin: int, width: int) -> bool:
+    """An indented line after another indented one: a centred line (title, speaker) or a one-line paragraph."""
+    if not previous or _indent(previous) < margin + INDENT_CHARS:
+        return False
+    if abs(_indent(previous) - _indent(line)) >= INDENT_CHARS:
+        return True
+    return len(previous.rstrip()) < SHORT_LINE * width and bool(PARAGRAPH_END.search(previous.rstrip()))
 
 
 def _unpad(text: str, spaced: set[str]) -> str:
