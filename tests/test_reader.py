@@ -436,3 +436,23 @@ def test_files_no_reader_takes_are_named_with_the_reason(tmp_path, caplog):
     assert [s.split(":")[0] for s in corpus.skipped] == ["gone.txt", "old.doc"]
     assert "broken link" in corpus.skipped[0] and ".doc files are not read" in corpus.skipped[1]
     assert "skipping old.doc" in caplog.text and len(corpus.passages) == 1
+
+
+def test_the_date_under_a_chinese_header_dates_the_speech_not_its_title():
+    doc = parse_text(
+        "讲话.txt", "市长 王建国：在全市优化营商环境工作会议上的讲话\n（2023年4月18日）\n\n同志们：今天我们开会。\n"
+    )
+    (p,) = doc.passages
+    assert (p.speaker, p.speech_title, p.date, doc.date) == (
+        "王建国",
+        "在全市优化营商环境工作会议上的讲话",
+        "2023-04-18",
+        "2023-04-18",
+    )
+    apart = parse_text("讲话.txt", "市长 王建国：在全市会议上的讲话\n\n（2023年4月18日）\n\n同志们：今天我们开会。\n")
+    assert [(p.date, p.text) for p in apart.passages] == [("2023-04-18", "同志们：今天我们开会。")]
+
+
+def test_a_greeting_is_not_the_title(tmp_path):
+    doc = parse_text("市长 讲话 2023-05-20.txt", "同志们：\n今天我们召开全市大会。\n")
+    assert doc.title == "市长 讲话 2023-05-20" and doc.passages[0].text.startswith("同志们：")

@@ -99,7 +99,9 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
     if "title" not in meta and paras:
         first = paras[0]
-        short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text))
+        # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.
+        opens = first.text.rstrip().endswith((":", "："))
+        short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text) and not opens)
         if short and not _is_label(first.text, language):
             meta["title"] = title_line = paras.pop(0).text
     if "subtitle" not in meta and paras and paras[0].text.startswith(SUBTITLE_MARKS):
@@ -138,7 +140,9 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
         s.paras = rejoin(s.paras, d.language)
     # A speech printed twice (a scrape's glued copy, then the real paragraphs) keeps only the real ones.
     kept = {id(p) for p in drop_duplicates([p for s in sections for p in s.paras], d.language)}
-    doc = Document(file=d.name, format=d.format, title=title, subtitle=meta.get("subtitle"), date=meta.get("date"))
+    dated = next((s.turn.date for s in sections if s.turn and s.turn.date), None)
+    date = meta.get("date") or dated
+    doc = Document(file=d.name, format=d.format, title=title, subtitle=meta.get("subtitle"), date=date)
     for number, section in enumerate(sections):
         paras = [p for p in section.paras if id(p) in kept]
         turn = section.turn
@@ -146,7 +150,17 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
         where = {k: meta.get(k) for k in ("event", "place", "url")}
         # What every passage of this turn shares; its context (who, which speech) costs tokens of each window.
         shared = Passage(
-            "", "", d.name, title, number, 0, subtitle=doc.subtitle, date=doc.date, language=d.language, **who, **where
+            "",
+            "",
+            d.name,
+            title,
+            number,
+            0,
+            subtitle=doc.subtitle,
+            date=(turn and turn.date) or doc.date,
+            language=d.language,
+            **who,
+            **where,
         )
         context_tokens = counter.count([shared.context])[0] + 1
         budget = max(counter.max_tokens - counter.reserved - context_tokens, MIN_BUDGET)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ..script import simplified
 from .layout import SENTENCE_END, Para, ends_sentence
+from .metadata import normalise_date
 
 # Job titles that end the role part of a Chinese header; the speaker's name follows the last one.
 ROLE_WORDS = (
@@ -24,6 +25,8 @@ ROLE_WORDS = (
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
 MAX_TITLE_LINE = 80
+# The date Chinese speeches print under their header, glued to it or on its own line.
+DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]\s*$")
 # Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
 TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
 ZH_TURN_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff·]{1,16})\s*[:：]\s*(?=\S)")
@@ -64,6 +67,7 @@ class Turn:
     speaker: str
     role: str | None = None
     title: str | None = None  # the speech title of a Chinese header
+    date: str | None = None  # the date printed under it, `（2023年4月18日）`
 
 
 @dataclass
@@ -92,11 +96,18 @@ def parse_header(line: str) -> Turn | None:
     if not (2 <= len(name) <= MAX_NAME) or not all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in name):
         return None
     original_who = line[who_start : who_start + len(who)]
+    title = line[m.start("title") : m.end("title")].strip()
+    dated = DATE_NOTE.search(title)
     return Turn(
         speaker=original_who[cut:].strip(),
         role=original_who[:cut].strip(),
-        title=line[m.start("title") : m.end("title")].strip(),
+        title=title[: dated.start()].strip() if dated else title,
+        date=note_date(dated) if dated else None,
     )
+
+
+def note_date(m: re.Match) -> str | None:
+    return normalise_date(f"{m.group('y')}-{int(m.group('m')):02d}-{int(m.group('d')):02d}")
 
 
 def zh_turn(text: str, default: Turn | None) -> tuple[Turn, str] | None:
@@ -186,6 +197,11 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             header = parse_header(text) if not para.heading or len(text) < MAX_TITLE_LINE else None
             if header:
                 sections.append(Section(header))
+                continue
+            dated = DATE_NOTE.fullmatch(text)
+            current = sections[-1]
+            if dated and current.turn and current.turn.title and not current.paras and not current.turn.date:
+                current.turn = replace(current.turn, date=note_date(dated))
                 continue
             qa = ZH_QA_LABEL.match(text)
             if qa:
