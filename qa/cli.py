@@ -209,18 +209,35 @@ def open_searcher(settings: Settings):
 
 
 def format_result(r) -> str:
+    """A hit as two lines of who/where and its text, labelled in the speech's language (the chat page's labels)."""
     src = r.source
-    who = f"{src['role'] or ''}{src['speaker']}" if src["speaker"] else "（导语）"
-    where = f"《{src['speech_title']}》" if src["speech_title"] else f"《{src['title']}》"
+    chinese = (src.get("language") or "zh") == "zh"
+    span = str(src["paragraph"])
+    if src.get("last_paragraph") and src["last_paragraph"] != src["paragraph"]:
+        span += f"–{src['last_paragraph']}"
+    if chinese:
+        who = f"{src['role'] or ''}{src['speaker']}" if src["speaker"] else "（导语）"
+        where = f"《{src['speech_title'] or src['title']}》"
+        at = f"第{span}段"
+    else:
+        who = ", ".join(filter(None, (src["speaker"], src["role"]))) or "(no speaker)"
+        where = f"“{src['speech_title'] or src['title']}”"
+        at = f"¶ {span}"
+    if src.get("start") is not None:
+        at += f" · {clock(src['start'])}–{clock(src['end'] if src.get('end') is not None else src['start'])}"
     text = r.text
     if sys.stdout.isatty():
         for start, end in reversed(r.highlights):
             text = text[:start] + click.style(text[start:end], bold=True, fg="yellow") + text[end:]
     date = f"{src['date']}, " if src["date"] else ""
-    return (
-        f"{r.rank}. [{r.score:.3f}] {who} · {where} · 第{src['paragraph']}段\n"
-        f"   {src['title']} ({date}{src['document']})\n   {text}\n"
-    )
+    return f"{r.rank}. [{r.score:.3f}] {who} · {where} · {at}\n   {src['title']} ({date}{src['document']})\n   {text}\n"
+
+
+def clock(seconds: float) -> str:
+    """`75.0` → `1:15`, `3725.0` → `1:02:05`."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @cli.command()

@@ -193,3 +193,23 @@ def test_every_setting_is_in_the_readme_table():
     table = readme.split("### Settings", 1)[1].split("\n#", 1)[0]
     missing = [f"QA_{name.upper()}" for name in Settings.model_fields if f"`QA_{name.upper()}`" not in table]
     assert not missing, f"README settings table lacks {missing}"
+
+
+def test_english_hits_are_labelled_in_english_with_paragraph_span_and_times():
+    from types import SimpleNamespace
+
+    from qa.cli import format_result
+
+    source = {
+        "speaker": "Ana Ruiz", "role": "Mayor", "speech_title": None, "title": "Town Hall", "paragraph": 2,
+        "last_paragraph": 4, "language": "en", "date": "2024-05-01", "document": "hall.vtt", "start": 75.0, "end": 3725.0,
+    }  # fmt: skip
+    hit = SimpleNamespace(source=source, rank=1, score=0.5, text="We will fix it.", highlights=[])
+    first = format_result(hit).splitlines()[0]
+    assert first == "1. [0.500] Ana Ruiz, Mayor · “Town Hall” · ¶ 2–4 · 1:15–1:02:05"
+    chinese = {**source, "language": "zh", "speaker": None, "start": None, "last_paragraph": None}
+    assert (
+        format_result(SimpleNamespace(**{**vars(hit), "source": chinese}))
+        .splitlines()[0]
+        .endswith("（导语） · 《Town Hall》 · 第2段")
+    )
