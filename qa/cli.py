@@ -208,6 +208,9 @@ def open_searcher(settings: Settings):
     return Searcher(index, load_embedder(settings), settings)
 
 
+FILTER_HINTS = 12  # names listed when a --speaker/--document filter matches none
+
+
 def format_result(r) -> str:
     """A hit as two lines of who/where and its text, labelled in the speech's language (the chat page's labels)."""
     src = r.source
@@ -233,6 +236,24 @@ def format_result(r) -> str:
     return f"{r.rank}. [{r.score:.3f}] {who} · {where} · {at}\n   {src['title']} ({date}{src['document']})\n   {text}\n"
 
 
+def unmatched_filters(searcher, speaker: str | None, document: str | None):
+    """For each filter that names nobody in the index, what it could have named."""
+    for given, resolved, known, option in (
+        (
+            speaker,
+            searcher.resolve_speaker(speaker),
+            {p.speaker for p in searcher.index.passages if p.speaker},
+            "speaker",
+        ),
+        (document, searcher.resolve_document(document), {p.document for p in searcher.index.passages}, "document"),
+    ):
+        if given and resolved not in known:
+            names = sorted(known)
+            more = f", … ({len(names)} in all)" if len(names) > FILTER_HINTS else ""
+            listed = ", ".join(names[:FILTER_HINTS]) + more
+            yield f"\n--{option} {given!r} names no {option} in this index; known: {listed}"
+
+
 def clock(seconds: float) -> str:
     """`75.0` → `1:15`, `3725.0` → `1:02:05`."""
     minutes, secs = divmod(int(seconds), 60)
@@ -243,8 +264,10 @@ def clock(seconds: float) -> str:
 @cli.command()
 @click.argument("question")
 @click.option("-k", "--top-k", type=click.IntRange(TOP_K_MIN, TOP_K_MAX), help="How many passages [QA_TOP_K].")
-@click.option("--speaker", help="Only passages by this speaker (exact name).")
-@click.option("--document", help="Only passages from this document (file name in the corpus).")
+@click.option(
+    "--speaker", help="Only passages by this speaker: a name, role and name, or a unique part of one (any script)."
+)
+@click.option("--document", help="Only passages from this document: its path in the corpus, or a unique name or stem.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @index_options
 def ask(question, top_k, speaker, document, as_json, index_dir, model):
@@ -263,12 +286,13 @@ def ask(question, top_k, speaker, document, as_json, index_dir, model):
     if len(question) > MAX_QUERY_CHARS:
         raise click.ClickException(f"the question is longer than {MAX_QUERY_CHARS} characters")
     with user_errors():
-        results = open_searcher(settings).search(question, settings.top_k, speaker, document)
+        searcher = open_searcher(settings)
+        results = searcher.search(question, settings.top_k, speaker, document)
     if as_json:
         click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
         return
     if not results:
-        click.echo("no passage matches (check the --speaker/--document filters)")
+        click.echo("no passage matches" + "".join(unmatched_filters(searcher, speaker, document)))
     for r in results:
         click.echo(format_result(r))
 

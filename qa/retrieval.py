@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -124,6 +126,11 @@ def mentions(text: str, names: list[str]) -> list[str]:
     return found
 
 
+def _key(text: str) -> str:
+    """How filters compare names: simplified characters, case and spaces ignored."""
+    return "".join(simplified(text).casefold().split())
+
+
 class Searcher:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
         if index.engine.dimension != embedder.dimension:
@@ -152,8 +159,45 @@ class Searcher:
         query = self.prepare(query)
         return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)
 
+    def resolve_speaker(self, name: str | None) -> str | None:
+        """The speaker a filter means, as the index spells it: `陈志明` finds `陳志明`, `市长陈志明` and `mayor
+        smith` the role with the name, `Smith` the one speaker so named; otherwise the filter as given."""
+        if not name:
+            return name
+        wanted = _key(name)
+        exact = self._speaker_keys.get(wanted, set())
+        if len(exact) == 1:
+            return next(iter(exact))
+        partial = {sp for key, names in self._speaker_keys.items() if wanted in key for sp in names}
+        return partial.pop() if len(partial) == 1 else name
+
+    @functools.cached_property
+    def _documents(self) -> set[str]:
+        return {p.document for p in self.index.passages}
+
+    @functools.cached_property
+    def _speaker_keys(self) -> dict[str, set[str]]:
+        """Each way a filter may name a speaker (name, role + name), as `_key`s, to the names it means."""
+        keys: dict[str, set[str]] = {}
+        for speaker, role in {(p.speaker, p.role) for p in self.index.passages if p.speaker}:
+            for form in (speaker, f"{role or ''}{speaker}"):
+                keys.setdefault(_key(form), set()).add(speaker)
+        return keys
+
+    def resolve_document(self, name: str | None) -> str | None:
+        """`speech` or `speech.txt` for `sub/speech.txt`, when one document is so named."""
+        if not name:
+            return name
+        files = self._documents
+        if name in files:
+            return name
+        wanted = _key(name)
+        found = {f for f in files if wanted in (_key(f), _key(Path(f).name), _key(Path(f).stem))}
+        return found.pop() if len(found) == 1 else name
+
     def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float]]:
         s = self.settings
+        speaker, document = self.resolve_speaker(speaker), self.resolve_document(document)
         columns, counts = self.index.terms.query(tokens)
         asked = Query(self.embedder.encode_query(query), columns, counts)
         found = self.index.engine.candidates(asked, s.candidates, Filter(speaker, document))

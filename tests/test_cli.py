@@ -213,3 +213,21 @@ def test_english_hits_are_labelled_in_english_with_paragraph_span_and_times():
         .splitlines()[0]
         .endswith("（导语） · 《Town Hall》 · 第2段")
     )
+
+
+def test_speaker_and_document_filters_forgive_script_role_and_suffix(run):
+    run("build")
+    for speaker in ("王芳", "縣長王芳", "县长 王芳"):
+        r = run("ask", "农业", "--speaker", speaker, "--json")
+        found = {x["source"]["speaker"] for x in json.loads(r.stdout)["results"]}
+        assert found == {"王芳"}, (speaker, r.output)
+    document = json.loads(run("ask", "农业", "--json").stdout)["results"][0]["source"]["document"]
+    r = run("ask", "农业", "--document", document.rsplit(".", 1)[0], "--json")
+    assert {x["source"]["document"] for x in json.loads(r.stdout)["results"]} == {document}
+
+
+def test_a_filter_naming_nobody_lists_who_is_there(run):
+    run("build")
+    r = run("ask", "农业", "--speaker", "张三")
+    assert r.exit_code == 0 and "no passage matches" in r.output
+    assert "--speaker '张三' names no speaker in this index; known: " in r.output and "王芳" in r.output
