@@ -5,7 +5,9 @@ import logging
 import pytest
 
 from qa.reader import CorpusError, parse_text, read_corpus
+from qa.reader.formats import Extracted
 from qa.reader.layout import Para, ends_sentence, paragraphs, rejoin
+from qa.reader.pipeline import build_document, draft
 from qa.reader.speakers import parse_header
 from qa.tokens import ApproxTokens
 
@@ -456,3 +458,19 @@ def test_the_date_under_a_chinese_header_dates_the_speech_not_its_title():
 def test_a_greeting_is_not_the_title(tmp_path):
     doc = parse_text("市长 讲话 2023-05-20.txt", "同志们：\n今天我们召开全市大会。\n")
     assert doc.title == "市长 讲话 2023-05-20" and doc.passages[0].text.startswith("同志们：")
+
+
+def test_a_report_byline_title_echo_and_subtitle_date():
+    """A government work report as a PDF gives it: the file's title, the title printed again, a `——date at
+    meeting` subtitle, then the speaker's role and name alone on a line."""
+    text = "政府工作报告\n\n——2024年1月15日在市第十五届人民代表大会第四次会议上\n\n市长 赵立新\n\n各位代表：现在我向大会报告工作。\n"
+    doc = build_document(
+        draft("report.pdf", Extracted(text=text, meta={"title": "2024年政府工作报告"}), {}), ApproxTokens()
+    )
+    (p,) = doc.passages
+    assert (doc.title, doc.subtitle, doc.date) == (
+        "2024年政府工作报告",
+        "——2024年1月15日在市第十五届人民代表大会第四次会议上",
+        "2024-01-15",
+    )
+    assert (p.speaker, p.role, p.text) == ("赵立新", "市长", "各位代表：现在我向大会报告工作。")

@@ -35,6 +35,7 @@ DATE_FORMS = (
     (re.compile(r"^(\d{4})$"), 1),
 )
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 FILE_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)(?!\d)")
 MAX_VALUE = 2000  # characters; a longer "title" is a paragraph pasted into the wrong field
 
@@ -173,6 +174,12 @@ def catalogue(folder: Path) -> dict[str, dict[str, str]]:
         if name:
             out[name] = clean({k: v for k, v in row.items() if k and v}, f"{CATALOGUE} line {number}")
     return out
+
+
+def date_in_line(line: str) -> str | None:
+    """A full Chinese date in a subtitle line: `——2024年1月15日在…会议上` → 2024-01-15."""
+    m = CHINESE_DATE.search(line)
+    return normalise_date(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}") if m else None
 
 
 def date_from_name(name: str) -> str | None:

@@ -68,6 +68,12 @@ def _turn_starts(body: str, language: str) -> Callable[[str], bool]:
     return lambda line: english_label(line, None, caps) is not None
 
 
+def _echoes(line: str, title: str) -> bool:
+    """Is `line` the title again (`政府工作报告` under the file title `2024年政府工作报告`)?"""
+    line, title = "".join(line.split()), "".join(title.split())
+    return len(line) <= MAX_TITLE_LINE and not ends_sentence(line) and bool(line) and (line in title or title in line)
+
+
 def _language(tag: str) -> str:
     """`zh-CN`, `zh-Hant`, `en-GB` → `zh`, `en`; other languages keep their tag (and read like English)."""
     return tag.lower().split("-")[0].split("_")[0] or "en"
@@ -97,6 +103,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
             starts = _turn_starts(b.text, language)
             lines = paragraphs(b.text, language, starts=starts) if "\n" in b.text.strip() else [Para(b.text.strip())]
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
+    if meta.get("title") and paras and _echoes(paras[0].text, meta["title"]):
+        paras.pop(0)  # the title printed again as the first line (a PDF's or Word file's own title)
     if "title" not in meta and paras:
         first = paras[0]
         # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.
@@ -106,7 +114,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
             meta["title"] = title_line = paras.pop(0).text
     if "subtitle" not in meta and paras and paras[0].text.startswith(SUBTITLE_MARKS):
         meta["subtitle"] = paras.pop(0).text
-    meta.setdefault("date", metadata.date_from_name(name))
+    if not meta.get("date"):
+        meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
     return Draft(name, suffix.lstrip("."), meta, language, paras, title_line)
 
 

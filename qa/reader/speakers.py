@@ -25,6 +25,7 @@ ROLE_WORDS = (
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
 MAX_TITLE_LINE = 80
+BYLINE = re.compile(r"[\u4e00-\u9fff、·]+\s?[\u4e00-\u9fff·]{2,4}")
 # The date Chinese speeches print under their header, glued to it or on its own line.
 DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]\s*$")
 # Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
@@ -108,6 +109,19 @@ def parse_header(line: str) -> Turn | None:
 
 def note_date(m: re.Match) -> str | None:
     return normalise_date(f"{m.group('y')}-{int(m.group('m')):02d}-{int(m.group('d')):02d}")
+
+
+def parse_byline(line: str) -> Turn | None:
+    """`市长 赵立新` alone on its line (a report's byline, no title after a colon) → the speaker from here on."""
+    plain = simplified(line.strip())
+    if len(plain) > MAX_HEADER_PREFIX or not BYLINE.fullmatch(plain):
+        return None
+    cut = max((plain.rfind(w) + len(w) for w in ROLE_WORDS if w in plain), default=-1)
+    name = plain[cut:].strip() if cut > 0 else ""
+    if not (2 <= len(name) <= MAX_NAME) or " " in name:
+        return None
+    original = line.strip()
+    return Turn(original[len(original) - len(name) :], original[:cut].strip())
 
 
 def zh_turn(text: str, default: Turn | None) -> tuple[Turn, str] | None:
@@ -195,6 +209,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
         label_only = False
         if language == "zh":
             header = parse_header(text) if not para.heading or len(text) < MAX_TITLE_LINE else None
+            header = header or parse_byline(text)
             if header:
                 sections.append(Section(header))
                 continue
