@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--probes", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-ann-sweep"))
     args = parser.parse_args()
+    if args.passages < 1 or args.questions < 1 or min(args.probes) < 1:
+        parser.error("--passages, --questions and --probes must be positive")
 
     data, queries = vectors(args.passages, args.questions, args.cache)
     exact = faiss.IndexFlatIP(data.shape[1])
@@ -58,7 +60,10 @@ def main() -> None:
     kth = exact.search(queries, RECALL_K)[0][:, RECALL_K - 1]
     del exact
     for factory in args.factories:
-        index = faiss.index_factory(data.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        try:
+            index = faiss.index_factory(data.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError:
+            parser.error(f"FAISS does not know the index {factory!r} (e.g. IVF4096,SQfp16)")
         start = time.perf_counter()
         if not index.is_trained:
             lists = faiss.extract_index_ivf(index).nlist
