@@ -136,27 +136,7 @@ def passage(
 def speakers(service: ServiceDep) -> schemas.SpeakersResponse:
     """Every speaker and document in the index, for filters."""
     people, documents = service.speakers()
-    return schemas.SpeakersResponse(speakers=speaker_entries(people), documents=documents)
-
-
-def speaker_entries(people: list[dict]) -> list[dict]:
-    """One entry per (speaker, document), its passages summed, in first-seen order.
-
-    The service lists one row per speech, and a transcript gives a speaker one speech per turn: without this a
-    mayor with five turns in one hearing would be listed five times. Role and speech title: the first turn's
-    that has one.
-    """
-    merged: dict[tuple[str, str], dict] = {}
-    for person in people:
-        key = (person["speaker"], person["document"])
-        if key in merged:
-            entry = merged[key]
-            entry["passages"] += person["passages"]
-            entry["role"] = entry["role"] or person["role"]
-            entry["speech_title"] = entry["speech_title"] or person["speech_title"]
-        else:
-            merged[key] = dict(person)
-    return list(merged.values())
+    return schemas.SpeakersResponse(speakers=people, documents=documents)
 
 
 @router.get("/health", response_model=schemas.Health, responses={503: {"model": schemas.Problem}})

@@ -99,20 +99,23 @@ class Service:
         return result, speech
 
     def speakers(self) -> tuple[list[dict], list[dict]]:
+        """One entry per (speaker, document) in first-seen order, its passages summed: a transcript gives a speaker
+        one speech per turn, and a mayor with five turns in one hearing is still one entry. Role and speech title:
+        the first of their turns that has one."""
         index = self.index
-        people = []
+        merged: dict[tuple[str, str], dict] = {}
         for rows in index.speech_rows.values():
             p = index.passages[rows[0]]
-            if p.speaker:
-                people.append(
-                    {
-                        "speaker": p.speaker,
-                        "role": p.role,
-                        "speech_title": p.speech_title,
-                        "document": p.document,
-                        "passages": len(rows),
-                    }
-                )
+            if not p.speaker:
+                continue
+            entry = merged.setdefault(
+                (p.speaker, p.document),
+                {"speaker": p.speaker, "role": None, "speech_title": None, "document": p.document, "passages": 0},
+            )
+            entry["passages"] += len(rows)
+            entry["role"] = entry["role"] or p.role
+            entry["speech_title"] = entry["speech_title"] or p.speech_title
+        people = list(merged.values())
         documents = [
             {"document": d["file"], "title": d["title"], "date": d["date"]} for d in index.manifest.get("documents", [])
         ]
