@@ -474,3 +474,18 @@ def test_a_report_byline_title_echo_and_subtitle_date():
         "2024-01-15",
     )
     assert (p.speaker, p.role, p.text) == ("赵立新", "市长", "各位代表：现在我向大会报告工作。")
+
+
+def test_press_release_stage_notes_and_end_marks_are_not_text(tmp_path):
+    page = (
+        "<html><body><article><h1>Remarks by the Mayor</h1><p><em>As prepared for delivery</em></p>"
+        "<p>Good morning, everyone. Today we open forty new homes for working families in Riverside.</p>"
+        "<p>Thank you, and let's get to work.</p><p>###</p></article></body></html>"
+    )
+    (tmp_path / "remarks.html").write_text(page, encoding="utf-8")
+    (tmp_path / "notes.md").write_text(
+        "*Check against delivery*\n\nWe will plant trees on every street.\n\n###\n", "utf-8"
+    )
+    text = " ".join(p.text for p in read_corpus(tmp_path).passages)
+    assert "delivery" not in text.lower() and "###" not in text
+    assert "Good morning, everyone." in text and "We will plant trees on every street." in text

@@ -28,6 +28,8 @@ DEBRIS = re.compile(
       | col(?:umn|s?\.)\s*(?:no\.?)?\s*:?\s*\d{1,5}(?:\s*-\s*\d{1,5})?   # Column No : 365
       | [-*_=]{3,}                                        # Markdown rules
       | \*{0,2}\[[^\]]{1,80}\]\*{0,2}                       # [Applause.], [Mr Speaker in the Chair]
+      | \#{3}                                             # the end mark of a press release
+      | [*_(]{0,2}\s*(?:as\s+prepared\s+for|check\s+against)\s+delivery\s*[*_)]{0,2}   # stage notes
     )$""",
     re.I | re.X,
 )

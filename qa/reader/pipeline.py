@@ -18,7 +18,7 @@ from pathlib import Path
 from ..tokens import ApproxTokens
 from . import metadata
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
-from .layout import Para, ends_sentence, language_of, paragraphs, rejoin
+from .layout import DEBRIS, Para, ends_sentence, language_of, paragraphs, rejoin
 from .model import Corpus, Document, Passage, passage_id
 from .passages import drop_duplicates, windows
 from .speakers import CAPS_LABEL, ZH_QA_LABEL, Turn, english_label, parse_header, split_turns, zh_turn
@@ -95,7 +95,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         paras = paragraphs(body, language, markdown=suffix == ".md", starts=_turn_starts(body, language))
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
-        blocks = [b for b in extracted.blocks or [] if b.text.strip()]
+        blocks = [b for b in extracted.blocks or [] if b.text.strip() and not DEBRIS.match(b.text.strip())]
         language = _language(meta.get("language") or language_of("\n".join(b.text for b in blocks)))
         paras = []
         for b in blocks:
