@@ -239,13 +239,8 @@ def format_result(r) -> str:
 def unmatched_filters(searcher, speaker: str | None, document: str | None):
     """For each filter that names nobody in the index, what it could have named."""
     for given, resolved, known, option in (
-        (
-            speaker,
-            searcher.resolve_speaker(speaker),
-            {p.speaker for p in searcher.index.passages if p.speaker},
-            "speaker",
-        ),
-        (document, searcher.resolve_document(document), {p.document for p in searcher.index.passages}, "document"),
+        (speaker, searcher.resolve_speaker(speaker), searcher.speakers, "speaker"),
+        (document, searcher.resolve_document(document), searcher.documents, "document"),
     ):
         if given and resolved not in known:
             names = sorted(known)

@@ -172,8 +172,12 @@ class Searcher:
         return partial.pop() if len(partial) == 1 else name
 
     @functools.cached_property
-    def _documents(self) -> set[str]:
+    def documents(self) -> set[str]:
         return {p.document for p in self.index.passages}
+
+    @functools.cached_property
+    def speakers(self) -> set[str]:
+        return {p.speaker for p in self.index.passages if p.speaker}
 
     @functools.cached_property
     def _speaker_keys(self) -> dict[str, set[str]]:
@@ -188,7 +192,7 @@ class Searcher:
         """`speech` or `speech.txt` for `sub/speech.txt`, when one document is so named."""
         if not name:
             return name
-        files = self._documents
+        files = self.documents
         if name in files:
             return name
         wanted = _key(name)
