@@ -53,19 +53,18 @@ class Draft:
     title_line: str | None = None  # a first line taken as the title still counts towards boilerplate
 
 
-def _is_label(text: str, language: str) -> bool:
+def _is_label(text: str, language: str, caps: Counter | None = None) -> bool:
+    """Does `text` open a speaker's turn (`问：`, `记者：`, a Chinese header, `Q:`, `MAYOR PARK:`, `Mr Smith:`)?
+    `caps`: how often each capitalised label occurs in the document (a bare `KIM:` counts from the second)."""
     if language == "zh":
         return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None or zh_turn(text, None) is not None
-    return english_label(text, None, Counter()) is not None
+    return english_label(text, None, caps or Counter()) is not None
 
 
 def _turn_starts(body: str, language: str) -> Callable[[str], bool]:
-    """Lines that open a speaker's turn (`问：`, `Q:`, `MAYOR PARK:`, `Mr Smith:`), so the layout never glues
-    two turns into one paragraph."""
-    if language == "zh":
-        return lambda line: ZH_QA_LABEL.match(line) is not None or zh_turn(line, None) is not None
+    """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph."""
     caps = Counter(m.group("person") for line in body.splitlines() if (m := CAPS_LABEL.match(line.strip())))
-    return lambda line: english_label(line, None, caps) is not None
+    return lambda line: _is_label(line, language, caps)
 
 
 def _echoes(line: str, title: str) -> bool:
