@@ -22,8 +22,9 @@ import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from qa.api import MAX_BODY, create_app
+from qa.api import create_app
 from qa.bench.server import serving
+from qa.bodylimit import MAX_BODY
 from qa.cli import cli
 from qa.keywords import BM25, MATRIX_FILES, SHAPE_FILE
 from qa.ratelimit import TokenBuckets
