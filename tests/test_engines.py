@@ -6,6 +6,9 @@ Milvus server uses, runs against `milvus-lite server` started here on a free por
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
+import json
 import logging
 import shutil
 import socket
@@ -19,15 +22,16 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from qa import errors, store
 from qa.api import create_app
 from qa.bench.server import serving
-from qa.engines import milvus
+from qa.engines import base, engine_for, milvus
 from qa.reader import read_corpus
 from qa.retrieval import Searcher
 from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
-from .conftest import ENGINES, FAKE, SPEECHES, clean_settings, write_corpus
+from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
 from .test_reliability import Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
@@ -134,6 +138,58 @@ def test_milvus_rebuild_reuses_switches_and_forgets(tmp_path, fake_registered, c
     third = milvus.current_collection(settings)
     assert {second, third} <= names and first not in names  # the replaced one stays, older ones go
     assert first + milvus.META_SUFFIX not in names
+
+
+def check_imports():
+    spec = importlib.util.spec_from_file_location("check_imports", REPO / "scripts" / "check_imports.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_import_cycle_and_the_store_names_no_engine():
+    assert check_imports().problems() == []
+
+
+def test_the_import_check_sees_a_lazy_cycle_and_the_store_naming_an_engine(tmp_path):
+    (tmp_path / "qa" / "engines").mkdir(parents=True)
+    (tmp_path / "qa" / "__init__.py").write_text("")
+    (tmp_path / "qa" / "engines" / "__init__.py").write_text("")
+    (tmp_path / "qa" / "store.py").write_text("def load():\n    from .engines import milvus\n")
+    (tmp_path / "qa" / "engines" / "milvus.py").write_text("from ..store import load\n")
+    found = check_imports().problems(tmp_path)
+    assert found[0] == "import cycle: qa.engines.milvus -> qa.store -> qa.engines.milvus"
+    assert "qa.store imports engine modules: qa.engines.milvus" in found[1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_factory_picks_an_engine_that_fulfils_the_whole_contract(backend, tmp_path):
+    engine = engine_for(engine_settings(tmp_path, backend))
+    assert isinstance(engine, base.Engine) and engine.backend == backend
+    lifecycle = {"write", "publish", "open", "version", "is_current", "close", "hosted"}
+    assert lifecycle <= {name for name, _ in inspect.getmembers(type(engine), callable)}
+    assert not inspect.isabstract(type(engine))
+
+
+def test_errors_live_in_one_module_and_keep_their_old_names():
+    from qa import embedding, evaluation, reader, settings
+    from qa.bench import text
+
+    assert store.IndexProblem is errors.IndexProblem and store.BuildLocked is errors.BuildLocked
+    assert milvus.MilvusProblem is errors.MilvusProblem and issubclass(errors.MilvusProblem, errors.IndexProblem)
+    assert settings.SettingsError is errors.SettingsError and reader.CorpusError is errors.CorpusError
+    assert embedding.EmbeddingError is errors.EmbeddingError and evaluation.EvalFileError is errors.EvalFileError
+    assert text.BenchError is errors.BenchError
+    raised_for_users = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    assert all(issubclass(c, errors.QAError) for c in raised_for_users)
+
+
+def test_faiss_refuses_a_folder_built_for_another_engine(built):
+    folder = store.current_folder(built.index_dir)
+    manifest = store.read_manifest(folder)
+    (folder / store.MANIFEST).write_text(json.dumps({**manifest, "backend": "milvus"}), encoding="utf-8")
+    with pytest.raises(errors.IndexProblem, match=r"built for backend 'milvus'.*QA_BACKEND=milvus"):
+        store.load_index(built.index_dir, built)
 
 
 def test_milvus_without_a_build_says_run_qa_build(tmp_path, close_milvus):

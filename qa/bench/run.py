@@ -153,6 +153,7 @@ def run_bench(
     """Build an index of `passages` passages in a temporary folder with the project's own build, load it as
     `qa serve` does, and measure it."""
     from ..api import create_app
+    from ..engines import engine_for
     from ..service import Service
     from ..store import EMBEDDINGS, build_index, build_lock, publish
     from .server import serving
@@ -289,10 +290,7 @@ def run_bench(
                 conn.close()
                 access_log.setLevel(access_level)
         del service, searcher
-        if bench_settings.backend == "milvus":
-            from ..engines import milvus
-
-            milvus.disconnect(bench_settings)  # before its temporary folder goes
+        engine_for(bench_settings).close()  # Milvus Lite: before its temporary folder goes
         say("measuring the memory of a fresh process serving the index …")
         serve_memory = serving_memory(bench_settings, questions, query_vectors)
     machine.load_at_end = load_average()
