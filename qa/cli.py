@@ -362,6 +362,7 @@ def serve(host, port, index_dir, model):
     import uvicorn
 
     from .api import create_app, listening_socket
+    from .engines import engine_for
     from .service import Service
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
@@ -384,7 +385,8 @@ def serve(host, port, index_dir, model):
     click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
     # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.
     config = uvicorn.Config(app, log_level="warning", proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    with engine_for(settings).hosted():  # Milvus Lite: builds on this machine reach the data through this server
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @cli.command()

@@ -316,6 +316,7 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
 def timed_build(corpus, embedder, settings, root, progress=None) -> BuildStats:
     """Build with the embedding cache of the published index and publish; the caller holds the lock."""
     start = time.perf_counter()
+    engine_for(settings).ready()
     previous = load_cache(root, settings)
     build, reused = build_index(corpus, embedder, settings, previous, progress)
     del previous  # the memory map of the replaced build's embeddings

@@ -182,15 +182,20 @@ class Index:
 class Engine(ABC):
     """One engine's whole lifecycle for one `Settings`: write a build, publish it, open it, check it.
 
-    `qa.store` calls, for a build: `write` (the build folder is complete but not yet published), `publish`, then
-    swaps the folder in; for serving: `open` and, to notice a new build, `version`. Every failure is one
-    `IndexProblem` naming the fix.
+    `qa.store` calls, for a build: `ready` before any work, `write` (the build folder is complete but not yet
+    published), `publish`, then swaps the folder in; for serving: `open` and, to notice a new build, `version`.
+    Every failure is one `IndexProblem` naming the fix.
     """
 
     backend: ClassVar[str]
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    @abstractmethod
+    def ready(self) -> None:
+        """Raise the `IndexProblem` a write would, before a build spends minutes embedding: the engine is
+        reachable and can take a build."""
 
     @abstractmethod
     def write(self, build: Build, folder: Path) -> Written:

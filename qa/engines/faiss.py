@@ -122,6 +122,9 @@ class DenseIndex:
 class FaissEngine(Engine):
     backend = "faiss"
 
+    def ready(self) -> None:
+        """The index folder is checked by the build lock, which creates it."""
+
     def write(self, build: Build, folder: Path) -> Written:
         s = self.settings
         dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)

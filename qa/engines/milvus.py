@@ -11,16 +11,18 @@ same matrix, so both engines rank a build the same. Milvus's own BM25 function (
 used: its scores differ in sign and scale between Milvus Lite and a server and change under filters, and its
 tokens are not ours.
 
-`QA_MILVUS_URI` is a local `*.db` path (Milvus Lite, in this process; one process per path at a time, so build
-while no server holds it, or run `milvus-lite server`) or `http://host:port` of a Milvus server.
+`QA_MILVUS_URI` is a local `*.db` path (Milvus Lite: the process that opens it serves it; a `qa serve` shares it
+with the machine's builds, see `lite`) or `http://host:port` of a Milvus server.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from ..errors import IndexProblem, MilvusProblem
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
+from . import lite
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written, union_scores
 from .folder import check_format, check_model
 
@@ -68,15 +71,19 @@ def uri_of(settings: Settings) -> str:
 
 
 def connect(settings: Settings):
-    """One client per URI and process: Milvus Lite allows one opener of a path, and gRPC channels are shared."""
+    """One client per URI and process: Milvus Lite allows one opener of a path, and gRPC channels are shared.
+
+    A local path is reached through the `qa serve` that shares it, if one runs on this machine (`lite`)."""
     from pymilvus import MilvusClient
 
+    lite.quiet_logs()
     key = (uri_of(settings), settings.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
+            address = key[0] if is_server(key[0]) else lite.address(key[0])
             try:
-                client = MilvusClient(uri=key[0], token=key[1])
+                client = MilvusClient(uri=address, token=key[1])
             except Exception as exc:
                 raise MilvusProblem(f"cannot open Milvus at {key[0]} ({type(exc).__name__}: {exc})") from None
             _clients[key] = client
@@ -85,14 +92,13 @@ def connect(settings: Settings):
 
 def disconnect(settings: Settings) -> None:
     """Close this process's client for the URI (tests reopen a local path from another process)."""
+    uri = uri_of(settings)
     with _clients_lock:
-        client = _clients.pop((uri_of(settings), settings.milvus_token), None)
+        client = _clients.pop((uri, settings.milvus_token), None)
     if client is not None:
         client.close()
-        if not is_server(uri_of(settings)):
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(uri_of(settings))
+    if not is_server(uri):
+        lite.release(uri)
 
 
 def quoted(value: str) -> str:
@@ -300,6 +306,9 @@ class MilvusEngine(Engine):
 
     backend = MilvusSearch.backend
 
+    def ready(self) -> None:
+        connect(self.settings)
+
     def write(self, build: Build, folder: Path) -> Written:
         """Write the build into a new collection and its meta collection; the alias does not move yet."""
         try:
@@ -414,3 +423,13 @@ class MilvusEngine(Engine):
 
     def close(self) -> None:
         disconnect(self.settings)
+
+    @contextlib.contextmanager
+    def hosted(self) -> Iterator[None]:
+        """A local Milvus Lite path this process holds is shared with the machine's builds (see `lite`)."""
+        uri = uri_of(self.settings)
+        if is_server(uri):
+            yield
+            return
+        with lite.hosting(uri):
+            yield
