@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .errors import QAError
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings, SettingsError, load_settings
 
 log = logging.getLogger("qa")
@@ -21,14 +22,9 @@ build_log = logging.getLogger("qa.build")
 @contextlib.contextmanager
 def user_errors():
     """Turn every known user mistake into one line on stderr and a non-zero exit, never a traceback."""
-    from .embedding import EmbeddingError
-    from .evaluation import EvalFileError
-    from .reader import CorpusError
-    from .store import BuildLocked, IndexProblem
-
     try:
         yield
-    except (SettingsError, CorpusError, IndexProblem, BuildLocked, EmbeddingError, EvalFileError) as exc:
+    except QAError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -366,6 +362,7 @@ def serve(host, port, index_dir, model):
     import uvicorn
 
     from .api import create_app
+    from .engines import engine_for
     from .listen import listening_socket
     from .service import Service
 
@@ -389,7 +386,8 @@ def serve(host, port, index_dir, model):
     click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
     # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.
     config = uvicorn.Config(app, log_level="warning", proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    with engine_for(settings).hosted():  # Milvus Lite: builds on this machine reach the data through this server
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @cli.command()
@@ -426,7 +424,6 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
     """
     from .bench.report import format_report, to_json
     from .bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench
-    from .bench.text import BenchError
 
     def count(name: str, value: str, low: int, high: int) -> int:
         try:
@@ -442,10 +439,7 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
     settings = make_settings(model=model, backend=backend)
     with user_errors():
         embedder = load_embedder(settings)
-        try:
-            result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
-        except BenchError as exc:
-            raise click.ClickException(str(exc)) from None
+        result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
     click.echo(to_json(result) if as_json else format_report(result))
 
 

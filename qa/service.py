@@ -11,9 +11,10 @@ from pathlib import Path
 from .chat import compose_answer, resolve_query
 from .crosslingual import is_english
 from .embedding import Embedder
+from .errors import IndexProblem
 from .retrieval import Result, Searcher
 from .settings import Settings
-from .store import IndexProblem, current_version, load_index
+from .store import current_version, load_index
 
 log = logging.getLogger("qa.service")
 

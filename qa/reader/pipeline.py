@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import CorpusError
 from ..tokens import ApproxTokens
 from . import metadata
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
@@ -35,10 +36,6 @@ MIN_BUDGET = 16  # tokens a window keeps for text even when a speech's context i
 
 
 NOT_SPEECHES = re.compile(r"^(?:README|LICEN[CS]E|COPYING|NOTICE|CHANGELOG)(?:[-_.].*)?$", re.I)
-
-
-class CorpusError(Exception):
-    """The corpus cannot be read at all (missing folder, nothing readable in it)."""
 
 
 @dataclass
