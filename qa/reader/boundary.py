@@ -20,7 +20,7 @@ NOT_REGULAR = (
     (stat.S_ISCHR, "a character device, not a regular file"),
     (stat.S_ISBLK, "a block device, not a regular file"),
 )
-OUTSIDE = "a link to a file outside the corpus folder (not read)"
+OUTSIDE = "a link to outside the corpus folder (not read)"
 
 
 class Refused(OSError):

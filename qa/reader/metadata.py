@@ -108,8 +108,8 @@ def clean(meta: dict, origin: str) -> dict[str, str]:
 
 @functools.cache
 def _yaml_loader():
-    """YAML's safe loader without its timestamp type: `date: 2023-02-30` stays text, so `clean` drops that one
-    value with a warning instead of YAML raising on the impossible date and the whole file being lost."""
+    """YAML's safe loader without its timestamp and number types: `date: 2023-02-30` stays text, so `clean` drops
+    that one value with a warning instead of YAML raising on the impossible date and the whole file being lost."""
     import yaml
 
     class TextDates(yaml.SafeLoader):
@@ -122,8 +122,10 @@ def _yaml_loader():
                 )
             return super().compose_node(parent, index)
 
+    # Numbers stay text too: `date: 2021` is read as written, and a 5,000-digit "number" is not converted.
+    as_text = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
     TextDates.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in as_text]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     return TextDates
@@ -138,8 +140,8 @@ def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
 
     try:
         data = yaml.load(m.group(1), Loader=_yaml_loader())
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a 5,000-digit number; deep nesting
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
         log.warning("ignoring front matter of %s: not usable YAML (%s)", origin, problem[:MAX_VALUE])
         return {}, text[m.end() :]
     if not isinstance(data, dict):
