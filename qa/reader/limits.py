@@ -36,4 +36,7 @@ def megabytes(size: int) -> str:
 
 def over_limit(size: int, what: str = "is") -> str:
     """The skip reason: `inflates to 3,072.0 MB, over the limit of 50.0 MB (QA_MAX_FILE_MB)`."""
-    return f"{what} {megabytes(size)}, over the limit of {megabytes(max_bytes())} (QA_MAX_FILE_MB)"
+    shown, limit = megabytes(size), megabytes(max_bytes())
+    if shown == limit:  # just over: the rounded figures would read as equal
+        shown, limit = f"{size:,} bytes", f"{max_bytes():,} bytes"
+    return f"{what} {shown}, over the limit of {limit} (QA_MAX_FILE_MB)"
