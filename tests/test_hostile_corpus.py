@@ -204,11 +204,12 @@ def test_notes_and_qaignore_are_skipped_and_named_once(tmp_path):
 def test_empty_files_and_identical_pdf_pages_are_named_for_what_they_are(tmp_path, caplog):
     folder = corpus_with_good_speech(tmp_path / "corpus")
     (folder / "empty.html").write_bytes(b"")
+    (folder / "comment.html").write_bytes(b"<!-- nothing -->")
     page = ["Remarks on the harbour", "We will deepen the harbour for larger ships this year."]
     (folder / "same.pdf").write_bytes(make_pdf([page, page, page]))
     with caplog.at_level(logging.WARNING):
         corpus = read_corpus(folder)
-    assert skipped_names(corpus) == {"empty.html": "an empty file"}
+    assert skipped_names(corpus) == {"empty.html": "an empty file", "comment.html": "not an HTML page"}
     assert any("deepen the harbour" in p.text for p in corpus.passages if p.document == "same.pdf")
     assert "lxml" not in caplog.text
 

@@ -33,7 +33,7 @@ NOT_SPEECHES = re.compile(
 
 @dataclass
 class Found:
-    root: Path
+    root: Path  # the boundary: what every file's real path must be inside
     documents: list[tuple[str, Path]] = field(default_factory=list)  # (name shown and stored, path to read)
     metadata: list[tuple[str, Path]] = field(default_factory=list)  # sidecars and metadata.csv
     notes: list[str] = field(default_factory=list)  # not speeches, by name or by .qaignore
@@ -59,11 +59,12 @@ def is_metadata(rel: str) -> bool:
     return rel.endswith(metadata.SIDECAR_SUFFIX) or rel == metadata.CATALOGUE
 
 
-def discover(folder: Path) -> Found:
-    """Every entry under `folder`, sorted by path, sorted into documents, metadata, notes and named skips."""
-    found = Found(folder)
+def discover(folder: Path, root: Path | None = None) -> Found:
+    """Every entry under `folder`, sorted by path, sorted into documents, metadata, notes and named skips; files
+    must resolve inside `root` (default: `folder`)."""
+    found = Found(root or folder)
     ignored = _ignore_rules(folder, found)
-    _walk(folder, folder, "", ignored, found)
+    _walk(found.root, folder, "", ignored, found)
     return found
 
 
@@ -115,7 +116,7 @@ def _ignore_rules(folder: Path, found: Found):
     import pathspec
 
     try:
-        text = boundary.read_inside(path, folder, MAX_IGNORE_BYTES).decode("utf-8-sig")
+        text = boundary.read_inside(path, found.root, MAX_IGNORE_BYTES).decode("utf-8-sig")
         return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         found.skipped.append(f"{IGNORE_FILE}: not used ({getattr(exc, 'strerror', None) or exc})")

@@ -201,14 +201,14 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def catalogue(folder: Path) -> dict[str, dict[str, str]]:
+def catalogue(folder: Path, root: Path | None = None) -> dict[str, dict[str, str]]:
     """`metadata.csv` at the corpus root: a `file` column (path inside the corpus) and any metadata keys.
     A row that cannot be read costs that row (named by its line), never the rest of the catalogue."""
     path = folder / CATALOGUE
     if not os.path.lexists(path):
         return {}
     try:
-        text = boundary.read_inside(path, folder, limits.max_bytes()).decode("utf-8-sig")
+        text = boundary.read_inside(path, root or folder, limits.max_bytes()).decode("utf-8-sig")
     except boundary.TooLarge as exc:
         log.warning("ignoring %s: %s", CATALOGUE, limits.over_limit(exc.size))
         return {}

@@ -199,24 +199,26 @@ def read_corpus(
     target: int = 0,
     progress: Callable[[int, int], None] | None = None,
     max_file_bytes: int | None = None,
+    within: Path | None = None,
 ) -> Corpus:
     """Every readable file under `folder` as attributed passages of at most the counter's window; short paragraphs
     grouped up to `target` tokens (0: one paragraph a passage). `progress(done, total)` follows the files; a file
     over `max_file_bytes` (on disk or decompressed; default QA_MAX_FILE_MB's) is skipped. A file costs at most
-    itself: whatever goes wrong in one is one named skip or warning, and the rest of the corpus builds."""
+    itself: whatever goes wrong in one is one named skip or warning, and the rest of the corpus builds. Only
+    files whose real path is inside `within` (default: `folder` itself) are read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist")
     counter = counter or ApproxTokens()
     with limits.applied(max_file_bytes or limits.max_bytes()):
-        found = discovery.discover(folder)
+        found = discovery.discover(folder, Path(within or folder))
         for line in found.skipped:
             log.warning("skipping %s", line)
-        catalogue = metadata.catalogue(folder)
+        catalogue = metadata.catalogue(folder, found.root)
         drafts, skipped = [], list(found.skipped)
         digests = list(found.metadata_digests())
         for done, (name, path) in enumerate(found.documents, start=1):
-            why, detail, data = _read_one(name, path, folder, catalogue, drafts)
+            why, detail, data = _read_one(name, path, found.root, catalogue, drafts)
             digests.append((name, hashlib.sha256(data).hexdigest() if data is not None else why))
             if why:
                 log.warning("skipping %s: %s", name, detail or why)
@@ -243,17 +245,17 @@ def read_corpus(
 
 
 def _read_one(
-    name: str, path: Path, folder: Path, catalogue: dict, drafts: list[Draft]
+    name: str, path: Path, root: Path, catalogue: dict, drafts: list[Draft]
 ) -> tuple[str, str, bytes | None]:
     """Reads one file into `drafts`; returns why it was skipped ("" when it was not), a longer account for the
     log when there is one, and the bytes read."""
     data = None
     try:
-        data = boundary.read_inside(path, folder, limits.max_bytes())
+        data = boundary.read_inside(path, root, limits.max_bytes())
         if not data.strip():
             return "an empty file", "", data
         extracted = reader(path.suffix)(data, name)
-        known = metadata.merge(metadata.sidecar(path, folder), catalogue.get(name, {}))
+        known = metadata.merge(metadata.sidecar(path, root), catalogue.get(name, {}))
         drafts.append(draft(name, extracted, known))
     except boundary.TooLarge as exc:
         return limits.over_limit(exc.size), "", data

@@ -9,12 +9,18 @@ the text-wide search turns a footer's "© 2019" into 2019-01-01, an invented dat
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 import trafilatura
 
 from ..encoding import decode
 from . import Block, Extracted, UnreadableFile
+
+# trafilatura and its helpers log their parsers' complaints ("lxml parsing failed: Document is empty") without
+# the file's name; the caller prints one line naming the file and why instead.
+for library in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
+    logging.getLogger(library).setLevel(logging.CRITICAL)
 
 # A page that declares its charset near the top is believed over a detector's guess, unless it is valid UTF-8.
 CHARSET_SNIFF_BYTES = 4096
