@@ -244,9 +244,7 @@ def read_corpus(
     return Corpus(documents=documents, skipped=skipped, fingerprint=_fingerprint(digests), notes=found.notes)
 
 
-def _read_one(
-    name: str, path: Path, root: Path, catalogue: dict, drafts: list[Draft]
-) -> tuple[str, str, bytes | None]:
+def _read_one(name: str, path: Path, root: Path, catalogue: dict, drafts: list[Draft]) -> tuple[str, str, bytes | None]:
     """Reads one file into `drafts`; returns why it was skipped ("" when it was not), a longer account for the
     log when there is one, and the bytes read."""
     data = None
