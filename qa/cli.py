@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings, SettingsError, load_settings
-from .untrusted import printable
+from .untrusted import PrintableLog, printable
 
 log = logging.getLogger("qa")
 build_log = logging.getLogger("qa.build")
@@ -34,15 +34,6 @@ def user_errors():
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-
-
-class PrintableLog(logging.Formatter):
-    """Log lines name files and quote their titles: control characters in them are shown escaped, never obeyed
-    by the terminal (a file name with an escape sequence cannot clear the screen or fake a line)."""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = printable(record.message)
-        return super().formatMessage(record)
 
 
 # What a failed index write means for the user, by errno.

@@ -6,13 +6,14 @@ clear the screen and print "build succeeded", and a right-to-left override can d
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit
 
 # What a terminal would act on instead of showing.
 UNPRINTABLE = re.compile(
     r"""
-    [\x00-\x09\x0b-\x1f\x7f]     # C0 controls and DEL (escape sequences start with \x1b); \n is handled apart
+    [\x00-\x08\x0b-\x1f\x7f]     # C0 controls but tab, and DEL (escapes start with \x1b, \r rewrites the line)
     | [\x80-\x9f]                # C1 controls (\x9b starts an escape sequence on some terminals too)
     | [\u200e\u200f\u202a-\u202e\u2066-\u2069]  # bidirectional marks and overrides: disguise what is read
     | [\ud800-\udfff]            # lone surrogates: the bytes of a file name that is not UTF-8 (surrogateescape)
@@ -57,3 +58,12 @@ def web_url(value: str | None) -> str | None:
     except ValueError:
         return None
     return value.strip() if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
+
+
+class PrintableLog(logging.Formatter):
+    """Log lines name files and quote their titles: control characters in them are shown escaped, never obeyed
+    by the terminal (a file name with an escape sequence cannot clear the screen or fake a line)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)

@@ -15,13 +15,13 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import PrintableLog, cli
+from qa.cli import cli
 from qa.reader import read_corpus
 from qa.reader.boundary import is_inside, refusal
 from qa.reader.limits import MB
 from qa.reader.metadata import json_depth
 from qa.schemas import Source
-from qa.untrusted import printable, web_url
+from qa.untrusted import PrintableLog, printable, web_url
 from tests.fixtures_formats import make_docx, make_pdf
 
 from .conftest import FAKE, REPO
