@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
+from .untrusted import web_url
 
 MAX_MESSAGES = 50
 MAX_NAME = 100  # speaker filter
@@ -34,10 +35,18 @@ class Source(BaseModel):
     part: int | None = Field(None, examples=[2], description="Part number when a long paragraph was split")
     event: str | None = Field(None, examples=["中共郑州市委十一届十三次全会"])
     place: str | None = Field(None, examples=["郑州"])
-    url: str | None = Field(None, examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"])
+    url: str | None = Field(
+        None,
+        examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"],
+        description="The speech's web address; only http(s) addresses are returned (others, e.g. javascript:, "
+        "are dropped as null)",
+    )
     start: float | None = Field(None, examples=[754.2], description="Seconds into timed media (subtitles)")
     end: float | None = Field(None, examples=[771.9], description="Seconds into timed media (subtitles)")
     language: str | None = Field(None, examples=["zh"], description="Language of the speech: zh, en, or its tag")
+
+    # An index built before URLs were checked at reading may still hold one; a client never gets it.
+    _web_url_only = field_validator("url")(web_url)
 
 
 class Hit(BaseModel):

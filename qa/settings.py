@@ -18,6 +18,9 @@ DEFAULT_MODEL = "multilingual-e5-small"
 # Limits of one question, the same for the CLI, the API schema and the docs (README quotes them).
 MAX_QUERY_CHARS = 1000
 TOP_K_MIN, TOP_K_MAX = 1, 50
+# A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
+DEFAULT_MAX_FILE_MB = 50.0
+MAX_FILE_MB_CEILING = 4096.0
 
 
 class Settings(BaseSettings):
@@ -61,6 +64,13 @@ class Settings(BaseSettings):
         None, ge=32, le=8192, description="Longest passage in model tokens; unset: the model's own window."
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")
+    max_file_mb: float = Field(
+        DEFAULT_MAX_FILE_MB,
+        gt=0.0,
+        le=MAX_FILE_MB_CEILING,
+        description="Largest corpus file read, in MB, both on disk and once decompressed (a .docx's parts, a "
+        "PDF's streams); a larger one is skipped and named.",
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port (printed at start).")
@@ -76,6 +86,16 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: none.",
     )
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
+    keep_alive_timeout: float = Field(
+        5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."
+    )
+    request_timeout: float = Field(
+        30.0,
+        gt=0.0,
+        le=3600.0,
+        description="Seconds a client has to send a whole request (head and body) once it connects or after the "
+        "previous response; then the connection is closed.",
+    )
 
     backend: Literal["faiss", "milvus"] = Field(
         "faiss", description="Search engine: embedded FAISS (index folder) or Milvus (QA_MILVUS_URI)."

@@ -24,6 +24,7 @@ from ..errors import BenchError
 from ..reader import Corpus, Document, Passage, passage_id, read_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
+CHECKOUT = DATA.parents[2]  # in a source checkout the packaged data links into its corpus/ and eval/
 SEED_CORPUS = DATA / "corpus"
 CMRC_FILES = (DATA / "cmrc2018_dev.json", DATA / "cmrc2018_trial.json")
 QUESTION_FILES = (DATA / "paraphrased.jsonl", DATA / "seed_dev.jsonl")
@@ -73,7 +74,7 @@ def load_text_source(
 ) -> TextSource:
     from ..retrieval import sentences
 
-    corpus = read_corpus(corpus_dir)
+    corpus = read_corpus(corpus_dir, within=CHECKOUT)
     lengths = [len(p.text) for p in corpus.passages]
     headers = list(dict.fromkeys((p.role or "", p.speaker, p.speech_title or "") for p in corpus.passages if p.speaker))
     speeches: dict[tuple[str, int], list[str]] = {}
