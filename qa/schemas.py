@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .dates import DateRange
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
 
 MAX_MESSAGES = 50
 MAX_NAME = 100  # speaker filter
 MAX_DOCUMENT = 500  # document filter
 TOP_K_DOC = "Passages returned; default QA_TOP_K (5 unless set)."
+MAX_DATE = 10  # YYYY-MM-DD
+DATE_DOC = "YYYY, YYYY-MM or YYYY-MM-DD, inclusive, against the speech's date; undated speeches are left out"
+GROUP_DOC = "speaker: the best passage of each speaker, best first, up to top_k speakers"
 
 
 def _not_blank(value: str) -> str:
@@ -52,7 +56,28 @@ class Hit(BaseModel):
     best_sentence: str
 
 
-class SearchRequest(BaseModel):
+class Facets(BaseModel):
+    """Filters and grouping that search and chat share."""
+
+    date_from: str | None = Field(None, max_length=MAX_DATE, description=DATE_DOC, examples=["2019"])
+    date_to: str | None = Field(None, max_length=MAX_DATE, description=DATE_DOC, examples=["2021-06"])
+    group_by: Literal["speaker"] | None = Field(None, description=GROUP_DOC)
+
+    @model_validator(mode="after")
+    def _dates_read(self):
+        DateRange.parse(self.date_from, self.date_to)  # a DateProblem (a ValueError) names the field
+        return self
+
+    @property
+    def dates(self) -> DateRange | None:
+        return DateRange.parse(self.date_from, self.date_to)
+
+    @property
+    def by_speaker(self) -> bool:
+        return self.group_by == "speaker"
+
+
+class SearchRequest(Facets):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"query": "航空港实验区坚持走什么路子？", "top_k": 5}]},
@@ -79,7 +104,7 @@ class Message(BaseModel):
     content: str = Field(max_length=4 * MAX_QUERY_CHARS)
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(Facets):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -11,6 +11,7 @@ from pathlib import Path
 from .chat import compose_answer, resolve_query
 from .crosslingual import is_english
 from .embedding import Embedder
+from .facets import DateRange, faceted_search, needs_facets, wide_settings
 from .retrieval import Result, Searcher
 from .settings import Settings
 from .store import IndexProblem, current_version, load_index
@@ -23,6 +24,7 @@ class Loaded:
     """Everything a request reads, replaced as a whole so a request never sees half of two indexes."""
 
     searcher: Searcher
+    wide: Searcher  # the same index, ranking more candidates for filtered or grouped searches
     names: list[str]
     version: str  # the build's folder, or its Milvus collection
 
@@ -46,7 +48,8 @@ class Service:
             self.embedder = self.embedder()
         searcher = Searcher(index, self.embedder, self.settings)
         searcher.search("预热")  # jieba's dictionary and the model's first pass load now, not on a request
-        return Loaded(searcher, searcher.names, index.version)
+        wide = Searcher(index, self.embedder, wide_settings(self.settings))
+        return Loaded(searcher, wide, searcher.names, index.version)
 
     @property
     def index(self):
@@ -79,13 +82,35 @@ class Service:
             self._refused = (folder, message)
             log.error("%s", message)
 
-    def search(self, query: str, top_k: int, speaker: str | None = None, document: str | None = None) -> list[Result]:
-        return self.loaded.searcher.search(query, top_k, speaker, document)
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        speaker: str | None = None,
+        document: str | None = None,
+        dates: DateRange | None = None,
+        by_speaker: bool = False,
+    ) -> list[Result]:
+        """The best passages, in `dates` if given, with `by_speaker` the best one of each speaker."""
+        return self._search(self.loaded, query, top_k, speaker, document, dates, by_speaker)
 
-    def chat(self, messages: list[dict], top_k: int, speaker: str | None = None) -> tuple[str, str, list[Result]]:
+    def _search(self, loaded: Loaded, query, top_k, speaker, document, dates, by_speaker) -> list[Result]:
+        if not needs_facets(query, dates, by_speaker):
+            return loaded.searcher.search(query, top_k, speaker, document)
+        boost = self.settings.year_boost
+        return faceted_search(loaded.wide, query, top_k, speaker, document, dates, by_speaker, boost)
+
+    def chat(
+        self,
+        messages: list[dict],
+        top_k: int,
+        speaker: str | None = None,
+        dates: DateRange | None = None,
+        by_speaker: bool = False,
+    ) -> tuple[str, str, list[Result]]:
         loaded = self.loaded
         query = resolve_query(messages, loaded.names)
-        results = loaded.searcher.search(query, top_k, speaker) if query else []
+        results = self._search(loaded, query, top_k, speaker, None, dates, by_speaker) if query else []
         return query, compose_answer(results, "en" if is_english(query) else "zh"), results
 
     def passage(self, passage_id: str) -> tuple[Result, list] | None:
