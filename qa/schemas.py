@@ -171,6 +171,11 @@ class SpeakersResponse(BaseModel):
     documents: list[DocumentInfo]
 
 
+class ExamplesResponse(BaseModel):
+    language: str = Field(description="The questions' language: the page's, unless the corpus has no speech in it")
+    examples: list[str]
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     model: str
@@ -181,3 +186,31 @@ class Health(BaseModel):
 
 class Problem(BaseModel):
     detail: str = Field(examples=["query: must not be empty or only spaces"])
+
+
+class LibraryDocument(BaseModel):
+    document: str = Field(examples=["budget-2024.docx"])
+    title: str
+    speakers: list[str]
+    date: str | None
+    format: str | None = Field(examples=["docx"])
+    passages: int
+    bytes: int | None = Field(description="Size of the file in the corpus; null if this server cannot see it")
+    added_at: str | None = Field(description="When the file was written to the corpus (UTC)")
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[LibraryDocument]
+    writable: bool = Field(description="Whether this server takes uploads and deletions (QA_ADMIN_TOKEN is set)")
+
+
+class JobAccepted(BaseModel):
+    job: str = Field(examples=["9f1c2a7be0d34c11"])
+    documents: list[str] = Field(description="The documents the job adds or removes, as kept in the corpus")
+
+
+class JobStatus(BaseModel):
+    job: str
+    state: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0.0, le=1.0)
+    message: str

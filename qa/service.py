@@ -40,6 +40,7 @@ class Service:
         self.embedder = embedder
         self._swap = threading.Lock()
         self._refused: tuple[str | None, str] | None = None  # the last refusal: logged once, not retried
+        self._examples: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self.loaded = self._load()
 
     def _load(self) -> Loaded:
@@ -122,6 +123,17 @@ class Service:
         speech = [index.passages[i] for i in index.speech_rows[(p.document, p.speech)]]
         result = Result(p.id, 1, 1.0, p.text, p.source(), [], p.text)
         return result, speech
+
+    def examples(self, language: str) -> tuple[str, list[str]]:
+        """Example questions of the served index, computed once per index and language."""
+        loaded = self.loaded
+        key = (loaded.version, language)
+        if key not in self._examples:
+            from .examples import examples
+
+            self._examples = {k: v for k, v in self._examples.items() if k[0] == loaded.version}
+            self._examples[key] = examples(loaded.searcher.index, language)
+        return self._examples[key]
 
     def speakers(self) -> tuple[list[dict], list[dict]]:
         """One entry per (speaker, document) in first-seen order, its passages summed: a transcript gives a speaker
