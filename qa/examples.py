@@ -31,8 +31,35 @@ EN_PHRASE = re.compile(
 )
 # A capitalised word that opens a phrase without naming anything: "That Parliament", "Mr Speaker".
 EN_OPENERS = frozenset(
-    ("The", "That", "This", "These", "Those", "In", "On", "At", "To", "Of", "For", "And", "But", "Or", "As")
-    + ("If", "So", "It", "Its", "Our", "We", "Mr", "Mrs", "Ms", "Madam", "Sir", "Let")
+    [
+        "The",
+        "That",
+        "This",
+        "These",
+        "Those",
+        "In",
+        "On",
+        "At",
+        "To",
+        "Of",
+        "For",
+        "And",
+        "But",
+        "Or",
+        "As",
+        "If",
+        "So",
+        "It",
+        "Its",
+        "Our",
+        "We",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Madam",
+        "Sir",
+        "Let",
+    ]
 )
 CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 TEMPLATES = {
