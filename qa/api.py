@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
@@ -71,7 +72,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
 
-    app = FastAPI(
+    # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN; this serves the package's own copies.
+    app = FastAPIOffline(
         title="Speech QA",
         version=__version__,
         summary="Ask questions of speeches; get the passages that answer them, with who said them.",

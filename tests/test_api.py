@@ -261,3 +261,12 @@ def test_examples_come_from_the_served_corpus_in_the_pages_language(client, tmp_
             assert got["language"] == "en", got
             assert "What did Maria Santos say?" in got["examples"]
             assert any("Harbour Renewal Programme" in q or "Green Seawall Fund" in q for q in got["examples"]), got
+
+
+def test_docs_work_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "/static-offline-docs/swagger-ui-bundle.js" in page.text
+    asset = client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert "cdn." not in client.get("/redoc").text
