@@ -33,6 +33,7 @@ def faceted_search(
     """`searcher` should rank `WIDE_CANDIDATES` (see `wide_settings`); results are ranked 1.. after filtering."""
     passages = searcher.index.passages
     years = years_named(query) if year_boost else set()
+    named = bool(searcher.speakers)
 
     def keep(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         if dates:
@@ -44,8 +45,10 @@ def faceted_search(
             best: dict[str, tuple[int, float]] = {}
             for row, score in ranked:
                 p = passages[row]
-                # An introduction has no speaker: each document's is one voice of its own.
-                best.setdefault(p.speaker or f"\0{p.document}", (row, score))
+                # An introduction is nobody's view; only in a corpus that names no speaker does each
+                # document stand for one voice.
+                if p.speaker or not named:
+                    best.setdefault(p.speaker or f"\0{p.document}", (row, score))
             ranked = list(best.values())
         return ranked[:top_k]
 

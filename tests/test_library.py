@@ -180,3 +180,70 @@ def client_dated(tmp_path, fake_registered):
     settings = build_small_index(tmp_path, fake_registered)
     with TestClient(create_app(settings, embedder=fake_registered)) as client:
         yield client
+
+
+# ---------------------------------------------------------------- the real model on the seed corpus
+
+TEN_PAGES = 10  # headings of a long speech, each with a page of text
+
+
+@pytest.fixture(scope="module")
+def seed_library(tmp_path_factory):
+    """The API over a copy of the seed corpus indexed with the real model, writable with TOKEN."""
+    import shutil
+
+    from qa.embedding import load_embedder
+    from qa.reader import read_speeches
+    from qa.settings import load_settings
+    from qa.store import build_lock, timed_build
+
+    from .conftest import REPO, clean_settings
+
+    root = tmp_path_factory.mktemp("seed-library")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    model = load_settings()
+    settings = clean_settings(corpus_dir=root / "corpus", index_dir=root / "index", admin_token=TOKEN)
+    embedder = load_embedder(model.model, precision=model.precision)
+    with build_lock(settings.index_dir):
+        timed_build(read_speeches(settings), embedder, settings, settings.index_dir)
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client
+
+
+@pytest.mark.integration
+def test_seed_by_speaker_gives_many_speakers_for_a_comparative_question(seed_library):
+    for query in ("科技创新", "各区县在科技创新方面有什么举措？"):
+        r = seed_library.post("/api/search", json={"query": query, "group_by": "speaker", "top_k": 10})
+        speakers = [h["source"]["speaker"] for h in r.json()["results"]]
+        print(query, len(set(speakers)), "distinct speakers:", speakers)
+        assert len(speakers) == len(set(speakers)) >= 8, speakers
+
+
+@pytest.mark.integration
+def test_seed_date_filters_include_and_exclude(seed_library):
+    def speakers(**dates):
+        body = {"query": "巩义要建成全省什么基地？", "top_k": 3, **dates}
+        return [h["source"]["speaker"] for h in seed_library.post("/api/search", json=body).json()["results"]]
+
+    assert speakers(date_from="2021-01-05", date_to="2021-01-05")[0] == "袁聚平"
+    assert speakers(date_from="2021-01", date_to="2021")[0] == "袁聚平"
+    assert speakers(date_from="2021-01-06") == [] and speakers(date_to="2020-12-31") == []
+
+
+@pytest.mark.integration
+def test_docx_uploaded_through_the_api_is_found_with_its_speaker_then_gone(seed_library):
+    pages = [("title", "Harbour Renewal")]
+    for page in range(1, TEN_PAGES + 1):
+        pages += [("heading", f"Part {page}"), ("p", f"In district {page}, " + SPEECH[1][1]), ("p", SPEECH[2][1])]
+    meta = {"speaker": "Maria Santos", "role": "Mayor", "date": "2023-04-18", "title": "Harbour Renewal Plan"}
+    r = upload(seed_library, "harbour.docx", make_docx("Harbour", pages), **meta)
+    assert finished(seed_library, r.json()["job"])["state"] == "done"
+    question = {"query": "Where will the mangrove belt be planted to protect homes?", "top_k": 3}
+    hits = seed_library.post("/api/search", json=question).json()["results"]
+    assert hits[0]["source"]["speaker"] == "Maria Santos" and hits[0]["source"]["date"] == "2023-04-18"
+    listed = {d["document"]: d for d in seed_library.get("/api/documents").json()["documents"]}
+    assert listed["harbour.docx"]["title"] == "Harbour Renewal Plan"
+    r = seed_library.delete("/api/documents/harbour.docx", headers=AUTH)
+    assert finished(seed_library, r.json()["job"])["state"] == "done"
+    hits = seed_library.post("/api/search", json=question).json()["results"]
+    assert all(h["source"]["document"] != "harbour.docx" for h in hits)

@@ -127,7 +127,7 @@ const STRINGS = {
     jobFailed: (message) => `Failed: ${message}`,
     confirmDelete: (title) => `Delete “${title}”? The file is removed from the library.`,
     documentMeta: (d) =>
-      [d.speakers.join(", ") || "(no speaker named)", d.date || "(undated)", `${d.passages} passages`].join(" · "),
+      [d.speakers.join(", ") || "(no speaker named)", d.date || "(undated)", `${d.passages} ${d.passages === 1 ? "passage" : "passages"}`].join(" · "),
     noDocuments: "The library has no speeches yet.",
     score: (s) => `score ${s}`,
     more: "Read in context",
@@ -501,7 +501,7 @@ function showCorpus() {
   els.corpusNote.textContent = t("corpus", titles);
   els.corpusNote.hidden = !corpus.documents.length;
   // Dates are offered only when some speech has one.
-  els.dates.hidden = !corpus.documents.some((d) => d.date);
+  els.dates.hidden = !els.library.hidden || !corpus.documents.some((d) => d.date);
 }
 
 async function loadSpeakers() {
@@ -520,6 +520,7 @@ function showView(library) {
   els.messages.hidden = library;
   els.form.hidden = library;
   els.chatTools.hidden = library;
+  els.dates.hidden = library || !corpus.documents.some((d) => d.date);
   els.showLibrary.setAttribute("aria-pressed", String(library));
   els.showChat.setAttribute("aria-pressed", String(!library));
   if (library) loadDocuments();
