@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from .. import schemas
-from ..problems import RATE_LIMITED
+from ..problems import PROBLEM, RATE_LIMITED
 from .deps import ServiceDep
 
 router = APIRouter(prefix="/api", tags=["corpus"], responses=RATE_LIMITED)
@@ -20,7 +20,7 @@ def speakers(service: ServiceDep) -> schemas.SpeakersResponse:
     return schemas.SpeakersResponse(speakers=people, documents=documents)
 
 
-@router.get("/examples", response_model=schemas.ExamplesResponse)
+@router.get("/examples", response_model=schemas.ExamplesResponse, responses={422: PROBLEM})
 def examples(
     service: ServiceDep, lang: Annotated[Literal["zh", "en"], Query(description="The page's language")] = "zh"
 ) -> schemas.ExamplesResponse:

@@ -80,7 +80,7 @@ def upload(
     status_code=202,
     response_model=schemas.JobAccepted,
     dependencies=[Admin],
-    responses={**ADMIN_PROBLEMS, 404: PROBLEM},
+    responses={**ADMIN_PROBLEMS, 404: PROBLEM, 422: PROBLEM},
 )
 def delete(
     document: Annotated[str, PathParam(max_length=schemas.MAX_DOCUMENT)], settings: SettingsDep, jobs: JobsDep
@@ -95,7 +95,7 @@ def delete(
     return schemas.JobAccepted(job=job, documents=change.documents)
 
 
-@router.get("/jobs/{job}", response_model=schemas.JobStatus, responses={404: PROBLEM})
+@router.get("/jobs/{job}", response_model=schemas.JobStatus, responses={404: PROBLEM, 422: PROBLEM})
 def job_status(job: Annotated[str, PathParam(max_length=64)], jobs: JobsDep) -> schemas.JobStatus:
     """Where a library job is: queued, running (with progress 0–1), done or failed (with why)."""
     found = jobs.get(job)
