@@ -280,7 +280,7 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
       qa ask "trade" --date-to 2019
     """
     from .dates import DateProblem, DateRange
-    from .facets import faceted_search, needs_facets, wide_settings
+    from .facets import Scope, faceted_search, needs_facets, wide_settings
 
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
     require_folders(settings, "index_dir")
@@ -292,13 +292,12 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
         dates = DateRange.parse(date_from, date_to)
     except DateProblem as exc:
         raise click.ClickException(str(exc).replace("date_", "--date-")) from None
-    faceted = needs_facets(question, dates, by_speaker)
+    scope = Scope(dates, by_speaker)
+    faceted = needs_facets(question, scope)
     with user_errors():
         searcher = open_searcher(wide_settings(settings) if faceted else settings)
         if faceted:
-            results = faceted_search(
-                searcher, question, settings.top_k, speaker, document, dates, by_speaker, settings.year_boost
-            )
+            results = faceted_search(searcher, question, settings.top_k, speaker, document, scope, settings.year_boost)
         else:
             results = searcher.search(question, settings.top_k, speaker, document)
     if as_json:

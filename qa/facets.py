@@ -7,6 +7,8 @@ speaker boost), and with `by_speaker` keeps the best passage of each speaker, be
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .dates import DateRange, years_named
 from .retrieval import Result, Searcher
 
@@ -16,8 +18,19 @@ WIDE_CANDIDATES = 1000
 ALL_FUSED = 2 * WIDE_CANDIDATES  # dense and keyword candidates together, before filtering
 
 
-def needs_facets(query: str, dates: DateRange | None, by_speaker: bool) -> bool:
-    return bool(dates or by_speaker or years_named(query))
+@dataclass(frozen=True)
+class Scope:
+    """What a search keeps of the ranking: speeches in `dates`, and with `by_speaker` one passage a speaker."""
+
+    dates: DateRange | None = None
+    by_speaker: bool = False
+
+
+EVERYTHING = Scope()
+
+
+def needs_facets(query: str, scope: Scope) -> bool:
+    return bool(scope.dates or scope.by_speaker or years_named(query))
 
 
 def faceted_search(
@@ -26,11 +39,11 @@ def faceted_search(
     top_k: int,
     speaker: str | None = None,
     document: str | None = None,
-    dates: DateRange | None = None,
-    by_speaker: bool = False,
+    scope: Scope = EVERYTHING,
     year_boost: float = 0.0,
 ) -> list[Result]:
     """`searcher` should rank `WIDE_CANDIDATES` (see `wide_settings`); results are ranked 1.. after filtering."""
+    dates, by_speaker = scope.dates, scope.by_speaker
     passages = searcher.index.passages
     years = years_named(query) if year_boost else set()
     named = bool(searcher.speakers)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .dates import DateRange
+from .facets import Scope
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
 
 MAX_MESSAGES = 50
@@ -68,13 +69,8 @@ class Facets(BaseModel):
         DateRange.parse(self.date_from, self.date_to)  # a DateProblem (a ValueError) names the field
         return self
 
-    @property
-    def dates(self) -> DateRange | None:
-        return DateRange.parse(self.date_from, self.date_to)
-
-    @property
-    def by_speaker(self) -> bool:
-        return self.group_by == "speaker"
+    def scope(self) -> Scope:
+        return Scope(DateRange.parse(self.date_from, self.date_to), self.group_by == "speaker")
 
 
 class SearchRequest(Facets):

@@ -11,7 +11,7 @@ from pathlib import Path
 from .chat import compose_answer, resolve_query
 from .crosslingual import is_english
 from .embedding import Embedder
-from .facets import DateRange, faceted_search, needs_facets, wide_settings
+from .facets import EVERYTHING, Scope, faceted_search, needs_facets, wide_settings
 from .retrieval import Result, Searcher
 from .settings import Settings
 from .store import IndexProblem, current_version, load_index
@@ -84,34 +84,22 @@ class Service:
             log.error("%s", message)
 
     def search(
-        self,
-        query: str,
-        top_k: int,
-        speaker: str | None = None,
-        document: str | None = None,
-        dates: DateRange | None = None,
-        by_speaker: bool = False,
+        self, query: str, top_k: int, speaker: str | None = None, document: str | None = None, scope=EVERYTHING
     ) -> list[Result]:
-        """The best passages, in `dates` if given, with `by_speaker` the best one of each speaker."""
-        return self._search(self.loaded, query, top_k, speaker, document, dates, by_speaker)
+        """The best passages; `scope` may keep only a date range, or the best one of each speaker."""
+        return self._search(self.loaded, query, top_k, speaker, document, scope)
 
-    def _search(self, loaded: Loaded, query, top_k, speaker, document, dates, by_speaker) -> list[Result]:
-        if not needs_facets(query, dates, by_speaker):
+    def _search(self, loaded: Loaded, query, top_k, speaker, document, scope: Scope) -> list[Result]:
+        if not needs_facets(query, scope):
             return loaded.searcher.search(query, top_k, speaker, document)
-        boost = self.settings.year_boost
-        return faceted_search(loaded.wide, query, top_k, speaker, document, dates, by_speaker, boost)
+        return faceted_search(loaded.wide, query, top_k, speaker, document, scope, self.settings.year_boost)
 
     def chat(
-        self,
-        messages: list[dict],
-        top_k: int,
-        speaker: str | None = None,
-        dates: DateRange | None = None,
-        by_speaker: bool = False,
+        self, messages: list[dict], top_k: int, speaker: str | None = None, scope=EVERYTHING
     ) -> tuple[str, str, list[Result]]:
         loaded = self.loaded
         query = resolve_query(messages, loaded.names)
-        results = self._search(loaded, query, top_k, speaker, None, dates, by_speaker) if query else []
+        results = self._search(loaded, query, top_k, speaker, None, scope) if query else []
         return query, compose_answer(results, "en" if is_english(query) else "zh"), results
 
     def passage(self, passage_id: str) -> tuple[Result, list] | None:

@@ -25,7 +25,7 @@ def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchRe
     """Passages that best answer the query, best first, each with who said it and where."""
     start = time.perf_counter()
     top_k = body.top_k or service.settings.top_k
-    results = service.search(body.query, top_k, body.speaker, body.document, body.dates, body.by_speaker)
+    results = service.search(body.query, top_k, body.speaker, body.document, body.scope())
     took = (time.perf_counter() - start) * 1000
     return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[hit(r) for r in results])
 
@@ -55,7 +55,7 @@ def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse
     """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
     messages = [m.model_dump() for m in body.messages]
     top_k = body.top_k or service.settings.top_k
-    query, answer, results = service.chat(messages, top_k, body.speaker, body.dates, body.by_speaker)
+    query, answer, results = service.chat(messages, top_k, body.speaker, body.scope())
     return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
 
 
