@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
-from tests.fixtures_formats import make_docx
 
 from .conftest import build_small_index
 
@@ -20,6 +20,22 @@ SPEECH = [
     ("p", "Good morning. The harbour renewal programme will build three new ferry terminals by next spring."),
     ("p", "We will also plant a mangrove belt along the eastern seawall to protect homes from storm surges."),
 ]
+
+
+def make_docx(title: str, items: list[tuple[str, str]]) -> bytes:
+    """A Word file of (kind, text) items, kind "title", "heading" or "p"."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = title
+    for kind, text in items:
+        if kind == "p":
+            document.add_paragraph(text)
+        else:
+            document.add_heading(text, level=0 if kind == "title" else 1)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture
