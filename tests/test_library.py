@@ -190,7 +190,7 @@ def test_group_by_speaker_and_date_filters(client_dated):
 
 @pytest.fixture
 def client_dated(tmp_path, fake_registered):
-    older = "东湖区委书记李明: 湿地公园\n\n2019年，东湖区建设了两个湿地公园，发展农业观光。\n"
+    older = "东湖区委书记李明: 农业观光\n\n东湖区发展农业观光，也修缮了一个湿地公园。\n"
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "east-2019-03-08.txt").write_text(older, encoding="utf-8")
     settings = build_small_index(tmp_path, fake_registered)
@@ -263,3 +263,13 @@ def test_docx_uploaded_through_the_api_is_found_with_its_speaker_then_gone(seed_
     assert finished(seed_library, r.json()["job"])["state"] == "done"
     hits = seed_library.post("/api/search", json=question).json()["results"]
     assert all(h["source"]["document"] != "harbour.docx" for h in hits)
+
+
+def test_a_year_in_the_question_prefers_that_years_speeches(client_dated):
+    def first_date(query: str) -> str:
+        return client_dated.post("/api/search", json={"query": query}).json()["results"][0]["source"]["date"]
+
+    assert first_date("十个湿地公园") == "2021-01-05"
+    assert first_date("2019年的十个湿地公园") == "2019-03-08"  # preferred, not filtered: the other year still answers
+    results = client_dated.post("/api/search", json={"query": "2019年的十个湿地公园", "top_k": 10}).json()["results"]
+    assert "2021-01-05" in {r["source"]["date"] for r in results}
