@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 
 from .. import library, schemas
 from ..jobs import JobQueue, new_job_id
-from ..problems import ADMIN_PROBLEMS, BAD_TOKEN, PROBLEM, RATE_LIMITED, UPLOADS_OFF
+from ..problems import ADMIN_PROBLEMS, BAD_TOKEN, PROBLEM, RATE_LIMITED, UPLOADS_OFF, not_found
 from .deps import ServiceDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["library"], responses=RATE_LIMITED)
@@ -90,7 +90,7 @@ def delete(
     try:
         change = library.stage_removal(settings.corpus_dir, document, job)
     except LookupError:
-        raise HTTPException(404, f"no document {document!r} in the corpus") from None
+        raise HTTPException(404, not_found("document", document)) from None
     jobs.submit(job, "delete", change)
     return schemas.JobAccepted(job=job, documents=change.documents)
 
@@ -100,5 +100,5 @@ def job_status(job: Annotated[str, PathParam(max_length=64)], jobs: JobsDep) -> 
     """Where a library job is: queued, running (with progress 0–1), done or failed (with why)."""
     found = jobs.get(job)
     if found is None:
-        raise HTTPException(404, f"no job {job!r}")
+        raise HTTPException(404, not_found("job", job))
     return schemas.JobStatus(**found.view())

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 
 from .. import schemas
-from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, readable_errors
+from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, not_found, readable_errors
 from ..settings import TOP_K_MAX, TOP_K_MIN
 from .deps import ServiceDep
 
@@ -66,7 +66,7 @@ def passage(
     """One passage with its whole speech, for reading it in context."""
     found = service.passage(passage_id)
     if found is None:
-        raise HTTPException(404, f"no passage with id {passage_id!r}")
+        raise HTTPException(404, not_found("passage", passage_id))
     result, speech = found
     return schemas.PassageContext(
         passage=hit(result),
