@@ -300,9 +300,12 @@ def clock(seconds: float) -> str:
     "--speaker", help="Only passages by this speaker: a name, role and name, or a unique part of one (any script)."
 )
 @click.option("--document", help="Only passages from this document: its path in the corpus, or a unique name or stem.")
+@click.option("--by-speaker", is_flag=True, help="The best passage of each speaker, up to -k speakers.")
+@click.option("--date-from", metavar="DATE", help="Only speeches dated on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option("--date-to", metavar="DATE", help="Only speeches dated on or before DATE (inclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @index_options
-def ask(question, top_k, speaker, document, as_json, index_dir, model):
+def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_json, index_dir, model):
     """Print the passages that best answer QUESTION, with who said them.
 
     \b
@@ -310,16 +313,30 @@ def ask(question, top_k, speaker, document, as_json, index_dir, model):
       qa ask "巩义要建成什么基地？"
       qa ask "人才" --speaker 牛瑞华 -k 3
       qa ask "登封 小微企业园" --json
+      qa ask "科技创新" --by-speaker -k 10
+      qa ask "trade" --date-to 2019
     """
+    from .dates import DateProblem, DateRange
+    from .facets import Scope, faceted_search, needs_facets, wide_settings
+
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
     require_folders(settings, "index_dir")
     if not question.strip():
         raise click.ClickException("the question is empty")
     if len(question) > MAX_QUERY_CHARS:
         raise click.ClickException(f"the question is longer than {MAX_QUERY_CHARS} characters")
+    try:
+        dates = DateRange.parse(date_from, date_to)
+    except DateProblem as exc:
+        raise click.ClickException(str(exc).replace("date_", "--date-")) from None
+    scope = Scope(dates, by_speaker)
+    faceted = needs_facets(question, scope)
     with user_errors():
-        searcher = open_searcher(settings)
-        results = searcher.search(question, settings.top_k, speaker, document)
+        searcher = open_searcher(wide_settings(settings) if faceted else settings)
+        if faceted:
+            results = faceted_search(searcher, question, settings.top_k, speaker, document, scope, settings.year_boost)
+        else:
+            results = searcher.search(question, settings.top_k, speaker, document)
     if as_json:
         click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
         return

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
+    year_boost: float = Field(
+        0.3, ge=0.0, le=1.0, description="Added to passages of a year the question names (2019年…, in 1961)."
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
     bm25_b: float = Field(0.5, ge=0.0, le=1.0)
@@ -85,6 +88,12 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: none.",
     )
+    admin_token: str = Field(
+        "",
+        repr=False,
+        description="Bearer token for uploading and deleting speeches over the API; empty: the library is read-only.",
+    )
+    upload_max_mb: int = Field(50, ge=1, le=4096, description="Largest upload (all files of one request), in MB.")
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
     keep_alive_timeout: float = Field(
         5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."

@@ -397,7 +397,7 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             for path, item in client.get("/openapi.json").json()["paths"].items()
             for method in item
         }
-        # POST here only carries a question; nothing over HTTP changes what the server holds.
+        # Only the library's writes change what the server holds, and without QA_ADMIN_TOKEN they are off.
         assert operations == {
             ("POST", "/api/search"),
             ("GET", "/api/search"),
@@ -405,7 +405,14 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             ("GET", "/api/passages/{passage_id}"),
             ("GET", "/api/speakers"),
             ("GET", "/api/health"),
+            ("GET", "/api/documents"),
+            ("POST", "/api/documents"),
+            ("DELETE", "/api/documents/{document}"),
+            ("GET", "/api/jobs/{job}"),
+            ("GET", "/api/examples"),
         }
+        assert client.post("/api/documents", files=[("file", ("a.txt", b"x"))]).status_code == 403
+        assert client.delete("/api/documents/city-2021-01-05-speeches.txt").status_code == 403
         for method in ("PUT", "DELETE", "PATCH"):
             assert client.request(method, "/api/search").status_code in (404, 405)
             assert client.request(method, "/index.html").status_code in (404, 405)
