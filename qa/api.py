@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import __version__, schemas
 from .embedding import Embedder
+from .integrations import chat_api, dify, mcp, metrics, openai_api
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
 from .service import Service
@@ -111,10 +112,9 @@ def search_get(
 
 @router.post("/chat", response_model=schemas.ChatResponse, responses=BODY_PROBLEMS)
 def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
-    """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
-    messages = [m.model_dump() for m in body.messages]
-    query, answer, results = service.chat(messages, body.top_k or service.settings.top_k, body.speaker)
-    return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
+    """The answer (quoted sentences with who said them, or generated and checked when QA_LLM_BASE_URL is set) and
+    the passages it comes from."""
+    return chat_api.chat_response(service, body)
 
 
 @router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
@@ -286,6 +286,10 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         lifespan=lifespan,
     )
     app.include_router(router)
+    app.include_router(chat_api.router)
+    app.include_router(dify.router)
+    app.include_router(openai_api.router)
+    app.include_router(mcp.http_router(settings, lambda: getattr(app.state, "service", None)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -335,6 +339,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         )
         return response
 
+    app.add_middleware(metrics.Metrics)
     # Outermost: the rate limit and the access log both see the client behind a trusted proxy.
     app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

@@ -130,7 +130,7 @@ class Answer:
             "passages": [r.to_dict() for r in self.results],
             "mode": self.mode,
             "citations": self.citations(),
-            "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in self.dropped],
+            "dropped": [{"sentence": d.sentence, "reason": d.reason, "kind": d.kind} for d in self.dropped],
             "fallback": self.fallback,
         }
 

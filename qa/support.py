@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .script import simplified
 
@@ -59,10 +60,14 @@ class Claim:
         return CITATION.sub("", self.text).strip()
 
 
+DropKind = Literal["uncited", "unknown_passage", "number", "unsupported"]
+
+
 @dataclass(frozen=True)
 class Dropped:
     sentence: str
     reason: str
+    kind: DropKind
 
 
 @dataclass
@@ -139,27 +144,33 @@ def check(
         return tokens[n]
 
     for claim in claims(reply):
-        reason = _problem(claim, plain, words_of, split, threshold, prepare)
-        if reason:
-            result.dropped.append(Dropped(claim.text, reason))
+        problem = _problem(claim, plain, words_of, split, threshold, prepare)
+        if problem:
+            result.dropped.append(Dropped(claim.text, *problem))
         else:
             result.kept.append(claim)
     return result
 
 
-def _problem(claim: Claim, passages: list[str], words_of, split, threshold: float, prepare) -> str | None:
+def _problem(
+    claim: Claim, passages: list[str], words_of, split, threshold: float, prepare
+) -> tuple[str, DropKind] | None:
+    """Why the claim is dropped, or None when its cited passages back it."""
     if not claim.cites:
-        return "cites no passage"
+        return "cites no passage", "uncited"
     missing = [n for n in claim.cites if not 1 <= n <= len(passages)]
     if missing:
-        return f"cites [{missing[0]}], which was not one of the {len(passages)} passages given"
+        return f"cites [{missing[0]}], which was not one of the {len(passages)} passages given", "unknown_passage"
     cited = "\n".join(passages[n - 1] for n in claim.cites)
     markers = "".join(f"[{n}]" for n in claim.cites)
     bare = claim.bare
     for number in NUMBER.findall(bare):
         if number not in cited:
-            return f"states {number}, which {markers} does not"
+            return f"states {number}, which {markers} does not", "number"
     share = coverage(content_words(prepare(bare), split), cited, set().union(*(words_of(n) for n in claim.cites)))
     if share < threshold:
-        return f"not supported by {markers}: {share:.0%} of its content words are there (needs {threshold:.0%})"
+        return (
+            f"not supported by {markers}: {share:.0%} of its content words are there (needs {threshold:.0%})",
+            "unsupported",
+        )
     return None
