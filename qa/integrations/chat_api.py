@@ -50,7 +50,11 @@ router = APIRouter(prefix="/api", tags=["chat"])
 @router.post(
     "/chat/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `answer`"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `answer`"},
+        **{status: {"model": schemas.Problem} for status in (400, 413, 415, 422)},
+        503: {"model": schemas.Problem, "description": "The index is still loading"},
+    },
 )
 async def chat_stream(body: schemas.ChatRequest, request: Request):
     """The same answer as POST /api/chat, as server-sent events: `delta` ({"text"}) for each piece of the model's

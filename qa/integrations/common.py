@@ -7,10 +7,32 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from fastapi import HTTPException, Request
+from pydantic import BaseModel
 
 from ..retrieval import Result
 from ..service import Service
 from ..settings import Settings, api_keys
+
+
+def json_body(model: type[BaseModel]) -> dict:
+    """OpenAPI `openapi_extra` documenting a JSON body a route reads itself (to answer a bad one in its own
+    protocol's error form): the model's schema with its definitions written in place, as the document has no
+    component for them."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref:
+                return inline(definitions[ref.rsplit("/", 1)[-1]])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    content = {"application/json": {"schema": inline(schema)}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def service_of(request: Request) -> Service:

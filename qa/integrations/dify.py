@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..retrieval import Result
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
-from .common import bearer_token, key_accepted, knowledge_name, normalised, search_where, service_of
+from .common import bearer_token, json_body, key_accepted, knowledge_name, normalised, search_where, service_of
 
 # Dify's error codes (its contract): a malformed Authorization header, a key refused, an unknown knowledge base.
 BAD_HEADER, AUTH_FAILED, NO_KNOWLEDGE = 1001, 1002, 2001
@@ -79,6 +79,31 @@ class RetrievalRequest(BaseModel):
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     retrieval_setting: RetrievalSetting
     metadata_condition: MetadataCondition | None = None
+
+
+class Record(BaseModel):
+    content: str
+    score: float = Field(ge=0.0, le=1.0)
+    title: str
+    metadata: dict[str, Any]
+
+
+class RetrievalResponse(BaseModel):
+    records: list[Record]
+
+
+class DifyError(BaseModel):
+    error_code: int = Field(examples=[AUTH_FAILED])
+    error_msg: str
+
+
+ERRORS = {
+    400: {"model": DifyError, "description": f"A body not as the contract has it (error_code {BAD_BODY})"},
+    403: {"model": DifyError, "description": f"No Bearer key ({BAD_HEADER}), or a wrong one ({AUTH_FAILED})"},
+    404: {"model": DifyError, "description": f"knowledge_id is not this server's index ({NO_KNOWLEDGE})"},
+    413: {"description": "Body over 1 MB"},
+    503: {"description": "The index is still loading"},
+}
 
 
 def error(status: int, code: int, message: str) -> JSONResponse:
@@ -177,7 +202,13 @@ def readable(exc: ValidationError) -> str:
 router = APIRouter(tags=["dify"])
 
 
-@router.post("/retrieval", summary="Dify External Knowledge API")
+@router.post(
+    "/retrieval",
+    summary="Dify External Knowledge API",
+    response_model=RetrievalResponse,
+    responses=ERRORS,
+    openapi_extra=json_body(RetrievalRequest),
+)
 async def retrieval(request: Request):
     """Passages for Dify: `records` of content, score (0..1), title and metadata; errors as error_code/error_msg."""
     service = service_of(request)

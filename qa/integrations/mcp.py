@@ -5,11 +5,14 @@ at /mcp over streamable HTTP.
 
 # No `from __future__ import annotations`: the tools' annotations name SDK types imported inside `mcp_server`
 # (the SDK takes a second to import, so `qa.api` does not pay for it), and must be evaluated where they are defined.
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.routing import Route
 
 from .. import __version__, schemas
 from ..retrieval import Result
@@ -129,16 +132,43 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
     return server
 
 
-def http_router(settings: Settings, get_service: Callable[[], Service | None]) -> APIRouter:
-    """/mcp over streamable HTTP, its session manager running for the app's lifetime (the router's lifespan).
+class _Endpoint:
+    """The /mcp ASGI app, handing each request to the session manager of the app's running lifespan.
 
-    Stateless: each request stands alone, so any number of clients, and a restart, lose nothing. Bound to a loopback
-    address the SDK's DNS-rebinding guard admits only loopback Host and Origin headers.
+    The SDK's session manager runs once in its life, and an app may start more than once (tests, ASGI runners):
+    each start makes a new one.
     """
-    server = mcp_server(get_service)
-    app = server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, host=settings.host)
-    router = APIRouter(lifespan=lambda _: server.session_manager.run())
-    router.routes.extend(app.routes)
+
+    def __init__(self, server: "MCPServer", host: str):
+        self.server = server
+        self.host = host
+        self.manager = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app):
+        # Stateless: each request stands alone, so any number of clients, and a restart, lose nothing. Bound to a
+        # loopback address, the SDK's DNS-rebinding guard admits only loopback Host and Origin headers.
+        self.server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, host=self.host)
+        manager = self.server.session_manager
+        async with manager.run():
+            self.manager = manager
+            try:
+                yield
+            finally:
+                self.manager = None
+
+    async def __call__(self, scope, receive, send):
+        if self.manager is None:
+            response = JSONResponse({"detail": "the MCP server is not running"}, status_code=503)
+            return await response(scope, receive, send)
+        await self.manager.handle_request(scope, receive, send)
+
+
+def http_router(settings: Settings, get_service: Callable[[], Service | None]) -> APIRouter:
+    """/mcp over streamable HTTP, its session manager running for the app's lifetime (the router's lifespan)."""
+    endpoint = _Endpoint(mcp_server(get_service), settings.host)
+    router = APIRouter(lifespan=endpoint.lifespan)
+    router.routes.append(Route(PATH, endpoint=endpoint))
     return router
 
 

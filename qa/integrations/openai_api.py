@@ -22,7 +22,7 @@ from ..generate import Answer
 from ..schemas import MAX_MESSAGES
 from ..settings import MAX_QUERY_CHARS
 from .chat_api import SSE_HEADERS, answered
-from .common import bearer_token, key_accepted, service_of
+from .common import bearer_token, json_body, key_accepted, service_of
 
 MODEL = "speeches"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served; /v1/models must give some time
@@ -111,6 +111,59 @@ def pieces(text: str) -> list[str]:
     return [text[i : i + STREAM_PIECE] for i in range(0, len(text), STREAM_PIECE)] or [""]
 
 
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorBody
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelCard]
+
+
+class ReplyMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str
+
+
+class Choice(BaseModel):
+    index: int
+    message: ReplyMessage
+    finish_reason: Literal["stop"]
+
+
+class Completion(BaseModel):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    qa: dict[str, Any] = Field(description="How the answer was made: mode, citations, dropped, fallback, query")
+
+
+UNAUTHORIZED = {401: {"model": OpenAIError, "description": "QA_API_KEYS is set and no key of it was sent"}}
+COMPLETION_RESPONSES = {
+    200: {"content": {"text/event-stream": {}}, "description": "JSON, or with `stream: true` chunks ending in [DONE]"},
+    400: {"model": OpenAIError, "description": "A body that is not a chat-completions request"},
+    **UNAUTHORIZED,
+    404: {"model": OpenAIError, "description": "A model other than `speeches`"},
+    413: {"description": "Body over 1 MB"},
+    503: {"description": "The index is still loading"},
+}
+
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
@@ -124,7 +177,7 @@ def refused(request: Request) -> JSONResponse | None:
     return None
 
 
-@router.get("/models")
+@router.get("/models", response_model=ModelList, responses={**UNAUTHORIZED, 503: COMPLETION_RESPONSES[503]})
 def models(request: Request):
     """The one model: `speeches`."""
     if problem := refused(request):
@@ -135,7 +188,12 @@ def models(request: Request):
     }
 
 
-@router.post("/chat/completions")
+@router.post(
+    "/chat/completions",
+    response_model=Completion,
+    responses=COMPLETION_RESPONSES,
+    openapi_extra=json_body(CompletionRequest),
+)
 async def chat_completions(request: Request):
     """An OpenAI chat completion whose content is our answer and its sources; `stream: true` sends it as chunks
     once it is checked (a generated sentence is never shown before it has passed)."""
