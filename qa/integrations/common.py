@@ -9,6 +9,7 @@ from dataclasses import replace
 from fastapi import HTTPException, Request
 from pydantic import BaseModel
 
+from ..problems import LOADING
 from ..retrieval import Result
 from ..service import Service
 from ..settings import Settings, api_keys
@@ -38,7 +39,7 @@ def json_body(model: type[BaseModel]) -> dict:
 def service_of(request: Request) -> Service:
     service = getattr(request.app.state, "service", None)
     if service is None:
-        raise HTTPException(503, "the index is still loading")
+        raise HTTPException(503, LOADING)
     return service
 
 
