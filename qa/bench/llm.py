@@ -1,0 +1,79 @@
+"""A stand-in OpenAI-compatible model server, for tests and scripts/bench_chat.py: the real chat-completions
+protocol (a JSON reply, or server-sent chunks ending in `data: [DONE]`) with a scripted reply and delay; no model.
+
+    standin = StandIn(reply="东湖区将建设十个湿地公园[1]。")
+    with serving(standin_app(standin)) as url:   # qa.bench.server.serving
+        ...QA_LLM_BASE_URL = url + "/v1"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+PIECE = 4  # characters per streamed chunk: several chunks for any reply, as a real model sends them
+
+
+@dataclass
+class StandIn:
+    """What the server answers: `reply` after `delay` seconds, or HTTP `status` with an OpenAI error body."""
+
+    reply: str = ""
+    delay: float = 0.0
+    status: int = 200
+    requests: list[dict] = field(default_factory=list)  # every request body received, in order
+
+
+def _chunk(model: str, delta: dict, finish: str | None = None) -> str:
+    data = {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def standin_app(standin: StandIn) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/api/health")  # what qa.bench.server.serving waits for
+    def health():
+        return {"status": "ok"}
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request):
+        body = await request.json()
+        standin.requests.append(body)
+        await asyncio.sleep(standin.delay)
+        if standin.status != 200:
+            error = {"message": "stand-in failure", "type": "server_error", "param": None, "code": None}
+            return JSONResponse({"error": error}, status_code=standin.status)
+        model = body.get("model", "standin")
+        if body.get("stream"):
+
+            def chunks():
+                yield _chunk(model, {"role": "assistant", "content": ""})
+                for i in range(0, len(standin.reply), PIECE):
+                    yield _chunk(model, {"content": standin.reply[i : i + PIECE]})
+                yield _chunk(model, {}, "stop")
+                yield "data: [DONE]\n\n"
+
+            return StreamingResponse(chunks(), media_type="text/event-stream")
+        message = {"role": "assistant", "content": standin.reply}
+        return {
+            "id": "chatcmpl-standin",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+
+    return app
