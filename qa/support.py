@@ -9,6 +9,7 @@ for English) and every number it states. The threshold was measured on labelled 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ NUMBER = re.compile(
     re.X,
 )
 WORDLESS = re.compile(r"^[\W_]*$")  # a piece with no letters, digits or characters: punctuation left over
+PASSAGE_CACHE = 4096  # passages whose words are kept between answers
 CLASS_TOKEN = "#"  # the tokenizer's class tokens (#届) stand for counted things, not words: not checked
 
 
@@ -122,6 +124,12 @@ def content_words(text: str, split: Callable[[str], list[str]]) -> set[str]:
     return {w for w in split(text) if not w.startswith(CLASS_TOKEN)}
 
 
+@functools.lru_cache(maxsize=PASSAGE_CACHE)
+def passage_words(text: str, split: Callable[[str], list[str]]) -> frozenset[str]:
+    """A passage's content words, kept: the same passages answer many questions, and cutting one costs ms."""
+    return frozenset(content_words(text, split))
+
+
 def check(
     reply: str,
     passages: list[str],
@@ -136,12 +144,9 @@ def check(
     """
     result = Checked()
     plain = [simplified(p) for p in passages]
-    tokens: dict[int, set[str]] = {}  # passage number -> its words, split once however many sentences cite it
 
-    def words_of(n: int) -> set[str]:
-        if n not in tokens:
-            tokens[n] = content_words(plain[n - 1], split)
-        return tokens[n]
+    def words_of(n: int) -> frozenset[str]:
+        return passage_words(plain[n - 1], split)
 
     for claim in claims(reply):
         problem = _problem(claim, plain, words_of, split, threshold, prepare)

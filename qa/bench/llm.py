@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
@@ -21,12 +22,14 @@ PIECE = 4  # characters per streamed chunk: several chunks for any reply, as a r
 
 @dataclass
 class StandIn:
-    """What the server answers: `reply` after `delay` seconds, or HTTP `status` with an OpenAI error body."""
+    """What the server answers: `reply` (or what `reply(request body)` returns) after `delay` seconds, or HTTP
+    `status` with an OpenAI error body."""
 
-    reply: str = ""
+    reply: str | Callable[[dict], str] = ""
     delay: float = 0.0
     status: int = 200
     requests: list[dict] = field(default_factory=list)  # every request body received, in order
+    seconds: list[float] = field(default_factory=list)  # time each took here, from its body read to its reply sent
 
 
 def _chunk(model: str, delta: dict, finish: str | None = None) -> str:
@@ -50,23 +53,28 @@ def standin_app(standin: StandIn) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request):
         body = await request.json()
+        start = time.perf_counter()
         standin.requests.append(body)
         await asyncio.sleep(standin.delay)
         if standin.status != 200:
             error = {"message": "stand-in failure", "type": "server_error", "param": None, "code": None}
+            standin.seconds.append(time.perf_counter() - start)
             return JSONResponse({"error": error}, status_code=standin.status)
         model = body.get("model", "standin")
+        reply = standin.reply(body) if callable(standin.reply) else standin.reply
         if body.get("stream"):
 
             def chunks():
                 yield _chunk(model, {"role": "assistant", "content": ""})
-                for i in range(0, len(standin.reply), PIECE):
-                    yield _chunk(model, {"content": standin.reply[i : i + PIECE]})
+                for i in range(0, len(reply), PIECE):
+                    yield _chunk(model, {"content": reply[i : i + PIECE]})
                 yield _chunk(model, {}, "stop")
                 yield "data: [DONE]\n\n"
+                standin.seconds.append(time.perf_counter() - start)
 
             return StreamingResponse(chunks(), media_type="text/event-stream")
-        message = {"role": "assistant", "content": standin.reply}
+        message = {"role": "assistant", "content": reply}
+        standin.seconds.append(time.perf_counter() - start)
         return {
             "id": "chatcmpl-standin",
             "object": "chat.completion",
