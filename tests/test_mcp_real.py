@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 
+import httpx
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
@@ -62,3 +63,5 @@ def test_streamable_http(seed):
     settings, embedder = seed
     with serving(create_app(settings, embedder=embedder)) as url:
         assert_found(*asyncio.run(ask(f"{url}/mcp")))
+        metrics = httpx.get(f"{url}/metrics").text
+    assert 'qa_http_requests_total{method="POST",route="/mcp",status="200"}' in metrics

@@ -143,6 +143,7 @@ class _Endpoint:
         self.server = server
         self.host = host
         self.manager = None
+        self.route: Route | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app):
@@ -158,6 +159,9 @@ class _Endpoint:
                 self.manager = None
 
     async def __call__(self, scope, receive, send):
+        # Starlette's router names the matched route in the scope; FastAPI's does so for its own routes only, and
+        # the metrics count requests by it.
+        scope["route"] = self.route
         if self.manager is None:
             response = JSONResponse({"detail": "the MCP server is not running"}, status_code=503)
             return await response(scope, receive, send)
@@ -168,7 +172,8 @@ def http_router(settings: Settings, get_service: Callable[[], Service | None]) -
     """/mcp over streamable HTTP, its session manager running for the app's lifetime (the router's lifespan)."""
     endpoint = _Endpoint(mcp_server(get_service), settings.host)
     router = APIRouter(lifespan=endpoint.lifespan)
-    router.routes.append(Route(PATH, endpoint=endpoint))
+    endpoint.route = Route(PATH, endpoint=endpoint)
+    router.routes.append(endpoint.route)
     return router
 
 
