@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 PIECE = 4  # characters per streamed chunk: several chunks for any reply, as a real model sends them
+FIRST_SENTENCE = re.compile(r"\[1\][^\n]*\n([^。！？\n]+[。！？])")  # passage [1]'s first sentence in our prompt
+INVENTED = "此外还将新建三座国际机场和一个航天发射中心[1]。"
+
+
+def first_sentence_reply(body: dict) -> str:
+    """A reply the support check keeps one sentence of: passage [1]'s first sentence cited, then an invention."""
+    found = FIRST_SENTENCE.search(body["messages"][0]["content"])
+    sentence = found.group(1) if found else "没有找到。"
+    return sentence[:-1] + "[1]" + sentence[-1] + INVENTED
 
 
 @dataclass
@@ -49,6 +60,10 @@ def standin_app(standin: StandIn) -> FastAPI:
     @app.get("/api/health")  # what qa.bench.server.serving waits for
     def health():
         return {"status": "ok"}
+
+    @app.get("/stats")
+    def stats():
+        return {"seconds": standin.seconds}
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request):
@@ -85,3 +100,17 @@ def standin_app(standin: StandIn) -> FastAPI:
         }
 
     return app
+
+
+def main():
+    """`python -m qa.bench.llm DELAY`: serve the first-sentence stand-in in its own process (as a model server
+    is), print its base URL, and serve until stdin closes."""
+    from .server import serving
+
+    with serving(standin_app(StandIn(reply=first_sentence_reply, delay=float(sys.argv[1])))) as url:
+        print(url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
