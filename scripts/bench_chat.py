@@ -7,9 +7,9 @@ chat-completions protocol; it replies with the first sentence of passage [1] cit
 invented cited sentence, which it drops) and, in threads here, two apps over the same index and loaded model: one
 quoting, one generating with QA_LLM_BASE_URL at the stand-in. Then POSTs the same Chinese questions
 (eval/seed_dev.jsonl) to /api/chat of each, alternating, one at a time. Prints the latencies and each generated
-answer's time minus the model's, over the quoted p50 (the bar: at most 1.3), three ways: the model's time as the app waited for it (its /metrics: request
-sent to reply read, through the openai client); stricter, as the stand-in timed itself (request read to reply
-sent); strictest, the fixed delay.
+answer's time minus the model's, over the quoted p50 (the bar: at most 1.3), three ways: the model's time as the
+app waited for it (its /metrics: request sent to reply read, through the openai client); stricter, as the stand-in
+timed itself (request read to reply sent); strictest, the fixed delay.
 Percentiles are `qa.bench.measure.percentile` (numpy linear).
 """
 
