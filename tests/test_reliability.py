@@ -384,7 +384,7 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             for path, item in client.get("/openapi.json").json()["paths"].items()
             for method in item
         }
-        # POST here only carries a question; nothing over HTTP changes what the server holds.
+        # POST here only carries a question (/mcp too); nothing over HTTP changes what the server holds.
         assert operations == {
             ("POST", "/api/search"),
             ("GET", "/api/search"),
@@ -392,6 +392,10 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             ("GET", "/api/passages/{passage_id}"),
             ("GET", "/api/speakers"),
             ("GET", "/api/health"),
+            ("POST", "/api/chat/stream"),
+            ("POST", "/retrieval"),
+            ("GET", "/v1/models"),
+            ("POST", "/v1/chat/completions"),
         }
         for method in ("PUT", "DELETE", "PATCH"):
             assert client.request(method, "/api/search").status_code in (404, 405)
