@@ -6,7 +6,6 @@ Register `http://HOST:PORT` as an external knowledge API in Dify with one of QA_
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ..problems import readable_errors
 from ..retrieval import Result
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
 from .common import bearer_token, json_body, key_accepted, knowledge_name, normalised, search_where, service_of
@@ -191,14 +191,6 @@ def engine_filter(condition: MetadataCondition | None, name: str) -> str | None:
     return None
 
 
-def readable(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
-    return "; ".join(parts)
-
-
 router = APIRouter(tags=["dify"])
 
 
@@ -221,10 +213,9 @@ async def retrieval(request: Request):
     if not key_accepted(settings, token):
         return error(403, AUTH_FAILED, "Authorization failed: the key is not one of QA_API_KEYS")
     try:
-        body = RetrievalRequest.model_validate(json.loads(await request.body()))
-    except ValueError as exc:  # not JSON, or not the contract's shape (ValidationError is a ValueError)
-        detail = readable(exc) if isinstance(exc, ValidationError) else f"the body is not JSON ({exc})"
-        return error(400, BAD_BODY, detail)
+        body = RetrievalRequest.model_validate_json(await request.body())
+    except ValidationError as exc:  # not JSON, or not the contract's shape
+        return error(400, BAD_BODY, readable_errors(exc))
     name = knowledge_name(settings)
     if body.knowledge_id != name:
         message = f"The knowledge does not exist: {body.knowledge_id!r}; this server has {name!r}"

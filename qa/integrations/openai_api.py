@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..crosslingual import is_english
 from ..generate import Answer
+from ..problems import readable_errors
 from ..schemas import MAX_MESSAGES
 from ..settings import MAX_QUERY_CHARS
 from .chat_api import SSE_HEADERS, answered
@@ -201,14 +202,9 @@ async def chat_completions(request: Request):
         return problem
     service = service_of(request)
     try:
-        body = CompletionRequest.model_validate(json.loads(await request.body()))
-    except ValueError as exc:
-        message = (
-            "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            if isinstance(exc, ValidationError)
-            else f"the body is not JSON ({exc})"
-        )
-        return openai_error(400, message, "invalid_request_error")
+        body = CompletionRequest.model_validate_json(await request.body())
+    except ValidationError as exc:  # not JSON, or not a chat-completions request
+        return openai_error(400, readable_errors(exc), "invalid_request_error")
     if body.model != MODEL:
         return openai_error(
             404,
