@@ -254,6 +254,7 @@ def test_metrics_count_requests_by_route_and_status(client):
     assert count(r.text, line) == before + 2
     assert 'qa_http_request_duration_seconds_bucket{le="0.005",route="/retrieval"}' in r.text
     assert count(r.text, "qa_index_passages") == 4 and count(r.text, "qa_index_age_seconds") >= 0
+    assert count(r.text, "qa_index_build_seconds") > 0
     missing = 'qa_http_requests_total{method="GET",route="unmatched",status="404"}'  # never a label per path
     before = count(client.get("/metrics").text, missing)
     client.get("/no/such/page/here")

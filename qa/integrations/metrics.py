@@ -72,7 +72,12 @@ def index_metrics(service) -> list[GaugeMetricFamily]:
     age = GaugeMetricFamily("qa_index_age_seconds", "Seconds since the served index was built.")
     built = datetime.fromisoformat(index.manifest["built_at"])
     age.add_metric([], (datetime.now(UTC) - built).total_seconds())
-    return [passages, age]
+    families = [passages, age]
+    if "build_seconds" in index.manifest:  # indexes built before it was recorded have none
+        took = GaugeMetricFamily("qa_index_build_seconds", "Seconds the served index took to build (qa build).")
+        took.add_metric([], index.manifest["build_seconds"])
+        families.append(took)
+    return families
 
 
 def route_of(scope) -> str:
