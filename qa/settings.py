@@ -20,6 +20,7 @@ TOP_K_MIN, TOP_K_MAX = 1, 50
 # over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
 DEFAULT_SUPPORT_THRESHOLD = 0.8
 LLM_TIMEOUT_MAX = 600.0  # seconds
+SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token"})  # never echoed in an error message
 
 
 class SettingsError(ValueError):
@@ -183,6 +184,7 @@ def load_settings(**overrides) -> Settings:
             field = str(err["loc"][0]) if err["loc"] else ""
             if field in Settings.model_fields and field not in given:
                 # Not a flag, so it came from the environment: name the variable the user has to fix.
-                name = f"{name} (QA_{field.upper()}={err['input']!r})"
+                shown = "(hidden)" if field in SECRETS else repr(err["input"])
+                name = f"{name} (QA_{field.upper()}={shown})"
             problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None

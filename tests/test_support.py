@@ -3,7 +3,7 @@
 import pytest
 
 from qa.keywords import Tokenizer
-from qa.settings import SettingsError
+from qa.settings import SettingsError, load_settings
 from qa.support import check, claims
 
 from .conftest import clean_settings
@@ -63,3 +63,10 @@ def test_kept_sentences_give_their_citations_in_order():
 def test_bad_generation_settings_fail_fast(fields, message):
     with pytest.raises(SettingsError, match=message):
         clean_settings(**fields)
+
+
+def test_a_bad_key_setting_is_named_but_never_shown(monkeypatch):
+    monkeypatch.setenv("QA_API_KEYS", "s3cret, with space")
+    with pytest.raises(SettingsError, match="QA_API_KEYS") as caught:
+        load_settings()
+    assert "s3cret" not in str(caught.value)
