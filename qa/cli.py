@@ -446,6 +446,25 @@ def serve(host, port, index_dir, model):
         uvicorn.Server(server_config(app, settings)).run(sockets=[sock])
 
 
+@cli.command(name="mcp")
+@index_options
+def mcp_command(index_dir, model):
+    """Serve the index to an AI assistant over MCP (stdio): tools search_speeches, get_passage, list_speakers.
+
+    \b
+    Examples (an MCP client starts it; see README, "MCP"):
+      qa mcp --index /srv/speeches-index
+    """
+    from .integrations.mcp import serve_stdio
+    from .service import Service
+
+    settings = make_settings(index_dir=index_dir, model=model)
+    require_folders(settings, "index_dir")
+    with user_errors():
+        service = Service(settings, lambda: load_embedder(settings))  # stdout is the protocol's: messages go to stderr
+    serve_stdio(service)
+
+
 @cli.command()
 @click.option(
     "--passages", default="10000", metavar="N", show_default=True, help="Passages indexed (100 to 5,000,000)."
