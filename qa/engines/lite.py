@@ -28,6 +28,10 @@ PROBE_SECONDS = 1.0  # a recorded port that does not accept within this is not a
 # calls Milvus Lite does not implement, which pymilvus then does without.
 QUIET_LOGGERS = ("pymilvus", "milvus_lite", "grpc")
 
+# pymilvus pings every 10 s; a Milvus Lite server (gRPC's defaults) answers pings more often than every 5 min
+# between calls with GOAWAY "too_many_pings", which gRPC prints. Over loopback nothing needs keeping alive.
+CLIENT_OPTIONS = {"grpc_options": {"grpc.keepalive_time_ms": 300_000}}
+
 _opened: dict[str, str] = {}  # path -> the URI of the server this process runs for it
 _opened_lock = threading.Lock()
 
@@ -36,6 +40,8 @@ def quiet_logs() -> None:
     """pymilvus, Milvus Lite and gRPC log failures with their tracebacks; the error we raise says it in one
     line, so theirs show only with `qa -v`."""
     debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    if not debugging:
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's C core prints its own lines; read once, at import
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if debugging else logging.CRITICAL)
 
