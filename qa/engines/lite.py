@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -127,9 +128,18 @@ def hosting(path: str) -> Iterator[None]:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"uri": uri, "pid": os.getpid()}, fh)
     os.replace(tmp, record)
+    # A server stopped by SIGTERM (uvicorn re-raises it once shut down) leaves through the `finally` below.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit) if on_main else None
     try:
         yield
     finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
         with contextlib.suppress(OSError, ValueError, KeyError):
             if json.loads(record.read_text(encoding="utf-8"))["pid"] == os.getpid():
                 record.unlink()
+
+
+def _exit(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
