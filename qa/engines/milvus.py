@@ -46,7 +46,7 @@ META_LIMIT = 16_384  # Milvus's largest query window
 VARCHAR_BYTES = 65_535
 FILTER_FIELD_BYTES = 4_096
 META_DIM = 2  # every collection needs a vector field; the meta collection's is never searched
-HNSW_EF_CONSTRUCTION_MIN = 80  # build breadth: 2·M, but never below this (Milvus's own default is 360)
+HNSW_EF_CONSTRUCTION_MIN = 80  # HNSW build breadth: 2·M, never below this
 IP = "IP"
 SERVER_SCHEMES = ("http://", "https://", "tcp://", "grpc://")  # anything else is a local Milvus Lite path
 
