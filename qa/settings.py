@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     )
     milvus_uri: str = Field(
         "index/milvus.db",
-        description="Milvus Lite data path (one process at a time) or http://host:19530 of a Milvus server.",
+        description="Milvus Lite data path (qa serve shares it with builds) or http://host:19530 of a Milvus server.",
     )
     milvus_token: str = Field("", description="Milvus credentials (user:password or an API key); empty: none.")
     milvus_collection: str = Field(
