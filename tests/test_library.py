@@ -273,3 +273,16 @@ def test_a_year_in_the_question_prefers_that_years_speeches(client_dated):
     assert first_date("2019年的十个湿地公园") == "2019-03-08"  # preferred, not filtered: the other year still answers
     results = client_dated.post("/api/search", json={"query": "2019年的十个湿地公园", "top_k": 10}).json()["results"]
     assert "2021-01-05" in {r["source"]["date"] for r in results}
+
+
+def test_an_upload_the_reader_finds_no_speech_in_fails_its_job_and_is_not_kept(library):
+    client, settings = library
+    before_files, before_docs = corpus_files(settings), client.get("/api/documents").json()
+    # Text, so it passes the format check, but only page furniture: the reader keeps no paragraph of it.
+    r = upload(client, "furniture.md", b"---\ntitle: x\n---\n\n---\n")
+    assert r.status_code in (202, 422), r.text
+    if r.status_code == 202:
+        status = finished(client, r.json()["job"])
+        assert status["state"] == "failed" and "furniture.md" in status["message"], status
+    assert corpus_files(settings) == before_files
+    assert client.get("/api/documents").json() == before_docs
