@@ -112,6 +112,7 @@ def test_writes_need_the_token_and_the_setting(library, shared_index):
     [
         ("broken.docx", b"PK\x03\x04 not really a zip", 422, "broken.docx: cannot be read"),
         ("empty.txt", b"   \n\n", 422, "has no text"),
+        ("numbers.txt", b"1\n\n2\n\n3\n", 422, "no paragraph of speech"),
         ("tool.exe", b"MZ\x90\x00", 415, "not a speech file"),
         ("README.md", b"# notes", 415, "not a speech file"),
     ],
