@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .crosslingual import is_english
+from .facets import EVERYTHING, Scope
 from .support import Checked, Dropped, check
 
 if TYPE_CHECKING:
@@ -144,11 +145,12 @@ def answer_chat(
     messages: list[dict],
     top_k: int,
     speaker: str | None = None,
+    scope: Scope = EVERYTHING,
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
     """The quoted answer, or, with QA_LLM_BASE_URL set, the model's answer keeping only supported sentences."""
     settings = service.settings
-    query, quoted, results = service.chat(messages, top_k, speaker)
+    query, quoted, results = service.chat(messages, top_k, speaker, scope)
     answer = Answer(query, quoted, results)
     if not settings.llm_base_url or not results:
         return answer

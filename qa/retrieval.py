@@ -219,11 +219,14 @@ class Searcher:
         order = np.argsort(-fused, kind="stable")[:top_k]
         return [(int(cand[i]), float(fused[i])) for i in order]
 
-    def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
+    def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:
+        """`keep(ranked)`, if given, picks from the ranked (row, score) pairs before results are made of them."""
         top_k = top_k or self.settings.top_k
         query = self.prepare(query)
         terms = self.index.tokenizer.split(query, query=True)
         ranked = self._rank(query, terms, top_k, speaker, document)
+        if keep is not None:
+            ranked = keep(ranked)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]

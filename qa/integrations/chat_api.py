@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import schemas
+from ..facets import EVERYTHING, Scope
 from ..generate import Answer, answer_chat
 from ..service import Service
 from . import metrics
@@ -27,9 +28,10 @@ def answered(
     messages: list[dict],
     top_k: int | None,
     speaker: str | None,
+    scope: Scope = EVERYTHING,
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
-    answer = answer_chat(service, messages, top_k or service.settings.top_k, speaker, on_text)
+    answer = answer_chat(service, messages, top_k or service.settings.top_k, speaker, scope, on_text)
     metrics.record_answer(answer, bool(service.settings.llm_base_url))
     return answer
 
@@ -37,7 +39,8 @@ def answered(
 def chat_response(service: Service, body: schemas.ChatRequest) -> schemas.ChatResponse:
     """/api/chat's answer: quoted, or generated and checked when QA_LLM_BASE_URL is set."""
     messages = [m.model_dump() for m in body.messages]
-    return schemas.ChatResponse.model_validate(answered(service, messages, body.top_k, body.speaker).to_dict())
+    answer = answered(service, messages, body.top_k, body.speaker, body.scope())
+    return schemas.ChatResponse.model_validate(answer.to_dict())
 
 
 def event(name: str, data: dict) -> str:
@@ -88,5 +91,5 @@ async def chat_stream(body: schemas.ChatRequest, request: Request):
 
 def chat_response_streamed(service: Service, body: schemas.ChatRequest, on_text: Callable[[str], None]) -> dict:
     messages = [m.model_dump() for m in body.messages]
-    answer = answered(service, messages, body.top_k, body.speaker, on_text)
+    answer = answered(service, messages, body.top_k, body.speaker, body.scope(), on_text)
     return schemas.ChatResponse.model_validate(answer.to_dict()).model_dump(mode="json")
