@@ -421,9 +421,8 @@ def serve(host, port, index_dir, model):
 
     from .api import create_app
     from .engines import engine_for
-    from .listen import listening_socket
     from .service import Service
-    from .serving import server_config
+    from .serving import listening_socket, server_config
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
     require_folders(settings, "index_dir")
