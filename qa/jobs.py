@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,6 +35,7 @@ class Job:
     progress: float = 0.0
     message: str = "waiting for the jobs before it"
     documents: list[str] = field(default_factory=list)
+    seconds: float | None = None  # how long it ran, once it has finished (for /metrics)
 
     def view(self) -> dict:
         return {"job": self.id, "state": self.state, "progress": round(self.progress, 3), "message": self.message}
@@ -102,6 +104,7 @@ class JobQueue:
 
     def _run(self, job: Job) -> None:
         job.state, job.message = "running", "updating the corpus"
+        start = time.monotonic()
 
         def progress(share: float, message: str) -> None:
             job.progress, job.message = max(job.progress, min(share, 1.0)), message
@@ -110,6 +113,7 @@ class JobQueue:
             job.change.apply()
         except OSError as exc:
             job.change.discard()
+            job.seconds = time.monotonic() - start
             job.state, job.message = "failed", f"the corpus could not be changed: {exc}"
             return
         try:
@@ -117,9 +121,11 @@ class JobQueue:
         except Exception as exc:  # whatever failed, the corpus goes back and the served index stays
             job.change.undo()
             log.warning("library job %s failed; corpus restored: %s", job.id, exc)
+            job.seconds = time.monotonic() - start
             job.state, job.message = "failed", f"rebuild failed, nothing changed: {exc}"
             return
         job.change.finish()
+        job.seconds = time.monotonic() - start
         job.state, job.progress, job.message = "done", 1.0, summary
 
 

@@ -82,6 +82,7 @@ def test_docx_upload_is_indexed_listed_found_with_its_speaker_then_deleted(libra
     assert r.json()["documents"] == ["harbour.docx"]
     status = finished(client, r.json()["job"])
     assert status["state"] == "done" and status["progress"] == 1.0, status
+    assert 'qa_job_duration_seconds_count{kind="upload",state="done"}' in client.get("/metrics").text
 
     listed = {d["document"]: d for d in client.get("/api/documents").json()["documents"]}
     assert set(listed) == before | {"harbour.docx"}
