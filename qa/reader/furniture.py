@@ -51,9 +51,13 @@ def fold(line: str) -> str:
     return " ".join(line.split()).lower()
 
 
-def _candidate(line: str) -> bool:
+def _candidate(line: str, exact: bool = False) -> bool:
+    """Short, no colon, and no sentence end, except in a line repeated `exact`ly with a number in it
+    (`Wednesday, 23 September 2009, 3 p.m.`): a speech may say `Thank you.` twice, but the same dated line twice
+    is the page's."""
     short = MIN_FURNITURE_CHARS <= len(line) <= FURNITURE_CHARS
-    return short and not ends_sentence(line) and not any(c in line for c in COLONS)
+    sentence_ok = exact and DIGITS.search(line) is not None
+    return short and (sentence_ok or not ends_sentence(line)) and not any(c in line for c in COLONS)
 
 
 def _page_counts(keys: list[str | None]) -> Counter:
@@ -69,7 +73,7 @@ def _page_counts(keys: list[str | None]) -> Counter:
 
 def furniture_keys(lines: list[str]) -> set[str]:
     """Keys (`fold` or `mask` forms, prefixed) of the lines that recur page after page: page furniture."""
-    same = _page_counts([fold(line) if _candidate(line) else None for line in lines])
+    same = _page_counts([fold(line) if _candidate(line, exact=True) else None for line in lines])
     masked = _page_counts([mask(line) if _candidate(line) else None for line in lines])
     return {f"={k}" for k, n in same.items() if n >= SAME_REPEATS} | {
         f"#{k}" for k, n in masked.items() if n >= MASKED_REPEATS
@@ -80,7 +84,7 @@ def is_furniture(line: str, keys: set[str], removed: Removed | None = None) -> b
     """Is this (stripped, visible) line page furniture, given the document's recurring `keys`? Counted into
     `removed` when it is."""
     found = PRINTED_ONCE.match(line) is not None or (
-        _candidate(line) and (f"={fold(line)}" in keys or f"#{mask(line)}" in keys)
+        (_candidate(line, exact=True) and f"={fold(line)}" in keys) or (_candidate(line) and f"#{mask(line)}" in keys)
     )
     if found and removed is not None:
         removed.lines[mask(line)] += 1

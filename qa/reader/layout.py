@@ -45,7 +45,7 @@ ECHO_CHARS = 80  # only short lines (headings) are dropped when repeated back to
 LINE_MODE_SHARE = 0.6  # share of non-final lines ending a sentence that makes each line a paragraph
 MIN_LINE_EVIDENCE = 3  # lines needed before deciding a document is one paragraph per line
 PRINT_WIDTH = 160  # characters: lines of a hard-wrapped page are shorter than this
-SHORT_LINE = 0.8  # share of the wrap width: a line this much shorter that ends a sentence ends its paragraph
+WRAP_PERCENTILE = 90  # the wrap width is this percentile of line lengths (a few lines overrun it)
 TAB_WIDTH = 4
 MAX_FRONT_LINES = 8  # the title block (title, subtitle, date, byline) is at most this many lines
 BLANK_LINES, PER_LINE, WRAPPED = "blank lines", "one paragraph per line", "hard-wrapped"
@@ -150,11 +150,11 @@ def decide(blocks: list[list[Line]]) -> Layout:
         return Layout(PER_LINE, f"{ended} of {len(inner)} lines inside blocks end a sentence")
     if len(inner) < MIN_LINE_EVIDENCE:
         return Layout(BLANK_LINES, f"{len(blocks)} blocks between blank lines, too few wrapped lines to measure")
-    width = round(statistics.median(len(line) for line in inner))
+    lengths = sorted(len(line) for line in inner)
+    width = lengths[min(len(lengths) - 1, len(lengths) * WRAP_PERCENTILE // 100)]
     ended = sum(ends_sentence(line) for line in inner)
-    return Layout(
-        WRAPPED, f"{len(inner)} lines inside blocks, median {width} characters, {ended} end a sentence", width
-    )
+    reason = f"{len(inner)} lines inside blocks, wrapped at about {width} characters, {ended} end a sentence"
+    return Layout(WRAPPED, reason, width)
 
 
 class Joiner:
@@ -181,30 +181,37 @@ class Joiner:
 
 
 def paragraphs(
-    text: str, language: str, markdown: bool = False, starts: Callable[[str], bool] | None = None
+    text: str,
+    language: str,
+    markdown: bool = False,
+    starts: Callable[[str], bool] | None = None,
+    front: Callable[[str], bool] | None = None,
 ) -> list[Para]:
     """`starts(line)` marks lines that begin a paragraph whatever the layout (a speaker's label: a short
-    transcript gives too few lines to tell one-paragraph-a-line from wrapped print)."""
-    return read_layout(text, language, markdown, starts)[0]
+    transcript gives too few lines to tell one-paragraph-a-line from wrapped print). `front(line)` marks lines
+    of a title block (a subtitle, a date, a byline): among the first lines, each is a paragraph of its own."""
+    return read_layout(text, language, markdown, starts, front)[0]
 
 
 def read_layout(
-    text: str, language: str, markdown: bool = False, starts: Callable[[str], bool] | None = None
+    text: str,
+    language: str,
+    markdown: bool = False,
+    starts: Callable[[str], bool] | None = None,
+    front: Callable[[str], bool] | None = None,
 ) -> tuple[list[Para], Layout]:
-    """The paragraphs of `text` and how they were found. Inside a block of hard-wrapped print, a line clearly
-    shorter than the wrap width that ends a sentence ends its paragraph, and an indented line after a sentence
-    starts one; a heading standing alone is a paragraph of its own in every layout."""
+    """The paragraphs of `text` and how they were found (see `paragraphs`). Inside a block of hard-wrapped
+    print, a line that ends a sentence and stops where the next line's first word would still have fitted ends
+    its paragraph, and an indented line after a sentence starts one; a heading standing alone is a paragraph of
+    its own in every layout."""
     removed = Removed()
     blocks = _blocks(text, markdown, removed)
     layout = decide(blocks)
     layout.removed = removed
     per_line = layout.mode == PER_LINE
-    short = SHORT_LINE * layout.width if layout.width else 0
+    width = layout.width or 0
     base_indent = Counter(line.indent for block in blocks for line in block).most_common(1)[0][0] if blocks else 0
-    lengths = [len(line.text) for block in blocks for line in block]
-    front_short = SHORT_LINE * statistics.median(lengths) if lengths else 0
-    # The title block: short lines before the first sentence (title, subtitle, date, byline) are lines of their own.
-    front_lines, previous_front = 0, False
+    seen, previous_front = 0, False  # lines read, and whether the last one was a title-block line
     out: list[Para] = []
     for block in blocks:
         current = Joiner(language)
@@ -215,11 +222,11 @@ def read_layout(
             heading = item.heading or (
                 after_sentence
                 and heading_level(line, language) is not None
-                and (not short or len(line) < short or len(block) == 1)
+                and (not width or _room(line, "", width) or len(block) == 1)
             )
             cut = None
-            in_front = 0 <= front_lines < MAX_FRONT_LINES and len(line) < front_short and not ends_sentence(line)
-            front_lines = front_lines + 1 if in_front else -1
+            seen += 1
+            in_front = front is not None and seen <= MAX_FRONT_LINES and front(line)
             if current.pieces and not heading:
                 if in_front or previous_front:
                     cut = "front"
@@ -227,9 +234,9 @@ def read_layout(
                     cut = "line"
                 elif starts is not None and starts(line):
                     cut = "label"
-                elif short and after_sentence and len(previous) < short:
+                elif width and after_sentence and _room(previous, line, width):
                     cut = "short line"
-                elif short and after_sentence and item.indent > base_indent:
+                elif width and after_sentence and item.indent > base_indent:
                     cut = "indent"
             if heading or cut:
                 if current.pieces:
@@ -249,6 +256,15 @@ def read_layout(
     # A heading echoed by the line after it ("## Section I" then "Section I") is said once.
     paras = [p for i, p in enumerate(out) if i == 0 or p.text != out[i - 1].text or not echo(p.text)]
     return paras, layout
+
+
+def _room(line: str, following: str, width: int) -> bool:
+    """Did `line` stop short of the wrap width with room for the first word of `following` (so the break was the
+    writer's, not the printer's)?"""
+    first = following.split(maxsplit=1)[0] if following.strip() else ""
+    if first and CJK.match(first):
+        first = first[0]  # Chinese wraps at any character
+    return len(line) + 1 + len(first) <= width
 
 
 def echo(text: str) -> bool:

@@ -93,7 +93,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
-        paras = paragraphs(body, language, markdown=suffix == ".md", starts=_turn_starts(body, language))
+        starts, front = _turn_starts(body, language), structure.title_block_line
+        paras = paragraphs(body, language, markdown=suffix == ".md", starts=starts, front=front)
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
         blocks = [b for b in extracted.blocks or [] if b.text.strip() and not DEBRIS.match(b.text.strip())]

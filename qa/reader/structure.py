@@ -58,6 +58,7 @@ LICENCE = re.compile(
     re.I | re.X,
 )
 FOOTNOTE_MARK = "↑"
+SUBTITLE_MARKS = ("——", "—", "--")
 TAIL_SHARE = 0.5  # licence notes are looked for in this last share of the paragraphs only
 
 
@@ -163,22 +164,29 @@ def event_of(rest: str) -> str | None:
 
 
 def byline(text: str) -> tuple[str, str | None] | None:
-    """`国务院总理　李克强`, `国务院总理　李 强`, `习 近 平`, `李强` alone on a line → (name, role)."""
+    """`国务院总理　李克强`, `国务院总理　李 强`, `习 近 平` alone on a line → (name, role)."""
     tokens = text.split()
     if not tokens or len(text) > MAX_FRONT_LINE:
         return None
-    spaced = len(tokens) >= 2 and all(len(t) == 1 for t in tokens[-4:]) and sum(len(t) == 1 for t in tokens) >= 2
-    if spaced:  # a short name printed with spaces between its characters
-        singles = len(tokens) - next(i for i in range(len(tokens)) if all(len(t) == 1 for t in tokens[i:]))
+    singles = next((k for k in range(len(tokens), 0, -1) if all(len(t) == 1 for t in tokens[-k:])), 0)
+    if singles >= 2:  # a short name printed with spaces between its characters
         name, role = "".join(tokens[-singles:]), " ".join(tokens[:-singles]) or None
-    elif len(tokens) == 1 and NAME_SHAPE.fullmatch(text):
-        name, role = text, None
+    elif len(tokens) == 2:
+        role, name = tokens
     else:
         turn = parse_byline(text)
-        return (turn.speaker, turn.role or None) if turn else None
-    if not NAME_SHAPE.fullmatch(name) or (role and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
+        return (turn.speaker, turn.role or None) if turn and turn.role else None
+    if not NAME_SHAPE.fullmatch(name) or (role is not None and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
         return None
     return name, role
+
+
+def title_block_line(line: str) -> bool:
+    """Is this one of a title block's own lines: a subtitle (`——…`), a dated line, a byline?"""
+    line = line.strip()
+    if len(line) > MAX_FRONT_LINE or ":" in line or "：" in line:
+        return False
+    return line.startswith(SUBTITLE_MARKS) or dated_line(line) is not None or byline(line) is not None
 
 
 def _front(d: Document) -> None:
@@ -200,11 +208,11 @@ def _front(d: Document) -> None:
             if dated[1] and not d.meta.get("event"):
                 d.meta["event"] = dated[1]
                 d.notes.append(f"event {dated[1]} from the dated line")
-            if not d.meta.get("subtitle") and text.startswith(("——", "—", "--")):
+            if not d.meta.get("subtitle") and text.startswith(SUBTITLE_MARKS):
                 d.meta["subtitle"] = text
             d.paras.pop(0)
             continue
-        if text.startswith(("——", "—", "--")) and not d.meta.get("subtitle"):
+        if text.startswith(SUBTITLE_MARKS) and not d.meta.get("subtitle"):
             d.meta["subtitle"] = text
             d.paras.pop(0)
             continue
@@ -221,7 +229,7 @@ def _title_goes_on(paras: list[Para]) -> bool:
     if len(paras) < 2 or paras[0].heading:
         return False
     nxt = paras[1].text.strip()
-    return nxt.startswith(("——", "—")) or dated_line(nxt) is not None or byline(nxt) is not None
+    return title_block_line(nxt)
 
 
 def _subtitle_event(d: Document) -> None:
