@@ -38,8 +38,10 @@ COLONS = ("：", ":")
 class Removed:
     """What the furniture step took out of one document, for `qa build --explain`."""
 
-    lines: Counter = field(default_factory=Counter)  # masked line → times removed
+    lines: Counter = field(default_factory=Counter)  # furniture line (as first printed) → times removed
+    debris: int = 0  # page numbers, rules and the like (the layout's DEBRIS lines)
     invisible: int = 0  # invisible characters removed
+    first: dict[str, str] = field(default_factory=dict)  # furniture key → the line as first printed
 
 
 def mask(line: str) -> str:
@@ -87,7 +89,7 @@ def is_furniture(line: str, keys: set[str], removed: Removed | None = None) -> b
         (_candidate(line, exact=True) and f"={fold(line)}" in keys) or (_candidate(line) and f"#{mask(line)}" in keys)
     )
     if found and removed is not None:
-        removed.lines[mask(line)] += 1
+        removed.lines[removed.first.setdefault(mask(line), line)] += 1
     return found
 
 

@@ -118,7 +118,10 @@ def _blocks(text: str, markdown: bool, removed: Removed) -> list[list[Line]]:
             if blocks[-1]:
                 blocks.append([])
             continue
-        if DEBRIS.match(line) or is_furniture(line, keys, removed):
+        if DEBRIS.match(line):
+            removed.debris += 1
+            continue
+        if is_furniture(line, keys, removed):
             continue
         heading = bool(markdown and MD_HEADING.match(line))
         line = tidy(MD_HEADING.sub("", line) if heading else line, markdown)

@@ -305,7 +305,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                     turn = replace(turn, role=roles.get(turn.speaker))
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
-                    sections.append(Section(turn))
+                    sections.append(Section(turn, label=LABEL_END.split(text, maxsplit=1)[0].strip()))
                 if rest:
                     sections[-1].paras.append(replace(para, text=rest))
                 else:

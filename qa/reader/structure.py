@@ -249,7 +249,7 @@ def _tail(d: Document) -> None:
     footnotes = [p for p in d.paras if p.text.lstrip().startswith(FOOTNOTE_MARK)]
     if footnotes:
         d.paras = [p for p in d.paras if not p.text.lstrip().startswith(FOOTNOTE_MARK)]
-        d.notes.append(f"{len(footnotes)} footnotes (↑) dropped")
+        d.notes.append(f"footnotes (↑) dropped: {len(footnotes)}")
     tail_from = int(len(d.paras) * (1 - TAIL_SHARE))
     kept, cut = [], 0
     for i, para in enumerate(d.paras):
@@ -259,10 +259,10 @@ def _tail(d: Document) -> None:
             kept.append(replace(para, text=text) if text != para.text else para)
     if cut:
         d.paras = kept
-        d.notes.append(f"{cut} licence notes dropped")
+        d.notes.append(f"licence notes dropped: {cut}")
     d.paras, dropped = drop_tail_notes(d.paras)
     if dropped:
-        d.notes.append(f"a notes part of {dropped} paragraphs dropped")
+        d.notes.append(f"a notes part dropped: {dropped} paragraphs")
 
 
 def _without_licence(text: str, language: str) -> str:
