@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from ..textrules import CLOSERS, LATIN_LETTER, ends_sentence
 from ..textrules import HAN_CHAR as CJK
 from .furniture import Removed, clean_line, furniture_keys, is_furniture
-from .sections import heading_level
+from .sections import UNNUMBERED, heading_level
 
 # Lines that are never text: page numbers, clock times, column numbers, rules, bare footnote numbers.
 DEBRIS = re.compile(
@@ -222,9 +222,11 @@ def read_layout(
         for item in block:
             line = item.text
             after_sentence = previous is None or ends_sentence(previous)
+            level = heading_level(line, language)
+            # A numbered heading stands alone wherever it falls; an unnumbered one only after a sentence.
             heading = item.heading or (
-                after_sentence
-                and heading_level(line, language) is not None
+                level is not None
+                and (level < UNNUMBERED or after_sentence)
                 and (not width or _room(line, "", width) or len(block) == 1)
             )
             cut = None

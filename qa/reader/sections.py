@@ -22,6 +22,7 @@ NUMBERED = (
     re.compile(r"^(?:[IVXLC]{1,6})\.\s+[A-Z]"),  # I. Peace : a Roman-numbered English heading
     re.compile(r"^(?:Part|Chapter|Section)\s+(?:[IVXLC]{1,6}|\d{1,3}|[A-Z][a-z]+)\b"),  # Part Two
 )
+UNNUMBERED = len(NUMBERED)  # the level of a heading without a number (a short title-case line)
 MAX_ZH_HEADING = 40  # characters: a longer numbered line is a paragraph that begins with its number
 MAX_EN_HEADING = 90
 MAX_TITLE_CASE_WORDS = 8  # an unnumbered English heading is a short line
@@ -59,7 +60,7 @@ def heading_level(line: str, language: str) -> int | None:
             # A numbered line that runs on into sentences (`一、我们……。其次……`) is a paragraph.
             return level if line.count("。") <= 1 and line.count(". ") <= 1 else None
     if language != "zh" and _title_case(line):
-        return len(NUMBERED)
+        return UNNUMBERED
     return None
 
 
@@ -81,7 +82,7 @@ def assign_sections(paras: list[P], language: str) -> list[P]:
     for para in paras:
         level = heading_level(para.text, language)
         if para.heading and level is None:
-            level = len(NUMBERED)  # a heading the format marked (Markdown `##`, an HTML <h2>)
+            level = UNNUMBERED  # a heading the format marked (Markdown `##`, an HTML <h2>)
         if level is not None:
             path = [(lv, text) for lv, text in path if lv < level] + [(level, para.text)]
             continue
