@@ -7,11 +7,12 @@ event), the turns (label → speaker, role, count), the sections and the passage
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
 from ..tokens import ApproxTokens
-from . import metadata
+from . import boundary, limits, metadata
 from .formats import SUFFIXES, reader
 from .layout import read_layout
 from .model import Document
@@ -36,9 +37,14 @@ def explain(path: Path, corpus_dir: Path | None = None, counter: ApproxTokens | 
     if path.suffix.lower() not in SUFFIXES:
         raise ExplainError(f"{path.name}: {path.suffix or 'no suffix'} is not a format the reader knows")
     name = _name_in(path, corpus_dir)
-    known = metadata.merge(metadata.sidecar(path), _catalogue(corpus_dir).get(name, {}))
+    # The same boundary and limits as a build: a file the build would refuse is not read here either.
+    root = Path(corpus_dir) if _inside(path, corpus_dir) else path.parent
     try:
-        extracted = reader(path.suffix)(path.read_bytes(), name)
+        data = boundary.read_inside(path, root, limits.max_bytes())
+        known = metadata.merge(metadata.sidecar(path, root), _catalogue(corpus_dir).get(name, {}))
+        extracted = reader(path.suffix)(data, name)
+    except boundary.TooLarge as exc:
+        raise ExplainError(f"{name}: {limits.over_limit(exc.size)}") from None
     except Exception as exc:  # the reader's own message is what the user needs
         raise ExplainError(f"{name}: cannot be read ({exc})") from exc
     d = draft(name, extracted, known)
@@ -65,6 +71,10 @@ def explain(path: Path, corpus_dir: Path | None = None, counter: ApproxTokens | 
     lines += _turns(d)
     lines += _sections(build_document(d, counter or ApproxTokens()))
     return "\n".join(lines)
+
+
+def _inside(path: Path, corpus_dir: Path | None) -> bool:
+    return corpus_dir is not None and boundary.is_within(os.path.realpath(path), corpus_dir)
 
 
 def _name_in(path: Path, corpus_dir: Path | None) -> str:
