@@ -110,6 +110,9 @@ def test_writes_need_the_token_and_the_setting(library, shared_index):
         r = upload(client, "harbour.docx", raw, headers=headers)
         assert r.status_code == 401 and "admin token" in r.json()["detail"], r.text
     assert client.delete("/api/documents/city-2021-01-05-speeches.txt").status_code == 401
+    # Refused before the body is read: a declared gigabyte gets the 401, not the body limit's 413.
+    huge = {"content-length": str(1 << 30), "content-type": "multipart/form-data; boundary=x"}
+    assert client.post("/api/documents", content=b"--x--", headers=huge).status_code == 401
     read_only, embedder = shared_index
     with TestClient(create_app(read_only, embedder=embedder)) as other:
         r = upload(other, "harbour.docx", raw)
