@@ -83,7 +83,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         middleware=layers(settings),
     )
     app.state.settings = settings
-    app.state.jobs = JobQueue(settings, lambda progress: rebuild_and_serve(app.state.service, progress))
+    app.state.jobs = JobQueue(settings, lambda *job: rebuild_and_serve(app.state.service, *job))
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

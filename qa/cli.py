@@ -156,7 +156,13 @@ def cli(verbose: bool):
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
 @index_options
 @click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
-def build(corpus_dir, index_dir, model, force):
+@click.option(
+    "--explain",
+    "explain_file",
+    type=click.Path(path_type=Path),
+    help="Only show how this one file is read (layout, furniture, title block, turns, sections); builds nothing.",
+)
+def build(corpus_dir, index_dir, model, force, explain_file):
     """Read the corpus and (re)build the index; unchanged paragraphs reuse their embeddings.
 
     \b
@@ -164,8 +170,17 @@ def build(corpus_dir, index_dir, model, force):
       qa build
       qa build --corpus ~/speeches --index ~/speeches-index
       qa build --force --model paraphrase-multilingual-MiniLM-L12-v2
+      qa build --explain corpus/2024-report.txt
     """
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    if explain_file is not None:
+        from .reader.explain import ExplainError, explain
+
+        try:
+            click.echo(explain(explain_file, settings.corpus_dir))
+        except ExplainError as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     require_folders(settings, "corpus_dir", "index_dir")
     with user_errors():
         from .reader import read_speeches

@@ -41,14 +41,19 @@ class Job:
         return {"job": self.id, "state": self.state, "progress": round(self.progress, 3), "message": self.message}
 
 
+class NoPassages(Exception):
+    """An uploaded file the reader took but found no speech in; the message is the reader's skip line."""
+
+
 def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
 class JobQueue:
-    """`rebuild(progress)` builds and publishes the index from the corpus as it is, and serves it."""
+    """`rebuild(progress, added)` builds and publishes the index from the corpus as it is, and serves it; it
+    fails if a document in `added` gives no passage."""
 
-    def __init__(self, settings: Settings, rebuild: Callable[[Callable[[float, str], None]], str]):
+    def __init__(self, settings: Settings, rebuild: Callable[[Callable[[float, str], None], list[str]], str]):
         self.settings = settings
         self.rebuild = rebuild
         self.jobs: OrderedDict[str, Job] = OrderedDict()
@@ -112,7 +117,7 @@ class JobQueue:
             job.state, job.message = "failed", f"the corpus could not be changed: {exc}"
             return
         try:
-            summary = self.rebuild(progress)
+            summary = self.rebuild(progress, job.documents if job.kind == "upload" else [])
         except Exception as exc:  # whatever failed, the corpus goes back and the served index stays
             job.change.undo()
             log.warning("library job %s failed; corpus restored: %s", job.id, exc)
@@ -124,9 +129,10 @@ class JobQueue:
         job.state, job.progress, job.message = "done", 1.0, summary
 
 
-def rebuild_and_serve(service, progress: Callable[[float, str], None]) -> str:
+def rebuild_and_serve(service, progress: Callable[[float, str], None], added: list[str]) -> str:
     """Build the index from the corpus as it is now (unchanged paragraphs keep their embeddings), publish it and
-    have `service` serve it; returns a one-line summary. Raises whatever stopped it."""
+    have `service` serve it; returns a one-line summary. Raises whatever stopped it, and `NoPassages` before
+    publishing if a document in `added` gives no passage (the reader skipped it)."""
     from .reader import read_speeches
     from .store import build_lock, timed_build
 
@@ -137,6 +143,11 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None]) -> str:
             progress(READ_SHARE * done / max(total, 1), f"reading {done}/{total} files")
 
         corpus = read_speeches(settings, read)
+        read_files = {d.file for d in corpus.documents}
+        for name in added:
+            if name not in read_files:
+                why = next((line for line in corpus.skipped if line.startswith(f"{name}: ")), f"{name}: no passages")
+                raise NoPassages(why)
         total, seen = max(len(corpus.passages), 1), 0
 
         def embedded(count: int) -> None:
