@@ -17,6 +17,7 @@ PATH = "/metrics"
 UNMATCHED = "unmatched"  # a 404 path is not a label value of its own: a scanner would make thousands
 # Seconds; the API answers in milliseconds, a generated answer in seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+JOB_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)  # s: a rebuild, seconds to minutes
 
 # One registry for the process, not the global default: nothing else's metrics leak in.
 REGISTRY = CollectorRegistry(auto_describe=True)
