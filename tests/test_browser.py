@@ -541,3 +541,26 @@ def test_stream_error_event_is_shown_and_the_draft_removed(open_page):
     expect(page.locator(".error")).to_contain_text("internal error")
     expect(page.locator(".reply")).to_have_count(0)
     expect(page.locator("#send")).to_be_enabled()
+
+
+def test_new_chat_while_the_model_writes_drops_the_unchecked_text(open_page, standin):
+    from playwright.sync_api import expect
+
+    model, _ = standin
+    model.reply, model.status, model.gate = first_sentence_reply, 200, threading.Event()
+    try:
+        page = open_page(locale="en-US", on="generated")
+        page.fill("#question", GENERATED_QUESTION)
+        page.press("#question", "Enter")
+        expect(page.locator(".reply.draft .draft-text")).to_contain_text(INVENTED[:12])
+        page.click("#reset")
+        expect(page.locator(".reply")).to_have_count(0)
+        expect(page.locator("#empty")).to_be_visible()
+        expect(page.locator("#send")).to_be_enabled()
+        model.gate.set()
+        reply = ask(page, GENERATED_QUESTION)  # the next question is answered as usual
+        expect(reply).to_have_attribute("data-mode", "generated")
+        expect(page.locator(".reply")).to_have_count(1)
+    finally:
+        model.gate.set()
+        model.gate = None

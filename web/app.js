@@ -213,6 +213,7 @@ let lang = pickLanguage();
 let history = [];
 let busy = false;
 let conversation = 0; // bumped by a new conversation so a reply that arrives afterwards is dropped
+let answering = null; // the AbortController of the answer being streamed, stopped by a new conversation
 let contextRequest = 0; // only the latest context request may fill the dialog
 let chosenFiles = [];
 let writable = false;
@@ -377,9 +378,8 @@ function parseEvent(block) {
 }
 
 // POST /api/chat/stream: `delta` events go to onDelta as the model writes, and the `answer` event (the checked
-// answer) is returned. An EventSource cannot POST, so the body is read here.
-async function streamChat(body, onDelta) {
-  const controller = new AbortController();
+// answer) is returned. An EventSource cannot POST, so the body is read here. `controller` stops it (a new chat).
+async function streamChat(body, onDelta, controller) {
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   try {
     let response;
@@ -595,7 +595,8 @@ async function ask(text) {
     pending.add(piece);
   };
   try {
-    const data = await streamChat({ messages, ...asked }, onDelta);
+    answering = new AbortController();
+    const data = await streamChat({ messages, ...asked }, onDelta, answering);
     if (turn !== conversation) return;
     const checked = reply(data, question, asked.group_by === "speaker");
     if (pending) pending.article.replaceWith(checked);
@@ -609,14 +610,18 @@ async function ask(text) {
       else append(box);
     }
   } finally {
-    setBusy(false);
-    // Answers are longer than a screen: show the question and the start of its answer, not the end.
-    if (turn === conversation) bubble.scrollIntoView({ block: "start" });
+    // A new conversation has already reset the page, and may be waiting for its own answer.
+    if (turn === conversation) {
+      setBusy(false);
+      // Answers are longer than a screen: show the question and the start of its answer, not the end.
+      bubble.scrollIntoView({ block: "start" });
+    }
   }
 }
 
 function resetConversation() {
   conversation += 1;
+  answering?.abort();
   history = [];
   setBusy(false);
   for (const node of [...els.messages.children]) {
