@@ -7,6 +7,7 @@ import errno
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -116,11 +117,14 @@ def load_embedder(settings: Settings):
 
 def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
     """Build and publish `root` unless it already holds this corpus with this model."""
-    from .store import BuildStats, build_lock, is_up_to_date, timed_build
+    from .store import BUILDS, BuildStats, build_lock, is_up_to_date, timed_build
 
     with index_writes(root), build_lock(root):
         if not force and is_up_to_date(root, corpus.fingerprint, settings):
             return BuildStats(len(corpus.documents), 0, len(corpus.passages), 0, 0, 0.0, corpus.skipped, True)
+        # A folder we cannot write fails now, not after minutes of embedding.
+        with tempfile.TemporaryFile(dir=root / BUILDS if (root / BUILDS).is_dir() else root):
+            pass
         with progress_bar(len(corpus.passages), "embedding", "passage") as bar:
             return timed_build(corpus, embedder, settings, root, bar.update)
 
