@@ -31,7 +31,8 @@ QUIET_LOGGERS = ("pymilvus", "milvus_lite", "grpc")
 
 # pymilvus pings every 10 s; a Milvus Lite server (gRPC's defaults) answers pings more often than every 5 min
 # between calls with GOAWAY "too_many_pings", which gRPC prints. Over loopback nothing needs keeping alive.
-CLIENT_OPTIONS = {"grpc_options": {"grpc.keepalive_time_ms": 300_000}}
+KEEPALIVE_MS = 5 * 60 * 1000
+CLIENT_OPTIONS = {"grpc_options": {"grpc.keepalive_time_ms": KEEPALIVE_MS}}
 
 _opened: dict[str, str] = {}  # path -> the URI of the server this process runs for it
 _opened_lock = threading.Lock()
