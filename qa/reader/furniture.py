@@ -57,9 +57,9 @@ def _candidate(line: str, exact: bool = False) -> bool:
     """Short, no colon, and no sentence end, except in a line repeated `exact`ly with a number in it
     (`Wednesday, 23 September 2009, 3 p.m.`): a speech may say `Thank you.` twice, but the same dated line twice
     is the page's."""
-    short = MIN_FURNITURE_CHARS <= len(line) <= FURNITURE_CHARS
-    sentence_ok = exact and DIGITS.search(line) is not None
-    return short and (sentence_ok or not ends_sentence(line)) and not any(c in line for c in COLONS)
+    if not MIN_FURNITURE_CHARS <= len(line) <= FURNITURE_CHARS or any(c in line for c in COLONS):
+        return False
+    return not ends_sentence(line) or (exact and DIGITS.search(line) is not None)
 
 
 def _page_counts(keys: list[str | None]) -> Counter:

@@ -126,9 +126,14 @@ def _blocks(text: str, markdown: bool, removed: Removed) -> list[list[Line]]:
         heading = bool(markdown and MD_HEADING.match(line))
         line = tidy(MD_HEADING.sub("", line) if heading else line, markdown)
         if line:
-            indent = len(raw.expandtabs(TAB_WIDTH)) - len(raw.expandtabs(TAB_WIDTH).lstrip(" \u3000"))
+            indent = _indent(raw) if raw[:1].isspace() else 0
             blocks[-1].append(Line(line, heading, indent))
     return [b for b in blocks if b]
+
+
+def _indent(raw: str) -> int:
+    spaced = raw.expandtabs(TAB_WIDTH)
+    return len(spaced) - len(spaced.lstrip(" \u3000"))
 
 
 def _inner(blocks: list[list[Line]]) -> list[str]:

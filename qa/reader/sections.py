@@ -80,13 +80,14 @@ def assign_sections(paras: list[P], language: str) -> list[P]:
     path: list[tuple[int, str]] = []
     out: list[P] = []
     for para in paras:
-        level = heading_level(para.text, language)
+        level = heading_level(para.text, language) if len(para.text) <= MAX_EN_HEADING else None
         if para.heading and level is None:
             level = UNNUMBERED  # a heading the format marked (Markdown `##`, an HTML <h2>)
         if level is not None:
             path = [(lv, text) for lv, text in path if lv < level] + [(level, para.text)]
             continue
-        out.append(replace(para, heading=False, section=SEPARATOR.join(t for _, t in path) or None))
+        section = SEPARATOR.join(t for _, t in path) or None
+        out.append(para if section == para.section and not para.heading else replace(para, section=section))
     return out if out else paras
 
 
