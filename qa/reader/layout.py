@@ -59,6 +59,7 @@ class Para:
     end: float | None = None
     speaker: str | None = None  # named by the format (a subtitle voice)
     section: str | None = None  # the heading path above it (set by the sections step)
+    above: str | None = None  # the heading printed right above it, if any
 
 
 @dataclass(frozen=True)
