@@ -252,3 +252,12 @@ def test_a_heading_is_indexed_with_the_passage_it_was_printed_above_only():
     first, second = parse_text("s.txt", text).passages
     assert first.section == second.section == "Estate Duty"
     assert "Estate Duty" in first.indexed_text and "Estate Duty" not in second.indexed_text
+
+
+def test_a_hansard_label_alone_on_its_line_page_after_page_is_not_furniture():
+    turn = ["**Mr Speaker**", "", ": Order. The Clerk will read the Notice of Motion.", ""]
+    minister = ["**Mr Lawrence Wong**", "", ": I move that Parliament approves the financial policy.", ""]
+    filler = [f"Paragraph {n} of the speech says something about the budget and growth." for n in range(12)]
+    text = "\n".join(turn + minister + filler + turn + minister)
+    speakers = [p.speaker for p in parse_text("b.md", "# Budget\n\n" + text).passages]
+    assert speakers.count("Mr Speaker") == 2
