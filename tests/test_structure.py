@@ -104,7 +104,7 @@ def test_headings_become_the_section_of_the_passages_under_them():
         ("一、2016年工作回顾", "过去一年"),
         ("二、2017年主要任务 / （一）扩大有效投资", "全年安排"),
     ]
-    assert "（一）扩大有效投资" in doc.passages[1].indexed_text
+    assert "（一）扩大有效投资" in doc.passages[1].indexed_text  # the heading is searchable with the passage under it
     assert doc.passages[1].source()["section"] == "二、2017年主要任务 / （一）扩大有效投资"
 
 
@@ -245,3 +245,19 @@ def test_a_collection_reads_its_notes_file_as_no_speech(tmp_path):
     (tmp_path / "a.txt").write_text("讲话\n我们完成了全年目标任务，经济运行稳中向好。\n", encoding="utf-8")
     (tmp_path / "LICENSE").write_text("CC0 1.0\n", encoding="utf-8")
     assert {d.file for d in read_corpus(tmp_path).documents} == {"a.txt"}
+
+
+def test_a_heading_is_indexed_with_the_passage_it_was_printed_above_only():
+    text = "Speech\n\nEstate Duty\n\nWe will remove estate duty from our tax regime.\n\nThe change applies to deaths from today.\n"
+    first, second = parse_text("s.txt", text).passages
+    assert first.section == second.section == "Estate Duty"
+    assert "Estate Duty" in first.indexed_text and "Estate Duty" not in second.indexed_text
+
+
+def test_a_hansard_label_alone_on_its_line_page_after_page_is_not_furniture():
+    turn = ["**Mr Speaker**", "", ": Order. The Clerk will read the Notice of Motion.", ""]
+    minister = ["**Mr Lawrence Wong**", "", ": I move that Parliament approves the financial policy.", ""]
+    filler = [f"Paragraph {n} of the speech says something about the budget and growth." for n in range(12)]
+    text = "\n".join(turn + minister + filler + turn + minister)
+    speakers = [p.speaker for p in parse_text("b.md", "# Budget\n\n" + text).passages]
+    assert speakers.count("Mr Speaker") == 2

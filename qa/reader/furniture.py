@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..textrules import ends_sentence, visible
@@ -73,10 +74,12 @@ def _page_counts(keys: list[str | None]) -> Counter:
     return counts
 
 
-def furniture_keys(lines: list[str]) -> set[str]:
-    """Keys (`fold` or `mask` forms, prefixed) of the lines that recur page after page: page furniture."""
-    same = _page_counts([fold(line) if _candidate(line, exact=True) else None for line in lines])
-    masked = _page_counts([mask(line) if _candidate(line) else None for line in lines])
+def furniture_keys(lines: list[str], label: Callable[[str], bool] | None = None) -> set[str]:
+    """Keys (`fold` or `mask` forms, prefixed) of the lines that recur page after page: page furniture. Lines
+    that `label` says open a speaker's turn never count."""
+    labels = {line for line in set(lines) if label is not None and _candidate(line, exact=True) and label(line)}
+    same = _page_counts([fold(line) if line not in labels and _candidate(line, exact=True) else None for line in lines])
+    masked = _page_counts([mask(line) if line not in labels and _candidate(line) else None for line in lines])
     return {f"={k}" for k, n in same.items() if n >= SAME_REPEATS} | {
         f"#{k}" for k, n in masked.items() if n >= MASKED_REPEATS
     }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from ..textrules import CLOSERS, LATIN_LETTER, ends_sentence
 from ..textrules import HAN_CHAR as CJK
-from .furniture import Removed, clean_line, furniture_keys, is_furniture
+from .furniture import FURNITURE_CHARS, Removed, clean_line, furniture_keys, is_furniture
 from .sections import UNNUMBERED, heading_level
 
 # Lines that are never text: page numbers, clock times, column numbers, rules, bare footnote numbers.
@@ -59,6 +59,7 @@ class Para:
     end: float | None = None
     speaker: str | None = None  # named by the format (a subtitle voice)
     section: str | None = None  # the heading path above it (set by the sections step)
+    above: str | None = None  # the heading printed right above it, if any
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,15 @@ def tidy(text: str, markdown: bool) -> str:
     return GLUED.sub(" ", text).strip()
 
 
-def _blocks(text: str, markdown: bool, removed: Removed) -> list[list[Line]]:
-    """Runs of non-blank lines; debris and page furniture are dropped and do not split a run."""
+def _blocks(
+    text: str, markdown: bool, removed: Removed, label: Callable[[str], bool] | None = None
+) -> list[list[Line]]:
+    """Runs of non-blank lines; debris and page furniture are dropped and do not split a run. A turn label
+    (`label(line)`: Hansard's `Mr Speaker` alone on its line, page after page) is never furniture."""
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cleaned = [clean_line(raw, removed) for raw in raw_lines]
-    keys = furniture_keys(cleaned)
+    short = [tidy(line, markdown) if len(line) <= FURNITURE_CHARS else line for line in cleaned]
+    keys = furniture_keys(short, label)
     blocks: list[list[Line]] = [[]]
     for raw, line in zip(raw_lines, cleaned, strict=True):
         if not line:
@@ -121,7 +126,7 @@ def _blocks(text: str, markdown: bool, removed: Removed) -> list[list[Line]]:
         if DEBRIS.match(line):
             removed.debris += 1
             continue
-        if is_furniture(line, keys, removed):
+        if keys and is_furniture(tidy(line, markdown), keys, removed):
             continue
         heading = bool(markdown and MD_HEADING.match(line))
         line = tidy(MD_HEADING.sub("", line) if heading else line, markdown)
@@ -213,7 +218,7 @@ def read_layout(
     its paragraph, and an indented line after a sentence starts one; a heading standing alone is a paragraph of
     its own in every layout."""
     removed = Removed()
-    blocks = _blocks(text, markdown, removed)
+    blocks = _blocks(text, markdown, removed, starts)
     layout = decide(blocks)
     layout.removed = removed
     per_line = layout.mode == PER_LINE

@@ -36,19 +36,21 @@ class Passage:
     start: float | None = None  # seconds into timed media (subtitles)
     end: float | None = None
     section: str | None = None  # the heading path the passage sits under (`一、2016年工作回顾 / （三）…`)
+    heading: str | None = None  # the heading printed right above it (only the first passage under a heading)
     question: str | None = None  # an answer's question (the turn before it), indexed with it but not shown
 
     @property
     def context(self) -> str:
-        """Who said it, in which speech and section, answering what: indexed with the text so questions naming
-        them find it."""
+        """Who said it, in which speech, under which heading, answering what: indexed with the text so questions
+        naming them find it. A heading is indexed with the passage it was printed above, as it always was: on
+        every passage of its section it would outrank the one the heading introduces."""
         if self.speaker and self.language == "zh":
             who = f"{self.role or ''}{self.speaker}：{self.speech_title or ''}"
         elif self.speaker:
             who = f"{', '.join(filter(None, (self.speaker, self.role)))}: {self.speech_title or self.title}"
         else:
             who = " ".join(filter(None, (self.title, self.subtitle)))
-        return "\n".join(filter(None, (who, self.section, self.question)))
+        return "\n".join(filter(None, (who, self.heading, self.question)))
 
     @property
     def indexed_text(self) -> str:

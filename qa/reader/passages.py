@@ -35,6 +35,7 @@ class Window:
     last_paragraph: int | None = None  # set when short paragraphs were grouped into one passage
     tokens: int = 0
     section: str | None = None  # the heading path above it
+    above: str | None = None  # the heading printed right above its paragraph (first part only)
 
 
 def _key(sentence: str) -> str:
@@ -67,7 +68,8 @@ def merge_fragments(paras: list[Para], tokens: list[int], language: str) -> list
     for para, n in zip(paras, tokens, strict=True):
         if pending:
             head, m = pending
-            para, n = replace(para, text=_glue(head.text, para.text, language), start=head.start or para.start), n + m
+            text, start = _glue(head.text, para.text, language), head.start or para.start
+            para, n = replace(para, text=text, start=start, above=head.above or para.above), n + m
             pending = None
         if para.heading or n < MIN_TOKENS:
             pending = (para, n)
@@ -135,7 +137,8 @@ def windows(
     # Token counts of glued fragments are summed, not recounted: close enough, as fragments are a few tokens.
     for number, (para, n) in enumerate(merge_fragments(paras, count([p.text for p in paras]), language), start=1):
         if n <= budget:
-            out.append(Window(para.text, number, None, para.start, para.end, tokens=n, section=para.section))
+            where = {"section": para.section, "above": para.above}
+            out.append(Window(para.text, number, None, para.start, para.end, tokens=n, **where))
             continue
         sents = sentences(para.text, language)
         sizes = count(sents)
@@ -159,7 +162,9 @@ def windows(
         for k, part in enumerate(parts, start=1):
             text = _glue_all([s for s, _ in part], language)
             tokens = sum(n for _, n in part)
-            out.append(Window(text, number, k, para.start, para.end, tokens=tokens, section=para.section))
+            above = para.above if k == 1 else None
+            where = {"section": para.section, "above": above}
+            out.append(Window(text, number, k, para.start, para.end, tokens=tokens, **where))
     return group(out, min(target, budget)) if target else out
 
 

@@ -184,6 +184,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
                     start=w.start,
                     end=w.end,
                     section=w.section,
+                    heading=w.above,
                 )
             )
     return doc

@@ -37,11 +37,12 @@ ZH_TEXT = re.compile(f"[{HAN}]")
 
 class Paragraph(Protocol):
     """What sections need of a paragraph (the layout's `Para`): its text, whether the format marked it as a
-    heading, and a `section` to set."""
+    heading, and a `section` and `above` to set."""
 
     text: str
     heading: bool
     section: str | None
+    above: str | None
 
 
 P = TypeVar("P", bound=Paragraph)
@@ -75,19 +76,25 @@ def _title_case(line: str) -> bool:
 
 
 def assign_sections(paras: list[P], language: str) -> list[P]:
-    """The paragraphs without their headings, each carrying the heading path above it as `section`. A document
+    """The paragraphs without their headings, each carrying the heading path above it as `section`; the first
+    one under a heading also carries that heading as `above` (indexed with it, where it was printed). A document
     of headings only keeps them as text."""
     path: list[tuple[int, str]] = []
     out: list[P] = []
+    fresh: list[str] = []  # headings since the last paragraph
     for para in paras:
         level = heading_level(para.text, language) if len(para.text) <= MAX_EN_HEADING else None
         if para.heading and level is None:
             level = UNNUMBERED  # a heading the format marked (Markdown `##`, an HTML <h2>)
         if level is not None:
             path = [(lv, text) for lv, text in path if lv < level] + [(level, para.text)]
+            fresh.append(para.text)
             continue
         section = SEPARATOR.join(t for _, t in path) or None
-        out.append(para if section == para.section and not para.heading else replace(para, section=section))
+        above = SEPARATOR.join(fresh) or None
+        fresh = []
+        unchanged = section == para.section and above == para.above and not para.heading
+        out.append(para if unchanged else replace(para, section=section, above=above, heading=False))
     return out if out else paras
 
 
