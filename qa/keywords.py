@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from .script import simplified
+from .textrules import HAN
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +40,20 @@ STOPWORDS = frozenset(
 )
 # 几届, 第几次, 几个: the text answers with a number, so these words never match it. Instead a counted
 # thing becomes a class token on both sides: 十一届 and 第几届 both yield "#届".
-QUESTION_NUMBER = re.compile(r"^第?几[\u4e00-\u9fff]?$")
+QUESTION_NUMBER = re.compile(f"^第?几[{HAN}]?$")
 CLASSIFIERS = "届次个项大座条家年月"
 COUNTED = re.compile(rf"(?:[0-9]+|[一二三四五六七八九十百千万两]+)([{CLASSIFIERS}])")
 ASKED_COUNT = re.compile(rf"(?:第?几|多少)([{CLASSIFIERS}])")
-TOKEN_OK = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
+TOKEN_OK = re.compile(f"[0-9A-Za-z{HAN}]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
 ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter words and codes (gst, 5g) are kept as they are
-JIEBA_WORD = re.compile(r"[\u4e00-\u9fa5a-zA-Z0-9+#&._%\-]+")
+# What jieba keeps as one word (its own default pattern, with the whole ideograph range rather than its U+9FA5 end).
+JIEBA_WORD = re.compile(f"[{HAN}a-zA-Z0-9+#&._%\\-]+")
 ADDRESS_TITLES = ("书记", "市长", "区长", "县长", "主任", "主席", "局长", "部长")
-WORD_FREQ = 50_000
+WORD_FREQ = 50_000  # high enough that jieba keeps a learned word (a speaker's name) whole
 NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
-MIN_SURNAME = (
-    2  # "Li", "Ng" alone match too much of an English question  # high enough that jieba keeps a learned word whole
-)
+MIN_SURNAME = 2  # letters: "Li", "Ng" alone match too much of an English question
 # The BM25 matrix on disk: its CSC arrays one .npy file each (memory-mapped on load), its shape, its terms.
 MATRIX_FILES = {"data": "bm25_data.npy", "indices": "bm25_indices.npy", "indptr": "bm25_indptr.npy"}
 SHAPE_FILE = "bm25_shape.json"

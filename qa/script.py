@@ -6,10 +6,9 @@ always keeps the original characters.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from .textrules import HAN_CHAR
 
 
 @lru_cache(maxsize=1)
@@ -21,4 +20,4 @@ def _converter():
 
 def simplified(text: str) -> str:
     """The text in simplified characters (unchanged when it has no Chinese)."""
-    return _converter().convert(text) if CJK.search(text) else text
+    return _converter().convert(text) if HAN_CHAR.search(text) else text

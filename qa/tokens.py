@@ -11,11 +11,14 @@ import logging
 import re
 from pathlib import Path
 
+from .textrules import HAN
+
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = 512  # tokens: BERT-family models, which is what sentence-transformers mostly ships
 ROBERTA_OFFSET = 2  # RoBERTa-family position tables hold two extra slots beyond the usable length
-CJK_OR_WORD = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+|[^\sA-Za-z0-9\u3400-\u9fff]")
+# One token per ideograph, per run of Latin letters and digits, per other symbol.
+CJK_OR_WORD = re.compile(f"[{HAN}]|[A-Za-z0-9]+|[^\\sA-Za-z0-9{HAN}]")
 
 
 class ApproxTokens:

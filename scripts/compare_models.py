@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa import e5model  # noqa: E402
+from qa.e5convert.check import cosines  # noqa: E402
 from qa.embedding import E5, M3E, MODELS, load_embedder  # noqa: E402
 
 EVAL = REPO / "eval"
@@ -127,7 +128,7 @@ def part_conversion() -> dict:
     items = [(kind, text) for _, kind, text in sample]
     out: dict = {"texts": len(items)}
     for dtype in ("float32", "bfloat16"):
-        cos = e5model.cosines(folder, items, dtype)
+        cos = cosines(folder, items, dtype)
         out[dtype] = summary(cos)
         out[dtype]["by_group"] = {
             g: summary([c for c, (group, _, _) in zip(cos, sample, strict=True) if group == g])

@@ -11,7 +11,7 @@ import pytest
 
 from qa import embedding
 from qa.reader import read_corpus
-from qa.settings import load_settings
+from qa.settings import Settings, load_settings
 from qa.store import build_lock, timed_build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,6 +19,14 @@ FAKE = "fake-embedder"
 # Tests that run on each engine: Milvus Lite costs seconds a build, so its half belongs to the full suite only.
 ENGINES = ["faiss", pytest.param("milvus", marks=pytest.mark.integration)]
 DIM = 64
+CORPUS_FILE = "city-2021-01-05-speeches.txt"  # write_corpus's file: the one tests add paragraphs to
+QA_PREFIX = Settings.model_config["env_prefix"]
+
+
+def drop_qa_variables(mp: pytest.MonkeyPatch) -> None:
+    """Unset every QA_* variable through `mp` (restored after): tests start from the defaults, whatever the shell set."""
+    for key in [k for k in os.environ if k.startswith(QA_PREFIX)]:
+        mp.delenv(key)
 
 
 class FakeEmbedder(embedding.Embedder):
@@ -48,8 +56,7 @@ class FakeEmbedder(embedding.Embedder):
 def fake_registered(monkeypatch):
     shared = FakeEmbedder()
     monkeypatch.setitem(embedding.REGISTRY, FAKE, lambda: shared)
-    for key in [k for k in os.environ if k.startswith("QA_")]:
-        monkeypatch.delenv(key)
+    drop_qa_variables(monkeypatch)
     return shared
 
 
@@ -73,7 +80,7 @@ SPEECHES = """为某市发展贡献力量
 """
 
 
-def write_corpus(folder: Path, text: str = SPEECHES, name: str = "city-2021-01-05-speeches.txt") -> Path:
+def write_corpus(folder: Path, text: str = SPEECHES, name: str = CORPUS_FILE) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -82,8 +89,7 @@ def write_corpus(folder: Path, text: str = SPEECHES, name: str = "city-2021-01-0
 def clean_settings(**fields):
     """Settings from defaults and `fields` only, whatever QA_* variables the environment holds."""
     with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("QA_")]:
-            mp.delenv(key)
+        drop_qa_variables(mp)
         return load_settings(**fields)
 
 

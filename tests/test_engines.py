@@ -28,7 +28,7 @@ from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
 from .conftest import ENGINES, FAKE, SPEECHES, clean_settings, write_corpus
-from .test_reliability import Traffic, add_paragraph, seconds_until_served
+from .support.traffic import Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
 QUERIES = ["西山县 农业产业园", "东湖区建设什么？", "湿地公园", "李书记说了什么", "乡村振兴", "没有的词"]

@@ -9,21 +9,11 @@ import pytest
 
 from qa.reader.encoding import decode
 from qa.reader.formats import UnreadableFile, docx, html, pdf, subtitles
-from tests.fixtures_formats import encrypt_pdf, make_docx, make_pdf
+
+from .support.formats import EN_CHROME, encrypt_pdf, make_docx, make_pdf
 
 # --- HTML -----------------------------------------------------------------------------------------------------
 
-EN_CHROME = {
-    "cookie": '<div class="cookie-banner">We use cookies to improve your experience. <button>Accept all</button></div>',
-    "nav": '<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">World News</a></li>'
-    '<li><a href="/sport">Sport Section</a></li></ul></nav></header>',
-    "sidebar": '<aside class="sidebar"><h3>Related stories</h3><ul><li><a href="/a">Markets rally on rate hopes</a>'
-    '</li><li><a href="/b">Weather warning for the weekend</a></li></ul></aside>',
-    "comments": '<section class="comments"><h3>Comments</h3><div class="comment"><p>Great speech, finally some help '
-    "for families like mine!</p></div></section>",
-    "footer": "<footer><p>Copyright 2024 Daily Example News. All rights reserved.</p>"
-    '<p><a href="/privacy">Privacy policy</a></p></footer>',
-}
 EN_PARAGRAPHS = [
     "The Minister for Finance opened the budget debate on Friday with a speech on the cost of living and on the "
     "skills workers will need in the coming decade.",

@@ -9,8 +9,8 @@ from qa.reader import read_corpus
 from qa.retrieval import Searcher
 from qa.settings import load_settings
 from qa.store import build_lock, load_index, timed_build
-from tests.fixtures_formats import make_docx, make_pdf
-from tests.test_formats import EN_CHROME
+
+from .support.formats import EN_CHROME, make_docx, make_pdf
 
 HTML = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Mayor opens harbour | City News</title>
 <meta property="article:published_time" content="2023-05-02T09:00:00Z"></head><body>{EN_CHROME["nav"]}<main><article>

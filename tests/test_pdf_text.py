@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from qa.reader.formats import pdf
-from tests.fixtures_formats import make_pdf
+
+from .support.formats import make_pdf
 
 
 def test_pdf_radicals_and_ligatures_become_ordinary_characters_but_punctuation_stays_full_width():

@@ -16,14 +16,15 @@ from hypothesis import strategies as st
 from qa.api import create_app
 from qa.reader import CorpusError, read_corpus
 from qa.reader import parse_text as parse_document
-from qa.reader.layout import SENTENCE_END, paragraphs
-from qa.reader.layout import ends_sentence as is_complete
+from qa.reader.layout import paragraphs
 from qa.reader.metadata import front_matter
 from qa.reader.passages import MIN_TOKENS
 from qa.reader.speakers import parse_header
 from qa.retrieval import Searcher
 from qa.service import Service
 from qa.store import load_index
+from qa.textrules import SENTENCE_END
+from qa.textrules import ends_sentence as is_complete
 
 # The full suite (scripts/test.sh sets FULL_SUITE) tries 150 examples a property; the fast tier a developer runs
 # while working tries the first 40 of the same deterministic sequence.

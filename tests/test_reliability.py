@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,8 +21,9 @@ import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from qa.api import MAX_BODY, create_app
+from qa.api import create_app
 from qa.bench.server import serving
+from qa.bodylimit import MAX_BODY
 from qa.cli import cli
 from qa.keywords import BM25, MATRIX_FILES, SHAPE_FILE
 from qa.ratelimit import TokenBuckets
@@ -42,14 +42,7 @@ from qa.store import (
 )
 
 from .conftest import FAKE, REPO
-
-CORPUS_FILE = "city-2021-01-05-speeches.txt"
-
-
-def add_paragraph(settings, marker: str) -> None:
-    """Change the corpus: one more paragraph in 王芳's speech, carrying a unique word."""
-    path = settings.corpus_dir / CORPUS_FILE
-    path.write_text(path.read_text(encoding="utf-8") + f"\n西山县还将建设{marker}示范园。\n", encoding="utf-8")
+from .support.traffic import STALL_LIMIT, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
 
 
 def build_now(settings, embedder) -> Path:
@@ -76,63 +69,6 @@ def live(built, fake_registered):
         yield settings, url
 
 
-class Traffic:
-    """Clients asking search and chat questions without pause; every failure and the slowest answer are kept."""
-
-    def __init__(self, url: str, clients: int = 3):
-        self.url = url
-        self.stop = threading.Event()
-        self.failures: list[str] = []
-        self.count = 0
-        self.slowest = 0.0
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
-
-    def run(self, i: int):
-        with httpx.Client(base_url=self.url, timeout=10) as client:
-            n = 0
-            while not self.stop.is_set():
-                n += 1
-                start = time.perf_counter()
-                try:
-                    if (i + n) % 2:
-                        r = client.post("/api/search", json={"query": "西山县 建设 示范园", "top_k": 3})
-                    else:
-                        r = client.post(
-                            "/api/chat", json={"messages": [{"role": "user", "content": "东湖区建设什么？"}]}
-                        )
-                    ok = r.status_code == 200 and (r.json().get("results") or r.json().get("passages"))
-                    problem = None if ok else f"{r.status_code} {r.text[:200]}"
-                except Exception as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                took = time.perf_counter() - start
-                with self.lock:
-                    self.count += 1
-                    self.slowest = max(self.slowest, took)
-                    if problem:
-                        self.failures.append(problem)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=15)
-
-
-def seconds_until_served(url: str, marker: str, limit: float = 5.0) -> float:
-    start = time.monotonic()
-    while time.monotonic() - start < limit + 1:
-        r = httpx.post(f"{url}/api/search", json={"query": f"{marker}示范园", "top_k": 1}, timeout=10)
-        if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
-            return time.monotonic() - start
-        time.sleep(0.05)
-    return float("inf")
-
-
 def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_registered, caplog):
     settings, url = live
     caplog.set_level(logging.INFO, logger="qa.service")
@@ -141,12 +77,12 @@ def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_reg
         for marker in ("甲乙丙", "丁戊己"):
             add_paragraph(settings, marker)
             build_now(settings, fake_registered)
-            assert seconds_until_served(url, marker) < 5.0
+            assert seconds_until_served(url, marker) < SWAP_DEADLINE
         health = httpx.get(f"{url}/api/health").json()
         assert health["passages"] == 6
         time.sleep(0.3)
     assert traffic.failures == [] and traffic.count > 20
-    assert traffic.slowest < 3.0, f"a request stalled {traffic.slowest:.1f} s during a swap"
+    assert traffic.slowest < STALL_LIMIT, f"a request stalled {traffic.slowest:.1f} s during a swap"
     assert sum("serving new index" in r.getMessage() for r in caplog.records) == 2
 
 
@@ -176,7 +112,7 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
     # The next good build is picked up as usual.
     add_paragraph(settings, "庚辛壬")
     build_now(settings, fake_registered)
-    assert seconds_until_served(url, "庚辛壬") < 5.0
+    assert seconds_until_served(url, "庚辛壬") < SWAP_DEADLINE
 
 
 # ---------------------------------------------------------------- builds killed with SIGKILL, and two at once
@@ -229,8 +165,8 @@ main()
 
 
 def build_process(settings, pause_at: str = "", pause: float = 0.0) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(cli_env(settings), PAUSE_AT=pause_at, PAUSE=str(pause))
+    # os.environ holds no QA_* variable here (conftest's autouse fixture unset them): only cli_env's reach the build.
+    env = {**os.environ, **cli_env(settings), "PAUSE_AT": pause_at, "PAUSE": str(pause)}
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, "build", "--force"],
         cwd=REPO,

@@ -14,10 +14,9 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-SENTENCE_END = "。！？!?…."
-CLOSERS = "”’」』）)]》\"'*"
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-LATIN = re.compile(r"[A-Za-z]")
+from ..textrules import CLOSERS, LATIN_LETTER, ends_sentence
+from ..textrules import HAN_CHAR as CJK
+
 # Lines that are never text: page numbers, clock times, column numbers, rules, bare footnote numbers.
 DEBRIS = re.compile(
     r"""^(?:
@@ -57,11 +56,7 @@ class Para:
 def language_of(text: str) -> str:
     """ "zh" when Chinese characters are at least a third as many as Latin letters, else "en"."""
     sample = text[:20000]
-    return "zh" if len(CJK.findall(sample)) * 3 >= len(LATIN.findall(sample)) else "en"
-
-
-def ends_sentence(text: str) -> bool:
-    return text.rstrip().rstrip(CLOSERS)[-1:] in SENTENCE_END
+    return "zh" if len(CJK.findall(sample)) * 3 >= len(LATIN_LETTER.findall(sample)) else "en"
 
 
 def join(left: str, right: str, language: str = "en") -> str:

@@ -13,16 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..textrules import sentences
 from .layout import Para
 
-# Sentence ends: Chinese full stops anywhere; Latin ones before a space and a capital, digit or quote, unless
-# the word before is a known abbreviation (Mr. Smith, U.S. Army).
-ZH_SENTENCE = re.compile(r"[^。！？；!?]+(?:[。！？；!?]+[”’」』)）]*|$)")
-EN_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
-ABBREVIATIONS = frozenset((
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "nos", "vol", "art", "sec", "fig", "gen", "col", "lt",
-    "sgt", "capt", "rev", "hon", "mt", "ft", "u.s", "u.k", "e.g", "i.e", "etc", "vs",
-))  # fmt: skip
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
 MIN_TOKENS = 8  # a paragraph shorter than this (a salutation, a heading) joins the next one
@@ -40,20 +33,6 @@ class Window:
     end: float | None
     last_paragraph: int | None = None  # set when short paragraphs were grouped into one passage
     tokens: int = 0
-
-
-def sentences(text: str, language: str) -> list[str]:
-    if language == "zh":
-        return [s for s in (m.strip() for m in ZH_SENTENCE.findall(text)) if s]
-    out, begin = [], 0
-    for m in EN_BREAK.finditer(text):
-        word = text[begin : m.start()].rsplit(None, 1)[-1].rstrip(".!?\"”’')]").lower()
-        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            continue
-        out.append(text[begin : m.start()].strip() + text[m.start() : m.end()].strip())
-        begin = m.end()
-    out.append(text[begin:].strip())
-    return [s for s in out if s]
 
 
 def _key(sentence: str) -> str:

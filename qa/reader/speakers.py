@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..script import simplified
-from .layout import SENTENCE_END, Para, ends_sentence
+from ..textrules import HAN, SENTENCE_END, ends_sentence, is_chinese_char
+from .layout import Para
 from .metadata import normalise_date
 
 # Job titles that end the role part of a Chinese header; the speaker's name follows the last one.
@@ -25,12 +26,12 @@ ROLE_WORDS = (
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
 MAX_TITLE_LINE = 80
-BYLINE = re.compile(r"[\u4e00-\u9fff、·]+\s?[\u4e00-\u9fff·]{2,4}")
+BYLINE = re.compile(f"[{HAN}、·]+\\s?[{HAN}·]{{2,4}}")
 # The date Chinese speeches print under their header, glued to it or on its own line.
 DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]\s*$")
 # Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
 TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
-ZH_TURN_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff·]{1,16})\s*[:：]\s*(?=\S)")
+ZH_TURN_LABEL = re.compile(f"^(?P<who>[{HAN}·]{{1,16}})\\s*[:：]\\s*(?=\\S)")
 SALUTATIONS = ("各位", "尊敬", "亲爱", "同志", "女士", "先生", "朋友")  # `各位代表：` greets, it does not speak
 HEADER_RE = re.compile(rf"^(?P<who>[^:：。！？\n]{{2,{MAX_HEADER_PREFIX}}})\s*[:：]\s*(?P<title>.+)$")
 
@@ -94,7 +95,7 @@ def parse_header(line: str) -> Turn | None:
     if cut <= 0:
         return None
     name = who[cut:].strip()
-    if not (2 <= len(name) <= MAX_NAME) or not all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in name):
+    if not (2 <= len(name) <= MAX_NAME) or not all(is_chinese_char(ch) or ch == "·" for ch in name):
         return None
     original_who = line[who_start : who_start + len(who)]
     title = line[m.start("title") : m.end("title")].strip()

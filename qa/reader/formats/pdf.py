@@ -20,6 +20,8 @@ import logging
 import re
 import unicodedata
 
+from ...textrules import CLOSERS, ENDS_SENTENCE, WIDE
+from ...textrules import SENTENCE_END as SENTENCE_MARKS
 from . import Extracted, UnreadableFile
 
 # pypdf logs every repaired xref; the caller prints one line per unreadable file instead.
@@ -38,16 +40,13 @@ DIGITS = re.compile(r"\d+")
 REASON_CHARS = 120
 JUNK_TITLE = re.compile(r"^(?:Microsoft Word - |untitled)|\.(?:docx?|pdf|rtf)$", re.IGNORECASE)
 
-# Chinese written without spaces: ideographs, kana, CJK radicals, CJK and full-width punctuation ("wide"), and
-# punctuation that is Chinese only next to a wide character ("narrow": quotes, dashes, ellipsis, middle dot).
-# Hangul is left out: Korean puts spaces between words.
-WIDE = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
+# Chinese written without spaces: the shared WIDE characters, and punctuation that is Chinese only next to a wide
+# character ("narrow": quotes, dashes, ellipsis, middle dot).
 NARROW = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026\u2e3a"
 CJK_SPACE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}{NARROW}])|(?<=[{WIDE}{NARROW}]) +(?=[{WIDE}])")
 SHORT_LINE = 0.8  # a paragraph's last line stops short of the right margin
-PARAGRAPH_END = re.compile(r"[.!?。！？…:：][\"'”’)）」』】]*$")
+PARAGRAPH_END = re.compile(f"[{re.escape(SENTENCE_MARKS)}:：][{re.escape(CLOSERS)}]*$")
 SPACED_PAIR = re.compile(f"(?=([{WIDE}{NARROW}] [{WIDE}{NARROW}]))")  # overlapping "长 赵" in plain text
-SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）」』】]*$")
 
 # Fonts whose glyph for 工 or 长 is shared with a radical lead text extraction to the radical's code point
 # (`⼯作`, `市⻓`), and ligature glyphs to `ﬁ`. Kangxi Radicals (U+2F00–U+2FDF) and the Latin ligatures
@@ -113,7 +112,7 @@ def read(raw: bytes, name: str) -> Extracted:
     text = ""
     for lines in pages:
         if text:
-            text += "\n" if not SENTENCE_END.search(text) else "\n\n"  # only an unfinished sentence runs on
+            text += "\n" if not ENDS_SENTENCE.search(text) else "\n\n"  # only an unfinished sentence runs on
         text += "\n".join(lines)
     text = text.translate(str.maketrans(LOOK_ALIKES))
     if not text.strip():

@@ -12,6 +12,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from ...textrules import CLOSERS
+from ...textrules import WIDE_CHAR as CJK
 from ..encoding import decode
 from . import Block, Extracted, UnreadableFile
 
@@ -31,8 +33,7 @@ SOUND = re.compile(
     re.IGNORECASE,
 )
 # A trailing "..." means the sentence goes on in the next cue, by subtitle convention.
-SENTENCE_END = re.compile(r"(?:(?<!\.)\.|[!?。！？])[\"'”’)）」』】]*$")
-CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+SENTENCE_END = re.compile(rf"(?:(?<!\.)\.|[!?。！？])[{re.escape(CLOSERS)}]*$")
 
 
 @dataclass

@@ -1,9 +1,23 @@
-"""Small generators for format fixtures: a PDF written by hand (no PDF library is a dependency) and a DOCX."""
+"""Format fixtures: a PDF written by hand (no PDF library is a dependency), a DOCX, and a news site's page chrome."""
 
 from __future__ import annotations
 
 import io
 import zlib
+
+# The debris around an English news article (cookie banner, menus, related links, comments, footer): every HTML
+# fixture wraps its speech in some of it, and none of it may reach a passage.
+EN_CHROME = {
+    "cookie": '<div class="cookie-banner">We use cookies to improve your experience. <button>Accept all</button></div>',
+    "nav": '<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">World News</a></li>'
+    '<li><a href="/sport">Sport Section</a></li></ul></nav></header>',
+    "sidebar": '<aside class="sidebar"><h3>Related stories</h3><ul><li><a href="/a">Markets rally on rate hopes</a>'
+    '</li><li><a href="/b">Weather warning for the weekend</a></li></ul></aside>',
+    "comments": '<section class="comments"><h3>Comments</h3><div class="comment"><p>Great speech, finally some help '
+    "for families like mine!</p></div></section>",
+    "footer": "<footer><p>Copyright 2024 Daily Example News. All rights reserved.</p>"
+    '<p><a href="/privacy">Privacy policy</a></p></footer>',
+}
 
 PAGE_BOX = (595, 842)  # A4 in points
 LEFT = 72

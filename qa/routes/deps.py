@@ -1,0 +1,26 @@
+"""Typed dependencies the routes share: the loaded service and the settings it serves with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from ..problems import LOADING
+from ..service import Service
+from ..settings import Settings
+
+
+def get_service(request: Request) -> Service:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        raise HTTPException(503, LOADING)
+    return service
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,68 @@
+"""Asking: search, chat, and one passage in its speech."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi import Path as PathParam
+
+from .. import schemas
+from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, readable_errors
+from ..settings import TOP_K_MAX, TOP_K_MIN
+from .deps import ServiceDep
+
+router = APIRouter(prefix="/api", tags=["search"], responses=RATE_LIMITED)
+
+
+def hit(result) -> schemas.Hit:
+    return schemas.Hit.model_validate(result.to_dict())
+
+
+@router.post("/search", response_model=schemas.SearchResponse, responses=BODY_PROBLEMS)
+def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchResponse:
+    """Passages that best answer the query, best first, each with who said it and where."""
+    start = time.perf_counter()
+    results = service.search(body.query, body.top_k or service.settings.top_k, body.speaker, body.document)
+    took = (time.perf_counter() - start) * 1000
+    return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[hit(r) for r in results])
+
+
+@router.get("/search", response_model=schemas.SearchResponse, responses={422: PROBLEM})
+def search_get(
+    service: ServiceDep,
+    q: Annotated[str, Query(min_length=1, max_length=schemas.MAX_QUERY_CHARS, examples=["巩义要建成什么基地？"])],
+    top_k: Annotated[int | None, Query(ge=TOP_K_MIN, le=TOP_K_MAX, description=schemas.TOP_K_DOC)] = None,
+    speaker: Annotated[str | None, Query(max_length=schemas.MAX_NAME)] = None,
+    document: Annotated[str | None, Query(max_length=schemas.MAX_DOCUMENT)] = None,
+) -> schemas.SearchResponse:
+    """The same search as POST, for links and quick checks: `/api/search?q=…`."""
+    try:
+        body = schemas.SearchRequest(query=q, top_k=top_k, speaker=speaker, document=document)
+    except ValueError as exc:
+        raise HTTPException(422, readable_errors(exc)) from None
+    return search(body, service)
+
+
+@router.post("/chat", response_model=schemas.ChatResponse, responses=BODY_PROBLEMS)
+def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
+    """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
+    messages = [m.model_dump() for m in body.messages]
+    query, answer, results = service.chat(messages, body.top_k or service.settings.top_k, body.speaker)
+    return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
+
+
+@router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
+def passage(
+    passage_id: Annotated[str, PathParam(max_length=64, examples=["3f2a9c0d1b7e4a55"])], service: ServiceDep
+) -> schemas.PassageContext:
+    """One passage with its whole speech, for reading it in context."""
+    found = service.passage(passage_id)
+    if found is None:
+        raise HTTPException(404, f"no passage with id {passage_id!r}")
+    result, speech = found
+    return schemas.PassageContext(
+        passage=hit(result),
+        speech=[schemas.SpeechParagraph(id=p.id, paragraph=p.paragraph, text=p.text) for p in speech],
+    )

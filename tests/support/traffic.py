@@ -1,0 +1,82 @@
+"""A served index under load while its corpus changes: what the hot-swap tests of every engine share."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from ..conftest import CORPUS_FILE
+
+SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every 0.2 s in these tests)
+# s: no request during a swap may take this long. Tens of ms on an idle machine; the margin is for a machine
+# running other work. A request blocked by the swap would wait for the client's timeout and fail anyway.
+STALL_LIMIT = 8.0
+CLIENT_TIMEOUT = 10.0  # s
+POLL = 0.05  # s between checks for the new index
+JOIN_TIMEOUT = 15.0  # s
+
+
+def add_paragraph(settings, marker: str) -> None:
+    """Change the corpus: one more paragraph in 王芳's speech, carrying a unique word."""
+    path = settings.corpus_dir / CORPUS_FILE
+    path.write_text(path.read_text(encoding="utf-8") + f"\n西山县还将建设{marker}示范园。\n", encoding="utf-8")
+
+
+class Traffic:
+    """Clients asking search and chat questions without pause; every failure and the slowest answer are kept."""
+
+    def __init__(self, url: str, clients: int = 3):
+        self.url = url
+        self.stop = threading.Event()
+        self.failures: list[str] = []
+        self.count = 0
+        self.slowest = 0.0
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
+
+    def run(self, i: int):
+        with httpx.Client(base_url=self.url, timeout=CLIENT_TIMEOUT) as client:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                start = time.perf_counter()
+                try:
+                    if (i + n) % 2:
+                        r = client.post("/api/search", json={"query": "西山县 建设 示范园", "top_k": 3})
+                    else:
+                        r = client.post(
+                            "/api/chat", json={"messages": [{"role": "user", "content": "东湖区建设什么？"}]}
+                        )
+                    ok = r.status_code == 200 and (r.json().get("results") or r.json().get("passages"))
+                    problem = None if ok else f"{r.status_code} {r.text[:200]}"
+                except Exception as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                took = time.perf_counter() - start
+                with self.lock:
+                    self.count += 1
+                    self.slowest = max(self.slowest, took)
+                    if problem:
+                        self.failures.append(problem)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=JOIN_TIMEOUT)
+
+
+def seconds_until_served(url: str, marker: str, limit: float = SWAP_DEADLINE) -> float:
+    """Seconds until a search finds `marker`'s new paragraph, polled; infinity if not within `limit` (+1 s)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit + 1:
+        r = httpx.post(f"{url}/api/search", json={"query": f"{marker}示范园", "top_k": 1}, timeout=CLIENT_TIMEOUT)
+        if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
+            return time.monotonic() - start
+        time.sleep(POLL)
+    return float("inf")
