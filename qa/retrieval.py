@@ -13,13 +13,12 @@ from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .engines.base import Filter, Query
 from .keywords import ENGLISH_WORD, speaker_names, stem
-from .reader.passages import sentences as split_sentences
 from .script import simplified
 from .settings import Settings
 from .store import Index
+from .textrules import sentences
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
-SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+[”’」』)）]*|$)")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
 
 
@@ -99,13 +98,9 @@ def matchable(text: str) -> str:
     return plain if len(plain) == len(text) else text
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
-
-
 def best_sentence(text: str, terms: list[str], weight, query: str, language: str | None = "zh") -> str:
     """The sentence sharing the most telling query words (IDF-weighted), with character pairs as tie-break."""
-    parts = (sentences(text) if language in (None, "zh") else split_sentences(text, language)) or [text]
+    parts = sentences(text, language or "zh") or [text]
     pairs = {query[i : i + 2] for i in range(len(query) - 1)}
     unique = set(terms)
 

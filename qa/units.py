@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .reader.passages import sentences
 from .script import simplified
+from .textrules import sentences
 
 # A sentence shorter than this ("Thank you.", "谢谢。") says too little to be matched alone: it joins the next.
 MIN_UNIT_CHARS = {"zh": 12, "other": 40}

@@ -97,9 +97,7 @@ class Prepared:
             unit_texts, lambda t: embedder.encode(t, settings.batch_size), cache, settings.model
         )
         tok = self.index.tokenizer
-        self.unit_bm25 = BM25.build(
-            (tok.split(self._plain(t)) for t in unit_texts), settings.bm25_k1, settings.bm25_b
-        )
+        self.unit_bm25 = BM25.build((tok.split(self._plain(t)) for t in unit_texts), settings.bm25_k1, settings.bm25_b)
         print(f"{root.name}: {len(passages)} passages, {len(unit_texts)} units", file=sys.stderr)
 
     @staticmethod
