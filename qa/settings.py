@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
+    unit_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of a passage's best sentence (unit) in its dense score, the rest its own vector's; "
+        "0: the passage vector alone (the unit still gives the best sentence).",
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
     bm25_b: float = Field(0.5, ge=0.0, le=1.0)
