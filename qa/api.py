@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
@@ -21,6 +22,7 @@ from . import __version__, problems
 from .accesslog import HeadersAndLog
 from .bodylimit import BodyLimit
 from .embedding import Embedder
+from .jobs import JobQueue, rebuild_and_serve
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
 from .routes import ROUTERS
@@ -30,8 +32,11 @@ from .settings import Settings
 # Inside the package, so an installed wheel serves the page (in the repo, qa/web links to the top-level web/).
 WEB_DIR = (Path(__file__).parent / "web").resolve()
 log = logging.getLogger("qa.api")
-CORS_METHODS = ["GET", "POST"]
-CORS_HEADERS = ["content-type"]
+CORS_METHODS = ["GET", "POST", "DELETE"]
+CORS_HEADERS = ["content-type", "authorization"]
+UPLOADS = "/api/documents"
+MB = 1 << 20
+MULTIPART_SLACK = 64 << 10  # part headers and form fields around the files of an upload
 
 
 def layers(settings: Settings) -> list[Middleware]:
@@ -43,7 +48,7 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(ForwardedClient, trusted=settings.trusted_proxies),
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
-        Middleware(BodyLimit),
+        Middleware(BodyLimit, paths={UPLOADS: settings.upload_max_mb * MB + MULTIPART_SLACK}),
         *([Middleware(cors[0], **cors[1])] if origins else []),
         Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
     ]
@@ -62,11 +67,13 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         try:
             yield
         finally:
+            app.state.jobs.stop()
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
 
-    app = FastAPI(
+    # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN; this serves the package's own copies.
+    app = FastAPIOffline(
         title="Speech QA",
         version=__version__,
         summary="Ask questions of speeches; get the passages that answer them, with who said them.",
@@ -74,6 +81,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         middleware=layers(settings),
     )
     app.state.settings = settings
+    app.state.jobs = JobQueue(settings, lambda progress: rebuild_and_serve(app.state.service, progress))
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

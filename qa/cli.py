@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .errors import QAError
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings, SettingsError, load_settings
+from .untrusted import PrintableLog, printable
 
 log = logging.getLogger("qa")
 build_log = logging.getLogger("qa.build")
@@ -21,18 +23,38 @@ build_log = logging.getLogger("qa.build")
 @contextlib.contextmanager
 def user_errors():
     """Turn every known user mistake into one line on stderr and a non-zero exit, never a traceback."""
-    from .embedding import EmbeddingError
-    from .evaluation import EvalFileError
-    from .reader import CorpusError
-    from .store import BuildLocked, IndexProblem
-
     try:
         yield
-    except (SettingsError, CorpusError, IndexProblem, BuildLocked, EmbeddingError, EvalFileError) as exc:
+    except QAError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+
+
+# What a failed index write means for the user, by errno.
+WRITE_HINTS = {
+    errno.ENOSPC: "free some space on that disk or point --index (QA_INDEX_DIR) at another",
+    errno.EDQUOT: "free some of your disk quota or point --index (QA_INDEX_DIR) at another folder",
+    errno.EROFS: "it is on a read-only file system; point --index (QA_INDEX_DIR) at a writable folder",
+    errno.EACCES: "make it writable for this user or point --index (QA_INDEX_DIR) at another folder",
+    errno.EPERM: "make it writable for this user or point --index (QA_INDEX_DIR) at another folder",
+}
+
+
+@contextlib.contextmanager
+def index_writes(root: Path):
+    """A build that cannot write its index (read-only, full, not ours) stops with one line naming the folder and
+    what to do; the index being served is left as it was (a build only ever writes beside it)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in WRITE_HINTS:
+            raise
+        raise click.ClickException(
+            f"cannot write the index in {root}: {exc.strerror}; {WRITE_HINTS[exc.errno]} "
+            "(the served index is unchanged)"
+        ) from None
 
 
 def make_settings(**flags) -> Settings:
@@ -96,7 +118,7 @@ def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
     """Build and publish `root` unless it already holds this corpus with this model."""
     from .store import BuildStats, build_lock, is_up_to_date, timed_build
 
-    with build_lock(root):
+    with index_writes(root), build_lock(root):
         if not force and is_up_to_date(root, corpus.fingerprint, settings):
             return BuildStats(len(corpus.documents), 0, len(corpus.passages), 0, 0, 0.0, corpus.skipped, True)
         with progress_bar(len(corpus.passages), "embedding", "passage") as bar:
@@ -123,6 +145,8 @@ def cli(verbose: bool):
       qa serve                          # then open http://127.0.0.1:8000
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(PrintableLog("%(levelname)s: %(message)s"))
     # The structured lines an operator reads (one per request of `qa serve`, one per build) show without -v.
     for name in ("qa.access", "qa.build"):
         logging.getLogger(name).setLevel(logging.INFO)
@@ -163,6 +187,8 @@ def build(corpus_dir, index_dir, model, force):
         )
     )
     click.echo(describe_corpus(corpus))  # each skipped file was named by a warning as it was read
+    if corpus.notes:
+        click.echo(describe_notes(corpus.notes))
     click.echo(describe_model(settings.model))
     if stats.up_to_date:
         click.echo(f"index in {settings.index_dir} is up to date ({stats.passages} passages); --force rebuilds it")
@@ -191,6 +217,15 @@ def describe_corpus(corpus) -> str:
     )
 
 
+NOTES_LISTED = 12  # names of notes listed in the build summary
+
+
+def describe_notes(notes: list[str]) -> str:
+    """`not indexed (notes and .qaignore): README.md, SOURCE.md, drafts/`."""
+    more = f", … ({len(notes)} in all)" if len(notes) > NOTES_LISTED else ""
+    return f"not indexed (notes and .qaignore): {', '.join(printable(n) for n in notes[:NOTES_LISTED])}{more}"
+
+
 def describe_model(name: str) -> str:
     from .embedding import MODELS
 
@@ -213,7 +248,7 @@ FILTER_HINTS = 12  # names listed when a --speaker/--document filter matches non
 
 def format_result(r) -> str:
     """A hit as two lines of who/where and its text, labelled in the speech's language (the chat page's labels)."""
-    src = r.source
+    src = {k: printable(v) if isinstance(v, str) else v for k, v in r.source.items()}
     chinese = (src.get("language") or "zh") == "zh"
     span = str(src["paragraph"])
     if src.get("last_paragraph") and src["last_paragraph"] != src["paragraph"]:
@@ -228,10 +263,12 @@ def format_result(r) -> str:
         at = f"¶ {span}"
     if src.get("start") is not None:
         at += f" · {clock(src['start'])}–{clock(src['end'] if src.get('end') is not None else src['start'])}"
-    text = r.text
-    if sys.stdout.isatty():
-        for start, end in reversed(r.highlights):
-            text = text[:start] + click.style(text[start:end], bold=True, fg="yellow") + text[end:]
+    pieces, done = [], 0
+    for start, end in r.highlights if sys.stdout.isatty() else []:
+        marked = click.style(printable(r.text[start:end], newlines=True), bold=True, fg="yellow")
+        pieces += [printable(r.text[done:start], newlines=True), marked]
+        done = end
+    text = "".join(pieces) + printable(r.text[done:], newlines=True)
     date = f"{src['date']}, " if src["date"] else ""
     return f"{r.rank}. [{r.score:.3f}] {who} · {where} · {at}\n   {src['title']} ({date}{src['document']})\n   {text}\n"
 
@@ -245,7 +282,7 @@ def unmatched_filters(searcher, speaker: str | None, document: str | None):
         if given and resolved not in known:
             names = sorted(known)
             more = f", … ({len(names)} in all)" if len(names) > FILTER_HINTS else ""
-            listed = ", ".join(names[:FILTER_HINTS]) + more
+            listed = ", ".join(printable(n) for n in names[:FILTER_HINTS]) + more
             yield f"\n--{option} {given!r} names no {option} in this index; known: {listed}"
 
 
@@ -263,9 +300,12 @@ def clock(seconds: float) -> str:
     "--speaker", help="Only passages by this speaker: a name, role and name, or a unique part of one (any script)."
 )
 @click.option("--document", help="Only passages from this document: its path in the corpus, or a unique name or stem.")
+@click.option("--by-speaker", is_flag=True, help="The best passage of each speaker, up to -k speakers.")
+@click.option("--date-from", metavar="DATE", help="Only speeches dated on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option("--date-to", metavar="DATE", help="Only speeches dated on or before DATE (inclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @index_options
-def ask(question, top_k, speaker, document, as_json, index_dir, model):
+def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_json, index_dir, model):
     """Print the passages that best answer QUESTION, with who said them.
 
     \b
@@ -273,16 +313,30 @@ def ask(question, top_k, speaker, document, as_json, index_dir, model):
       qa ask "巩义要建成什么基地？"
       qa ask "人才" --speaker 牛瑞华 -k 3
       qa ask "登封 小微企业园" --json
+      qa ask "科技创新" --by-speaker -k 10
+      qa ask "trade" --date-to 2019
     """
+    from .dates import DateProblem, DateRange
+    from .facets import Scope, faceted_search, needs_facets, wide_settings
+
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
     require_folders(settings, "index_dir")
     if not question.strip():
         raise click.ClickException("the question is empty")
     if len(question) > MAX_QUERY_CHARS:
         raise click.ClickException(f"the question is longer than {MAX_QUERY_CHARS} characters")
+    try:
+        dates = DateRange.parse(date_from, date_to)
+    except DateProblem as exc:
+        raise click.ClickException(str(exc).replace("date_", "--date-")) from None
+    scope = Scope(dates, by_speaker)
+    faceted = needs_facets(question, scope)
     with user_errors():
-        searcher = open_searcher(settings)
-        results = searcher.search(question, settings.top_k, speaker, document)
+        searcher = open_searcher(wide_settings(settings) if faceted else settings)
+        if faceted:
+            results = faceted_search(searcher, question, settings.top_k, speaker, document, scope, settings.year_boost)
+        else:
+            results = searcher.search(question, settings.top_k, speaker, document)
     if as_json:
         click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
         return
@@ -389,8 +443,10 @@ def serve(host, port, index_dir, model):
     import uvicorn
 
     from .api import create_app
+    from .engines import engine_for
     from .listen import listening_socket
     from .service import Service
+    from .serving import server_config
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
     require_folders(settings, "index_dir")
@@ -410,9 +466,8 @@ def serve(host, port, index_dir, model):
     app = create_app(settings, service=service)
     url = f"http://{settings.host}:{sock.getsockname()[1]}"
     click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
-    # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.
-    config = uvicorn.Config(app, log_level="warning", proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    with engine_for(settings).hosted():  # Milvus Lite: builds on this machine reach the data through this server
+        uvicorn.Server(server_config(app, settings)).run(sockets=[sock])
 
 
 @cli.command()
@@ -449,7 +504,6 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
     """
     from .bench.report import format_report, to_json
     from .bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench
-    from .bench.text import BenchError
 
     def count(name: str, value: str, low: int, high: int) -> int:
         try:
@@ -465,10 +519,7 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
     settings = make_settings(model=model, backend=backend)
     with user_errors():
         embedder = load_embedder(settings)
-        try:
-            result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
-        except BenchError as exc:
-            raise click.ClickException(str(exc)) from None
+        result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
     click.echo(to_json(result) if as_json else format_report(result))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5model
+from .errors import EmbeddingError
 from .packaged import MissingData, require_packaged
 from .settings import DEFAULT_MODEL
 
@@ -49,10 +50,6 @@ MODELS: dict[str, dict[str, str | int]] = {
         "reference": "moka-ai m3e-small",
     },
 }
-
-
-class EmbeddingError(Exception):
-    """The model cannot be found or loaded; the message says how to fix it."""
 
 
 def default_model_path() -> Path:

@@ -8,16 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import EvalFileError
 from .reader import Corpus, Document, Passage, passage_id
 
 KS = (1, 3, 5, 10)
 MRR_AT = 10
 MAX_HIT_CHARS = 3000  # a passage longer than this is too long to count as pointing at the answer
 LANGS = ("zh", "en", "zh→en", "en→zh")
-
-
-class EvalFileError(ValueError):
-    """The question file is not in the format asked for; the message names the line."""
 
 
 @dataclass(frozen=True)

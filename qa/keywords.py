@@ -145,6 +145,10 @@ class Tokenizer:
         """Chinese in simplified characters, English words stemmed: the same word matches in any form."""
         return self.split(simplified(text), query)
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's plain (not search-mode) words of text, the corpus's own words included."""
+        return self._tokenizer().lcut(text)
+
     def split(self, text: str, query: bool = False) -> list[str]:
         """`tokens` of text already in simplified characters (a build converts each passage once)."""
         counted = ASKED_COUNT if query else COUNTED

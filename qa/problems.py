@@ -33,6 +33,12 @@ def body_too_large(limit: int) -> str:
     return f"request body over {limit} bytes"
 
 
+def not_found(kind: str, name: str) -> str:
+    """`no passage '3f2a…'`, `no document 'x.txt' in the corpus`, `no job '…'`."""
+    where = " in the corpus" if kind == "document" else ""
+    return f"no {kind} {name!r}{where}"
+
+
 def readable_errors(exc) -> str:
     """A validation error as `field: what is wrong` parts, in words."""
     errors = exc.errors() if hasattr(exc, "errors") else []

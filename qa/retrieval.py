@@ -152,8 +152,7 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         query = self.prepare(query)
-        ranked = self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)
-        return [(row, score) for row, score, _ in ranked]
+        return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)[0]
 
     def resolve_speaker(self, name: str | None) -> str | None:
         """The speaker a filter means, as the index spells it: `陈志明` finds `陳志明`, `市长陈志明` and `mayor
@@ -195,8 +194,8 @@ class Searcher:
         found = {f for f in files if wanted in (_key(f), _key(Path(f).name), _key(Path(f).stem))}
         return found.pop() if len(found) == 1 else name
 
-    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float, int]]:
-        """(row, fused score, best unit or -1) of the best passages, best first."""
+    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> tuple[list, dict[int, int]]:
+        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units)."""
         s = self.settings
         speaker, document = self.resolve_speaker(speaker), self.resolve_document(document)
         columns, counts = self.index.terms.query(tokens)
@@ -204,7 +203,7 @@ class Searcher:
         found = self.index.engine.candidates(asked, s.candidates, Filter(speaker, document))
         cand = found.rows
         if cand.size == 0:
-            return []
+            return [], {}
         dense, unit = found.dense, np.full(cand.size, -1, dtype=np.int64)
         units = self.index.units
         if units is not None:
@@ -220,17 +219,21 @@ class Searcher:
             # The question names a place or person: prefer what that speaker said.
             fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
         order = np.argsort(-fused, kind="stable")[:top_k]
-        return [(int(cand[i]), float(fused[i]), int(unit[i])) for i in order]
+        return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(unit[i]) for i in order}
 
-    def search(self, query: str, top_k: int | None = None, speaker=None, document=None) -> list[Result]:
+    def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:
+        """`keep(ranked)`, if given, picks from the ranked (row, score) pairs before results are made of them."""
         top_k = top_k or self.settings.top_k
         query = self.prepare(query)
         terms = self.index.tokenizer.split(query, query=True)
-        ranked = self._rank(query, terms, top_k, speaker, document)
+        ranked, unit_of = self._rank(query, terms, top_k, speaker, document)
+        if keep is not None:
+            ranked = keep(ranked)
         results = []
-        for rank, (row, score, unit) in enumerate(ranked, start=1):
+        for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]
             marks = highlight_spans(matchable(p.text), terms)
+            unit = unit_of.get(row, -1)
             if unit >= 0:
                 # The unit that matched is the line shown: its query words, or the whole line when it shares none.
                 start, end = self.index.units.span(unit)

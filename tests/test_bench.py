@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from qa.bench.measure import Latency, percentile, recall_at_k
 from qa.bench.report import format_report
-from qa.bench.run import BenchResult, run_bench
+from qa.bench.run import BenchResult, run_bench, scratch_settings
 from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
@@ -142,3 +142,18 @@ def test_cli_bench_bad_values_are_one_line(args, message):
     lines = r.stderr.strip().splitlines()
     assert r.exit_code == 1 and len(lines) == 1
     assert lines[0].startswith("Error: ") and message in lines[0]
+
+
+@pytest.mark.parametrize("uri", ["http://milvus:19530", "https://milvus", "tcp://milvus:19530", "grpc://milvus:19530"])
+def test_a_bench_against_a_milvus_server_writes_its_own_alias_there(tmp_path, uri):
+    """The one rule of what names a server (qa.engines.milvus.is_server): the bench never replaces the served
+    alias, and never swaps a server for a local file."""
+    settings = load_settings(model=FAKE, backend="milvus", milvus_uri=uri)
+    scratch = scratch_settings(settings, tmp_path, seed=7)
+    assert scratch.milvus_uri == uri and scratch.milvus_collection == "bench_7"
+    assert scratch.index_dir == tmp_path / "index" and scratch.rate_limit == 0.0
+
+
+def test_a_bench_with_milvus_lite_writes_a_throwaway_file(tmp_path):
+    scratch = scratch_settings(load_settings(model=FAKE, backend="milvus"), tmp_path, seed=0)
+    assert scratch.milvus_uri == str(tmp_path / "milvus.db") and scratch.milvus_collection == "speeches"

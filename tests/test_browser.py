@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -23,28 +24,66 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
+JOB_TIMEOUT_MS = 180_000  # a rebuild with the real model on a busy machine
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
-    from qa.api import create_app
+TOKEN = "browser-admin-token"
+ENGLISH = """---
+title: Harbour Renewal Plan
+speaker: Maria Santos
+role: Mayor
+date: 2023-04-18
+---
+
+The Harbour Renewal Programme will build three ferry terminals this year, paid for by the Green Seawall Fund.
+
+Next year the Harbour Renewal Programme reaches the eastern districts, and the Green Seawall Fund doubles.
+"""
+
+
+def build(corpus_dir, index_dir, embedder=None, **fields):
+    """(settings, embedder) of `corpus_dir` indexed with the real model."""
     from qa.embedding import SentenceTransformerEmbedder
     from qa.reader import read_corpus
     from qa.settings import load_settings
     from qa.store import build_lock, timed_build
 
-    settings = load_settings(corpus_dir=REPO / "corpus", index_dir=tmp_path_factory.mktemp("index"))
-    embedder = SentenceTransformerEmbedder(settings.model, settings.allow_download)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
+    embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.allow_download)
     with build_lock(settings.index_dir):
         timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
-    app = create_app(settings, embedder=embedder)
+    return settings, embedder
 
-    with serving(app) as url:
-        yield url
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """URLs of the seed corpus served writable (a copy, with QA_ADMIN_TOKEN) and read-only, and of an English
+    corpus."""
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
+    from qa.api import create_app
+
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    settings, embedder = build(root / "corpus", root / "index", admin_token=TOKEN, reload_interval=0.2)
+    (root / "english").mkdir()
+    (root / "english" / "harbour.md").write_text(ENGLISH, encoding="utf-8")
+    (root / "english" / "harbour-2025.md").write_text(ENGLISH.replace("Next year", "In 2025"), encoding="utf-8")
+    english, _ = build(root / "english", root / "english-index", embedder)
+    read_only = settings.model_copy(update={"admin_token": ""})
+    with (
+        serving(create_app(settings, embedder=embedder)) as writable_url,
+        serving(create_app(read_only, embedder=embedder)) as read_only_url,
+        serving(create_app(english, embedder=embedder)) as english_url,
+    ):
+        yield {"writable": writable_url, "read-only": read_only_url, "english": english_url}
+
+
+@pytest.fixture(scope="module")
+def server(servers):
+    return servers["read-only"]
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +97,19 @@ def browser(server):
 
 
 @pytest.fixture
-def open_page(browser, server):
-    """Open the chat page at a viewport size; fail on any script error or CSP violation it logs."""
+def open_page(browser, servers):
+    """Open the chat page at a viewport size and locale on one of the servers; fail on any script error or CSP
+    violation it logs."""
     contexts, problems = [], []
 
-    def open_(width=1280, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    def open_(width=1280, height=900, locale="zh-CN", on="read-only"):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.on("console", lambda msg: console_error(msg, problems))
-        page.goto(server)
+        page.goto(servers[on])
         return page
 
     yield open_
@@ -102,9 +142,10 @@ def test_chat_context_follow_up_and_escaping(open_page):
     from playwright.sync_api import expect
 
     page = open_page()
-    # Two fixed questions, then three about speakers once /api/speakers has answered.
-    expect(page.locator(".examples button")).to_have_count(5)
-    expect(page.locator(".examples button").last).to_contain_text("在讲话中提出了什么？")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    # Built by the server from the seed corpus, in Chinese: its places and topics, nothing fixed in the page.
+    expect(page.locator(".examples button").first).to_be_visible()
+    assert any("在讲话中提出了什么？" in q for q in page.locator(".examples button").all_inner_texts())
 
     reply = ask(page, "巩义要建成全省什么基地？")
     expect(reply.locator(".answer")).to_contain_text("袁聚平")
@@ -184,6 +225,125 @@ def test_waiting_state_and_errors(open_page):
     expect(page.locator(".error").last).to_contain_text("无法连接服务器")
 
 
+def test_english_browser_gets_the_english_page_and_a_switch(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(locale="en-US")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#question")).to_have_attribute("placeholder", "Type a question and press Enter")
+    expect(page.locator("#send")).to_have_text("Send")
+    expect(page.locator("#show-library")).to_have_text("Library")
+    page.select_option("#lang", "zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#question")).to_have_attribute("placeholder", "输入问题，按回车发送")
+    page.select_option("#lang", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_examples_of_an_english_corpus_are_english(open_page):
+    from playwright.sync_api import expect
+
+    for locale in ("en-US", "zh-CN"):  # an English corpus offers English questions even to a Chinese page
+        page = open_page(locale=locale, on="english")
+        expect(page.locator(".examples button").first).to_be_visible()
+        questions = page.locator(".examples button").all_inner_texts()
+        assert "What did Maria Santos say?" in questions, questions
+        assert not any(re.search(r"[\u4e00-\u9fff]", q) for q in questions), questions
+
+
+def test_by_speaker_answer_in_both_languages(open_page):
+    from playwright.sync_api import expect
+
+    for locale, label in (("zh-CN", "按发言人"), ("en-US", "By speaker")):
+        page = open_page(locale=locale)
+        expect(page.locator(".toggle")).to_contain_text(label)
+        page.check("#by-speaker")
+        with page.expect_request("**/api/chat") as request:
+            reply = ask(page, "各区县在科技创新方面有什么举措？")
+        assert request.value.post_data_json["group_by"] == "speaker"
+        speakers = [h.split(" · ")[0] for h in headers(reply)]
+        assert len(speakers) == len(set(speakers)) >= 8, speakers
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUT / f"by-speaker-{locale[:2]}.png", full_page=True)
+
+
+def test_date_filter(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    expect(page.locator("#dates")).to_be_visible()  # the seed speeches are dated 2021-01-05
+    page.fill("#date-from", "2022-01-01")
+    reply = ask(page, "巩义要建成全省什么基地？")
+    expect(reply.locator(".card")).to_have_count(0)
+    page.fill("#date-from", "2021-01-01")
+    page.fill("#date-to", "2021-01-31")
+    with page.expect_request("**/api/chat") as request:
+        reply = ask(page, "巩义要建成全省什么基地？")
+    assert request.value.post_data_json["date_from"] == "2021-01-01"
+    assert any("袁聚平" in h for h in headers(reply))
+
+
+def test_read_only_server_shows_the_library_without_write_controls(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(locale="en-US")
+    page.click("#show-library")
+    expect(page.locator(".document").first).to_be_visible()
+    expect(page.locator("#read-only")).to_be_visible()
+    expect(page.locator("#upload")).to_be_hidden()
+    expect(page.locator("#token")).to_be_hidden()
+    expect(page.locator(".document button")).to_have_count(0)
+    expect(page.locator("#question")).to_be_hidden()
+
+
+def test_upload_from_the_page_is_listed_answered_with_its_speaker_and_deleted(open_page):
+    from playwright.sync_api import expect
+
+    speech = (
+        "The Riverside Orchard Scheme plants four thousand pear trees along the canal banks this autumn. "
+        "Volunteers from every ward will tend the orchards, and the fruit goes to school kitchens."
+    )
+    for locale, upload_label in (("en-US", "Upload"), ("zh-CN", "上传")):
+        page = open_page(locale=locale, on="writable")
+        page.click("#show-library")
+        expect(page.locator("#upload-button")).to_have_text(upload_label)
+        expect(page.locator("#token")).to_have_attribute("type", "password")
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUT / f"library-{locale[:2]}.png", full_page=True)
+    page = open_page(locale="en-US", on="writable")
+    page.click("#show-library")
+    page.fill("#token", TOKEN)
+    page.set_input_files("#files", {"name": "orchard.txt", "mimeType": "text/plain", "buffer": speech.encode()})
+    page.fill("#upload input[name=speaker]", "Ana Ruiz")
+    page.fill("#upload input[name=title]", "Riverside Orchards")
+    page.fill("#upload input[name=date]", "2024-03-02")
+    page.click("#upload-button")
+    expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=JOB_TIMEOUT_MS)
+    item = page.locator(".document", has_text="Riverside Orchards")
+    expect(item).to_contain_text("Ana Ruiz")
+    expect(item).to_contain_text("2024-03-02")
+    page.screenshot(path=OUT / "library-uploaded.png", full_page=True)
+    # The token was typed once: a reload of the tab keeps it.
+    page.reload()
+    page.click("#show-library")
+    expect(page.locator("#token")).to_have_value(TOKEN)
+
+    page.click("#show-chat")
+    reply = ask(page, "Who tends the pear orchards along the canal?")
+    assert "Ana Ruiz" in headers(reply)[0], headers(reply)
+
+    page.click("#show-library")
+    page.locator(".document", has_text="Riverside Orchards").locator("button").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    expect(page.locator("#confirm-text")).to_contain_text("Riverside Orchards")
+    page.click("#confirm-yes")
+    expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=JOB_TIMEOUT_MS)
+    expect(page.locator(".document", has_text="Riverside Orchards")).to_have_count(0)
+    page.click("#show-chat")
+    reply = ask(page, "Who tends the pear orchards along the canal?")
+    assert all("Ana Ruiz" not in h for h in headers(reply))
+
+
 def test_phone_width(open_page):
     from playwright.sync_api import expect
 
@@ -198,6 +358,14 @@ def test_phone_width(open_page):
     page.locator(".card").first.click()
     expect(page.locator("#context .current")).to_be_in_viewport()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 361
+    page.keyboard.press("Escape")
+    page.check("#by-speaker")
+    ask(page, "科技创新")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 361
+    page.click("#show-library")
+    expect(page.locator(".document").first).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 361
+    page.screenshot(path=OUT / "library-phone.png", full_page=True)
 
 
 def test_source_details_link_and_media_times(open_page):

@@ -249,3 +249,15 @@ def test_a_filter_naming_nobody_lists_who_is_there(run):
     r = run("ask", "农业", "--speaker", "张三")
     assert r.exit_code == 0 and "no passage matches" in r.output
     assert "--speaker '张三' names no speaker in this index; known: " in r.output and "王芳" in r.output
+
+
+def test_ask_by_speaker_and_date_range(run):
+    run("build")
+    r = run("ask", "湿地公园 农业", "--by-speaker", "-k", "5", "--json")
+    speakers = [x["source"]["speaker"] for x in json.loads(r.stdout)["results"]]
+    assert len(speakers) == len(set(speakers)) == 2, speakers  # 李明 and 王芳; the introduction is no speaker
+    assert json.loads(run("ask", "农业", "--date-from", "2021", "--json").stdout)["results"]
+    r = run("ask", "农业", "--date-to", "2020-12")
+    assert r.exit_code == 0 and "no passage matches" in r.output
+    r = run("ask", "农业", "--date-from", "2021-02-30")
+    assert r.exit_code != 0 and "--date-from: '2021-02-30' is not a date" in r.output

@@ -6,11 +6,16 @@ Milvus server uses, runs against `milvus-lite server` started here on a free por
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
+import json
 import logging
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,15 +24,16 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from qa import errors, store
 from qa.api import create_app
 from qa.bench.server import serving
-from qa.engines import milvus
+from qa.engines import base, engine_for, milvus
 from qa.reader import read_corpus
 from qa.retrieval import Searcher
 from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
-from .conftest import ENGINES, FAKE, SPEECHES, clean_settings, write_corpus
+from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
 from .support.traffic import Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
@@ -134,6 +140,58 @@ def test_milvus_rebuild_reuses_switches_and_forgets(tmp_path, fake_registered, c
     third = milvus.current_collection(settings)
     assert {second, third} <= names and first not in names  # the replaced one stays, older ones go
     assert first + milvus.META_SUFFIX not in names
+
+
+def check_imports():
+    spec = importlib.util.spec_from_file_location("check_imports", REPO / "scripts" / "check_imports.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_import_cycle_and_the_store_names_no_engine():
+    assert check_imports().problems() == []
+
+
+def test_the_import_check_sees_a_lazy_cycle_and_the_store_naming_an_engine(tmp_path):
+    (tmp_path / "qa" / "engines").mkdir(parents=True)
+    (tmp_path / "qa" / "__init__.py").write_text("")
+    (tmp_path / "qa" / "engines" / "__init__.py").write_text("")
+    (tmp_path / "qa" / "store.py").write_text("def load():\n    from .engines import milvus\n")
+    (tmp_path / "qa" / "engines" / "milvus.py").write_text("from ..store import load\n")
+    found = check_imports().problems(tmp_path)
+    assert found[0] == "import cycle: qa.engines.milvus -> qa.store -> qa.engines.milvus"
+    assert "qa.store imports engine modules: qa.engines.milvus" in found[1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_factory_picks_an_engine_that_fulfils_the_whole_contract(backend, tmp_path):
+    engine = engine_for(engine_settings(tmp_path, backend))
+    assert isinstance(engine, base.Engine) and engine.backend == backend
+    lifecycle = {"write", "publish", "open", "version", "is_current", "close", "hosted"}
+    assert lifecycle <= {name for name, _ in inspect.getmembers(type(engine), callable)}
+    assert not inspect.isabstract(type(engine))
+
+
+def test_errors_live_in_one_module_and_keep_their_old_names():
+    from qa import embedding, evaluation, reader, settings
+    from qa.bench import text
+
+    assert store.IndexProblem is errors.IndexProblem and store.BuildLocked is errors.BuildLocked
+    assert milvus.MilvusProblem is errors.MilvusProblem and issubclass(errors.MilvusProblem, errors.IndexProblem)
+    assert settings.SettingsError is errors.SettingsError and reader.CorpusError is errors.CorpusError
+    assert embedding.EmbeddingError is errors.EmbeddingError and evaluation.EvalFileError is errors.EvalFileError
+    assert text.BenchError is errors.BenchError
+    raised_for_users = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    assert all(issubclass(c, errors.QAError) for c in raised_for_users)
+
+
+def test_faiss_refuses_a_folder_built_for_another_engine(built):
+    folder = store.current_folder(built.index_dir)
+    manifest = store.read_manifest(folder)
+    (folder / store.MANIFEST).write_text(json.dumps({**manifest, "backend": "milvus"}), encoding="utf-8")
+    with pytest.raises(errors.IndexProblem, match=r"built for backend 'milvus'.*QA_BACKEND=milvus"):
+        store.load_index(built.index_dir, built)
 
 
 def test_milvus_without_a_build_says_run_qa_build(tmp_path, close_milvus):
@@ -251,3 +309,86 @@ def test_failed_milvus_build_leaves_the_served_collection_whole(tmp_path, fake_r
     build(settings, fake_registered)
     assert len(load_index(settings.index_dir, settings).passages) == 5
     assert len(client.list_collections()) == 4  # the new and the replaced one, each with its meta
+
+
+def test_a_milvus_lite_file_held_elsewhere_is_one_line_without_tracebacks(tmp_path, caplog):
+    """Another process's lock on the data (here: this one's, on another descriptor) is a one-line problem, and
+    pymilvus/Milvus Lite/gRPC log none of their tracebacks."""
+    import fcntl
+
+    from qa.engines import lite
+
+    settings = engine_settings(tmp_path, "milvus")
+    (tmp_path / "milvus.db").mkdir()
+    with (tmp_path / "milvus.db" / "LOCK").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(errors.MilvusProblem, match=r"open in another process.*qa serve.*QA_MILVUS_URI") as got:
+            milvus.connect(settings)
+    assert "\n" not in str(got.value)
+    assert not [r for r in caplog.records if r.name.split(".")[0] in lite.QUIET_LOGGERS]
+
+
+def test_a_record_of_a_gone_server_is_ignored_and_removed(tmp_path):
+    from qa.engines import lite
+
+    path = str(tmp_path / "milvus.db")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lite.record_path(path).write_text(json.dumps({"uri": "http://127.0.0.1:9", "pid": int(gone.stdout)}))
+    assert lite._live_host(path) is None and not lite.record_path(path).exists()
+    with socket.socket() as closed:  # a live process, but nothing listens on the recorded port
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    lite.record_path(path).write_text(json.dumps({"uri": f"http://127.0.0.1:{port}", "pid": os.getppid()}))
+    assert lite._live_host(path) is None
+
+
+# `qa serve` with the fake embedder, in its own process: it holds the Milvus Lite file.
+SERVE = """
+from qa import embedding
+from tests.conftest import FakeEmbedder
+embedding.REGISTRY["fake-embedder"] = FakeEmbedder
+from qa.cli import main
+main()
+"""
+
+
+@pytest.mark.integration  # a second process serving Milvus Lite: seconds
+def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_path, fake_registered, close_milvus):
+    """The file lock lets one process open the data; `qa serve` shares it, so a build on the same machine goes
+    through the server and the new collection is served with no failed request."""
+    from qa.engines import lite
+
+    write_corpus(tmp_path / "corpus")
+    settings = engine_settings(tmp_path, "milvus")
+    close_milvus(settings)
+    build(settings, fake_registered)
+    milvus.disconnect(settings)  # the server process opens it now
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")} | {
+        "QA_MODEL": FAKE,
+        "QA_BACKEND": "milvus",
+        "QA_MILVUS_URI": settings.milvus_uri,
+        "QA_INDEX_DIR": str(settings.index_dir),
+        "QA_PASSAGE_TOKENS": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE, "serve", "--port", "0"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        lines = []
+        while not (lines and lines[-1].startswith("serving")) and (line := server.stderr.readline()):
+            lines.append(line)
+        assert lines and lines[-1].startswith("serving"), "".join(lines)
+        url = lines[-1].split(" on ")[-1].strip()
+        threading.Thread(target=server.stderr.read, daemon=True).start()  # its access log must not fill the pipe
+        deadline = time.monotonic() + 30
+        while not lite.record_path(lite_path := milvus.uri_of(settings)).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with Traffic(url) as traffic:
+            add_paragraph(settings, "甲乙丙")
+            build(settings, fake_registered)  # through the server: opening the file here would fail on its lock
+            assert milvus.connect(settings) is not None and lite_path not in lite._opened
+            assert seconds_until_served(url, "甲乙丙", limit=15.0) < 15.0
+        assert traffic.failures == [] and traffic.count > 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

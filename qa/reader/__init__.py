@@ -11,7 +11,8 @@ def read_speeches(settings, progress=None) -> Corpus:
     and short paragraphs grouped up to `passage_tokens`."""
     from ..embedding import REGISTRY, resolve_model
     from ..tokens import token_counter
+    from .limits import MB
 
     location = None if settings.model in REGISTRY else resolve_model(settings.model)
     counter = token_counter(location, settings.max_passage_tokens)
-    return read_corpus(settings.corpus_dir, counter, settings.passage_tokens, progress)
+    return read_corpus(settings.corpus_dir, counter, settings.passage_tokens, progress, int(settings.max_file_mb * MB))

@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
+from ..untrusted import web_url
+from . import boundary, limits
 from .model import META_KEYS
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,20 @@ FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 FILE_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)(?!\d)")
 MAX_VALUE = 2000  # characters; a longer "title" is a paragraph pasted into the wrong field
+EXCERPT = 40  # characters of a bad value quoted in its warning
+MAX_METADATA_BYTES = 1 << 20  # a sidecar holds a few fields; a larger one is not a sidecar
+MAX_JSON_DEPTH = 20  # a sidecar is one flat object; deep nesting is an attack on the parser's recursion
+# A catalogue cell may hold a long title or a summary; Python's csv default (128 KiB) would cost the whole file.
+CATALOGUE_FIELD_CHARS = 1 << 20
+# What opens and closes a JSON container, outside its strings (which are removed first).
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+JSON_NESTING = re.compile(r"[\[\]{}]")
+
+
+def excerpt(value) -> str:
+    """A bad value as its warning quotes it: at most `EXCERPT` characters, so a huge value costs one short line."""
+    text = str(value) if isinstance(value, str | int | float) else type(value).__name__
+    return repr(text if len(text) <= EXCERPT else text[:EXCERPT] + "…")
 
 
 def normalise_date(value) -> str | None:
@@ -65,19 +83,23 @@ def clean(meta: dict, origin: str) -> dict[str, str]:
         key = str(key).strip().lower()
         if key not in META_KEYS:
             continue
-        if key == "date":
-            date = normalise_date(value) if value is not None else None
-            if date:
-                out[key] = date
-            elif value not in (None, ""):
-                dropped.append(f"date {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
-            continue
-        if isinstance(value, bool | dict | list) or value is None:
+        if isinstance(value, bool | dict | list | tuple | set) or value is None:
             if value is not None:
                 dropped.append(f"{key} (not text)")
             continue
+        if key == "date":
+            date = normalise_date(value)
+            if date:
+                out[key] = date
+            elif value != "":
+                dropped.append(f"date {excerpt(value)} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            continue
         text = " ".join(str(value).split())
-        if text and len(text) <= MAX_VALUE:
+        if len(text) > MAX_VALUE:
+            dropped.append(f"{key} (longer than {MAX_VALUE:,} characters)")
+        elif key == "url" and text and not web_url(text):
+            dropped.append(f"url {excerpt(text)} (only http:// and https:// addresses are kept)")
+        elif text:
             out[key] = text
     if dropped:
         log.warning("ignoring in %s: %s", origin, "; ".join(dropped))
@@ -86,15 +108,24 @@ def clean(meta: dict, origin: str) -> dict[str, str]:
 
 @functools.cache
 def _yaml_loader():
-    """YAML's safe loader without its timestamp type: `date: 2023-02-30` stays text, so `clean` drops that one
-    value with a warning instead of YAML raising on the impossible date and the whole file being lost."""
+    """YAML's safe loader without its timestamp and number types: `date: 2023-02-30` stays text, so `clean` drops
+    that one value with a warning instead of YAML raising on the impossible date and the whole file being lost."""
     import yaml
 
     class TextDates(yaml.SafeLoader):
-        pass
+        def compose_node(self, parent, index):
+            # An alias is a pointer: nine levels of nine make a 622-byte "billion laughs" that expands to
+            # gigabytes once anything walks it. Front matter is a few plain fields; it has no use for them.
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(
+                    None, None, "YAML aliases (*name) are not allowed in front matter", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
 
+    # Numbers stay text too: `date: 2021` is read as written, and a 5,000-digit "number" is not converted.
+    as_text = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
     TextDates.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in as_text]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     return TextDates
@@ -109,8 +140,9 @@ def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
 
     try:
         data = yaml.load(m.group(1), Loader=_yaml_loader())
-    except yaml.YAMLError as exc:
-        log.warning("ignoring front matter of %s: not YAML (%s)", origin, str(exc).splitlines()[0])
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a 5,000-digit number; deep nesting
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.warning("ignoring front matter of %s: not usable YAML (%s)", origin, problem[:MAX_VALUE])
         return {}, text[m.end() :]
     if not isinstance(data, dict):
         return {}, text  # a leading `---` rule, not front matter
@@ -131,22 +163,28 @@ def bold_fields(text: str, origin: str) -> tuple[dict[str, str], str]:
     return clean(found, origin), "\n".join(line for i, line in enumerate(lines) if i not in set(head))
 
 
-def sidecar(path: Path) -> dict[str, str]:
-    """`speech.meta.json` or `speech.docx.meta.json` beside `speech.docx`."""
+def sidecar(path: Path, root: Path) -> dict[str, str]:
+    """`speech.meta.json` or `speech.docx.meta.json` beside `speech.docx`, if it is a file inside `root`."""
     side = next(
         (
             p
             for p in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX))
-            if p.is_file()
+            if os.path.lexists(p)
         ),
         None,
     )
     if side is None:
         return {}
     try:
-        data = json.loads(side.read_text(encoding="utf-8-sig"))
+        text = boundary.read_inside(side, root, MAX_METADATA_BYTES).decode("utf-8-sig")
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        data = json.loads(text)
+    except boundary.TooLarge:
+        log.warning("ignoring metadata file %s: larger than %s", side.name, limits.megabytes(MAX_METADATA_BYTES))
+        return {}
     except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable metadata file %s: %s", side.name, exc)
+        log.warning("ignoring unreadable metadata file %s: %s", side.name, str(exc)[:MAX_VALUE])
         return {}
     if not isinstance(data, dict):
         log.warning("ignoring metadata file %s: not a JSON object", side.name)
@@ -154,26 +192,60 @@ def sidecar(path: Path) -> dict[str, str]:
     return clean(data, side.name)
 
 
-def catalogue(folder: Path) -> dict[str, dict[str, str]]:
-    """`metadata.csv` at the corpus root: a `file` column (path inside the corpus) and any metadata keys."""
+def json_depth(text: str) -> int:
+    """How deeply JSON text nests its arrays and objects (in one linear pass, before any parser recurses)."""
+    depth = deepest = 0
+    for mark in JSON_NESTING.findall(JSON_STRING.sub("", text)):
+        depth += 1 if mark in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def catalogue(folder: Path, root: Path | None = None) -> dict[str, dict[str, str]]:
+    """`metadata.csv` at the corpus root: a `file` column (path inside the corpus) and any metadata keys.
+    A row that cannot be read costs that row (named by its line), never the rest of the catalogue."""
     path = folder / CATALOGUE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        log.warning("ignoring %s: %s", CATALOGUE, exc)
+        text = boundary.read_inside(path, root or folder, limits.max_bytes()).decode("utf-8-sig")
+    except boundary.TooLarge as exc:
+        log.warning("ignoring %s: %s", CATALOGUE, limits.over_limit(exc.size))
         return {}
-    if rows and "file" not in rows[0]:
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("ignoring %s: %s", CATALOGUE, getattr(exc, "strerror", None) or exc)
+        return {}
+    previous_limit = csv.field_size_limit(CATALOGUE_FIELD_CHARS)
+    try:
+        return _catalogue_rows(csv.reader(io.StringIO(text, newline="")))
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _catalogue_rows(rows) -> dict[str, dict[str, str]]:
+    try:
+        header = [h.strip().lower() for h in next(rows)]
+    except (StopIteration, csv.Error):
+        header = []
+    if "file" not in header:
         log.warning("ignoring %s: it needs a 'file' column naming each document", CATALOGUE)
         return {}
-    out = {}
-    for number, row in enumerate(rows, start=2):
-        name = (row.pop("file", "") or "").strip()
+    out: dict[str, dict[str, str]] = {}
+    line = rows.line_num + 1
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            log.warning("ignoring %s line %d: %s", CATALOGUE, line, exc)
+            line = rows.line_num + 1
+            continue
+        fields = dict(zip(header, row, strict=False))
+        name = (fields.pop("file", "") or "").strip()
         if name:
-            out[name] = clean({k: v for k, v in row.items() if k and v}, f"{CATALOGUE} line {number}")
-    return out
+            out[name] = clean({k: v for k, v in fields.items() if k and v}, f"{CATALOGUE} line {line}")
+        line = rows.line_num + 1
 
 
 def date_in_line(line: str) -> str | None:

@@ -92,6 +92,7 @@ class Corpus:
     documents: list[Document]
     skipped: list[str]  # "file: reason"
     fingerprint: str
+    notes: list[str] = field(default_factory=list)  # a collection's notes and .qaignore'd files, not read
 
     @property
     def passages(self) -> list[Passage]:

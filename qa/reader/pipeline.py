@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import CorpusError
 from ..tokens import ApproxTokens
-from . import metadata
+from . import boundary, discovery, limits, metadata
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import DEBRIS, Para, ends_sentence, language_of, paragraphs, rejoin
 from .model import Corpus, Document, Passage, passage_id
@@ -31,14 +31,10 @@ BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
 BOILERPLATE_DOCUMENTS = 3  # documents a short line must appear in to count as boilerplate
 BOILERPLATE_MAX_SHARE = 0.5  # a document never loses more than this share of its paragraphs as boilerplate
 REPEATS_IN_DOCUMENT = 3  # the same short line this often in one document is a running header
+MAX_REASON = 200  # characters of a library's exception message quoted in a skip warning
 MIN_BUDGET = 16  # tokens a window keeps for text even when a speech's context is very long
 
 
-NOT_SPEECHES = re.compile(r"^(?:README|LICEN[CS]E|COPYING|NOTICE|CHANGELOG)(?:[-_.].*)?$", re.I)
-
-
-class CorpusError(Exception):
-    """The corpus cannot be read at all (missing folder, nothing readable in it)."""
 
 
 @dataclass
@@ -196,82 +192,47 @@ def parse_text(
     return build_document(d, counter or ApproxTokens(), target)
 
 
-def is_document(path: Path) -> bool:
-    """Files a reader knows, except hidden ones and a collection's own README/LICENSE notes."""
-    name = path.name
-    return path.suffix.lower() in SUFFIXES and not name.startswith(".") and not NOT_SPEECHES.match(name)
-
-
-def corpus_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and is_document(p))
-
-
-def unread_files(folder: Path) -> list[str]:
-    """What the user put in the corpus that no reader takes (a .doc, a broken link), each as "name: why"; hidden
-    files, metadata files and a collection's own notes are not the user's speeches and are not listed."""
-    out = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or NOT_SPEECHES.match(path.name):
-            continue
-        if path.is_symlink() and not path.exists():
-            out.append(f"{rel}: a broken link")
-        elif path.is_file() and not is_document(path) and not _is_metadata(rel):
-            kind = f"{path.suffix.lower()} files are" if path.suffix else "a file without a suffix is"
-            out.append(f"{rel}: {kind} not read (formats: {', '.join(s.lstrip('.') for s in SUFFIXES)})")
-    return out
-
-
-def _is_metadata(rel: Path) -> bool:
-    return rel.name.endswith(metadata.SIDECAR_SUFFIX) or str(rel) == metadata.CATALOGUE
-
-
-def fingerprint_files(folder: Path) -> str:
-    """Hash of every corpus file's path and bytes (and metadata files): changes when the corpus does."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder)
-        if path.suffix.lower() in SUFFIXES or _is_metadata(rel):
-            digest.update(str(rel).encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 def read_corpus(
     folder: Path,
     counter: ApproxTokens | None = None,
     target: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    max_file_bytes: int | None = None,
+    within: Path | None = None,
 ) -> Corpus:
     """Every readable file under `folder` as attributed passages of at most the counter's window; short paragraphs
-    grouped up to `target` tokens (0: one paragraph a passage). `progress(done, total)` follows the files."""
+    grouped up to `target` tokens (0: one paragraph a passage). `progress(done, total)` follows the files; a file
+    over `max_file_bytes` (on disk or decompressed; default QA_MAX_FILE_MB's) is skipped. A file costs at most
+    itself: whatever goes wrong in one is one named skip or warning, and the rest of the corpus builds. Only
+    files whose real path is inside `within` (default: `folder` itself) are read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist")
     counter = counter or ApproxTokens()
-    catalogue = metadata.catalogue(folder)
-    drafts, skipped = [], []
-    for line in unread_files(folder):
-        log.warning("skipping %s", line)
-        skipped.append(line)
-    files = corpus_files(folder)
-    for done, path in enumerate(files, start=1):
-        name = str(path.relative_to(folder))
-        try:
-            extracted = reader(path.suffix)(path.read_bytes(), name)
-            drafts.append(draft(name, extracted, metadata.merge(metadata.sidecar(path), catalogue.get(name, {}))))
-        except (UnreadableFile, OSError) as exc:
-            log.warning("skipping %s: %s", name, exc)
-            skipped.append(f"{name}: {exc}")
-        except Exception as exc:  # a format library's own bug must not cost the user the rest of the corpus
-            log.warning("skipping %s: the %s reader failed (%s: %s)", name, path.suffix, type(exc).__name__, exc)
-            skipped.append(f"{name}: reader failed ({type(exc).__name__})")
-        if progress:
-            progress(done, len(files))
+    with limits.applied(max_file_bytes or limits.max_bytes()):
+        found = discovery.discover(folder, Path(within or folder))
+        for line in found.skipped:
+            log.warning("skipping %s", line)
+        catalogue = metadata.catalogue(folder, found.root)
+        drafts, skipped = [], list(found.skipped)
+        digests = list(found.metadata_digests())
+        for done, (name, path) in enumerate(found.documents, start=1):
+            why, detail, data = _read_one(name, path, found.root, catalogue, drafts)
+            digests.append((name, hashlib.sha256(data).hexdigest() if data is not None else why))
+            if why:
+                log.warning("skipping %s: %s", name, detail or why)
+                skipped.append(f"{name}: {why}")
+            if progress:
+                progress(done, len(found.documents))
     drop_boilerplate(drafts)
     documents = []
     for d in drafts:
-        doc = build_document(d, counter, target)
+        try:
+            doc = build_document(d, counter, target)
+        except Exception as exc:  # one document's surprise (a reader's odd text) must not cost the others
+            log.warning("skipping %s: cutting it into passages failed (%s)", d.name, type(exc).__name__)
+            skipped.append(f"{d.name}: cutting into passages failed ({type(exc).__name__})")
+            continue
         if doc.passages:
             documents.append(doc)
         else:
@@ -279,4 +240,37 @@ def read_corpus(
             skipped.append(f"{d.name}: no paragraphs")
     if not documents:
         raise CorpusError(f"no readable documents ({', '.join(SUFFIXES)}) in {folder}")
-    return Corpus(documents=documents, skipped=skipped, fingerprint=fingerprint_files(folder))
+    return Corpus(documents=documents, skipped=skipped, fingerprint=_fingerprint(digests), notes=found.notes)
+
+
+def _read_one(name: str, path: Path, root: Path, catalogue: dict, drafts: list[Draft]) -> tuple[str, str, bytes | None]:
+    """Reads one file into `drafts`; returns why it was skipped ("" when it was not), a longer account for the
+    log when there is one, and the bytes read."""
+    data = None
+    try:
+        data = boundary.read_inside(path, root, limits.max_bytes())
+        if not data.strip():
+            return "an empty file", "", data
+        extracted = reader(path.suffix)(data, name)
+        known = metadata.merge(metadata.sidecar(path, root), catalogue.get(name, {}))
+        drafts.append(draft(name, extracted, known))
+    except boundary.TooLarge as exc:
+        return limits.over_limit(exc.size), "", data
+    except UnreadableFile as exc:
+        return str(exc), "", data
+    except OSError as exc:
+        return exc.strerror or str(exc), "", data
+    except Exception as exc:  # a format library's own bug must not cost the user the rest of the corpus
+        log.debug("the %s reader failed on %s", path.suffix, name, exc_info=True)
+        kind = type(exc).__name__
+        return f"reader failed ({kind})", f"the {path.suffix} reader failed ({kind}: {str(exc)[:MAX_REASON]})", data
+    return "", "", data
+
+
+def _fingerprint(digests: list[tuple[str, str]]) -> str:
+    """Hash of every corpus file's path and bytes (and metadata files): changes when the corpus does."""
+    digest = hashlib.sha256()
+    for name, content in sorted(digests):
+        digest.update(name.encode("utf-8", "backslashreplace"))
+        digest.update(content.encode())
+    return digest.hexdigest()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 
 from .. import schemas
-from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, readable_errors
+from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, not_found, readable_errors
 from ..settings import TOP_K_MAX, TOP_K_MIN
 from .deps import ServiceDep
 
@@ -24,7 +24,8 @@ def hit(result) -> schemas.Hit:
 def search(body: schemas.SearchRequest, service: ServiceDep) -> schemas.SearchResponse:
     """Passages that best answer the query, best first, each with who said it and where."""
     start = time.perf_counter()
-    results = service.search(body.query, body.top_k or service.settings.top_k, body.speaker, body.document)
+    top_k = body.top_k or service.settings.top_k
+    results = service.search(body.query, top_k, body.speaker, body.document, body.scope())
     took = (time.perf_counter() - start) * 1000
     return schemas.SearchResponse(query=body.query, took_ms=round(took, 2), results=[hit(r) for r in results])
 
@@ -36,10 +37,14 @@ def search_get(
     top_k: Annotated[int | None, Query(ge=TOP_K_MIN, le=TOP_K_MAX, description=schemas.TOP_K_DOC)] = None,
     speaker: Annotated[str | None, Query(max_length=schemas.MAX_NAME)] = None,
     document: Annotated[str | None, Query(max_length=schemas.MAX_DOCUMENT)] = None,
+    date_from: Annotated[str | None, Query(max_length=schemas.MAX_DATE, description=schemas.DATE_DOC)] = None,
+    date_to: Annotated[str | None, Query(max_length=schemas.MAX_DATE, description=schemas.DATE_DOC)] = None,
+    group_by: Annotated[Literal["speaker"] | None, Query(description=schemas.GROUP_DOC)] = None,
 ) -> schemas.SearchResponse:
     """The same search as POST, for links and quick checks: `/api/search?q=…`."""
+    fields = {"date_from": date_from, "date_to": date_to, "group_by": group_by}
     try:
-        body = schemas.SearchRequest(query=q, top_k=top_k, speaker=speaker, document=document)
+        body = schemas.SearchRequest(query=q, top_k=top_k, speaker=speaker, document=document, **fields)
     except ValueError as exc:
         raise HTTPException(422, readable_errors(exc)) from None
     return search(body, service)
@@ -49,7 +54,8 @@ def search_get(
 def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
     """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
     messages = [m.model_dump() for m in body.messages]
-    query, answer, results = service.chat(messages, body.top_k or service.settings.top_k, body.speaker)
+    top_k = body.top_k or service.settings.top_k
+    query, answer, results = service.chat(messages, top_k, body.speaker, body.scope())
     return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
 
 
@@ -60,7 +66,7 @@ def passage(
     """One passage with its whole speech, for reading it in context."""
     found = service.passage(passage_id)
     if found is None:
-        raise HTTPException(404, f"no passage with id {passage_id!r}")
+        raise HTTPException(404, not_found("passage", passage_id))
     result, speech = found
     return schemas.PassageContext(
         passage=hit(result),

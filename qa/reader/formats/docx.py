@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from .. import limits
 from . import Block, Extracted, UnreadableFile
 
 # Encrypted .docx and legacy .doc both live in an OLE compound file; the stream names tell them apart.
@@ -45,6 +46,7 @@ def _open(raw: bytes):
         if WORD97_STREAM in raw:
             raise UnreadableFile("legacy Word 97-2003 .doc, not .docx (save it as .docx)")
         raise UnreadableFile("an OLE compound file, not a .docx")
+    _check_inflated_size(raw)
     try:
         return docx.Document(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
@@ -54,6 +56,18 @@ def _open(raw: bytes):
         raise UnreadableFile(f"corrupt .docx (missing {part})") from exc
     except Exception as exc:  # python-docx surfaces XML and package errors of many types for a damaged file
         raise UnreadableFile(f"corrupt .docx ({type(exc).__name__})") from exc
+
+
+def _check_inflated_size(raw: bytes) -> None:
+    """Refuses a zip whose parts inflate past the file limit, before any is inflated. A member's declared size
+    bounds what `zipfile` will inflate from it (more fails its CRC check), so a lying header cannot get past."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("corrupt .docx (not a zip archive)") from exc
+    if inflated > limits.max_bytes():
+        raise UnreadableFile(limits.over_limit(inflated, "inflates to"))
 
 
 def _row_text(row) -> str:

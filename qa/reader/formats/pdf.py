@@ -22,6 +22,7 @@ import unicodedata
 
 from ...textrules import CLOSERS, ENDS_SENTENCE, WIDE
 from ...textrules import SENTENCE_END as SENTENCE_MARKS
+from .. import limits
 from . import Extracted, UnreadableFile
 
 # pypdf logs every repaired xref; the caller prints one line per unreadable file instead.
@@ -91,24 +92,49 @@ LOOK_ALIKES = {
 }
 
 
-def read(raw: bytes, name: str) -> Extracted:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PyPdfError
+# pypdf's decompression limits (each stream, each filter) set to the file limit instead of its own 75 MB.
+INFLATION_LIMITS = (
+    "maximum_declared_stream_length",
+    "array_based_stream_maximum_output_length",
+    "jbig2_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "zlib_maximum_output_length",
+    "brotli_maximum_output_length",
+    "image_maximum_buffer_size",
+    "stream_decoding_work_maximum_length",
+)
 
+
+def read(raw: bytes, name: str) -> Extracted:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
+
+    limit = limits.max_bytes()
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFile("password-protected")
-        pages = [_page_lines(page) for page in reader.pages]
+        with apply_configuration(**dict.fromkeys(INFLATION_LIMITS, limit)):
+            reader = PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise UnreadableFile("password-protected")
+            pages, text_size = [], 0
+            for page in reader.pages:
+                pages.append(_page_lines(page))
+                text_size += sum(len(line) for line in pages[-1])
+                if text_size > limit:  # each stream is bounded above; so is the text of all of them together
+                    raise UnreadableFile(limits.over_limit(text_size, "its text is"))
     except UnreadableFile:
         raise
+    except LimitReachedError as exc:
+        raise UnreadableFile(f"a stream inflates past the limit of {limits.megabytes(limit)} (QA_MAX_FILE_MB)") from exc
     except DependencyError as exc:
         raise UnreadableFile("encrypted with AES; reading it needs the 'cryptography' package") from exc
     except PyPdfError as exc:
         raise UnreadableFile(f"corrupt PDF ({str(exc)[:REASON_CHARS]})") from exc
     except Exception as exc:  # a damaged file breaks pypdf in many ways; one bad file must not stop a build
         raise UnreadableFile(f"corrupt PDF ({type(exc).__name__}: {str(exc)[:REASON_CHARS]})") from exc
-    pages = [lines for lines in _drop_running_lines(pages) if lines]
+    kept = [lines for lines in _drop_running_lines(pages) if lines]
+    # Every page the same: each line is "running", but the document is that one page's text, not nothing.
+    pages = kept or [lines for lines in pages if lines][:1]
     text = ""
     for lines in pages:
         if text:

@@ -1,0 +1,79 @@
+"""How `qa serve` runs uvicorn: idle and slow connections are closed, so a few sockets cannot hold the server.
+
+uvicorn closes a keep-alive connection that stays idle after a response (`timeout_keep_alive`), but a connection
+that never sends a request, or sends its head or body a byte at a time, is kept open forever. `request_timeout`
+gives every request a deadline from the moment its connection opens (or its previous response went out) to the
+moment it has been received whole; a connection that misses it is closed. Once a request is in, the deadline is
+off: how long the answer takes is the app's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .settings import Settings
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for receiving each whole request (`request_timeout` seconds)."""
+
+    request_timeout: float = 30.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._deadline: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._disarm_when_received()
+
+    def on_response_complete(self) -> None:
+        self._arm()  # before uvicorn reads a pipelined request, which may already be whole
+        super().on_response_complete()
+        if self.transport.is_closing():
+            self._disarm()
+        else:
+            self._disarm_when_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._waiting_after = self.cycle  # the request the deadline is for is the next cycle after this one
+        self._deadline = self.loop.call_later(self.request_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _disarm_when_received(self) -> None:
+        cycle = self.cycle
+        received = cycle is not None and cycle is not self._waiting_after and not cycle.more_body
+        if self._deadline is not None and received:
+            self._disarm()
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_config(app, settings: Settings):
+    """uvicorn's config for `qa serve`: quiet, our own proxy handling, and the two connection timeouts."""
+    import uvicorn
+
+    protocol = type("ServeProtocol", (DeadlineH11Protocol,), {"request_timeout": settings.request_timeout})
+    # X-Forwarded-For is read by the app itself, and only from QA_TRUSTED_PROXIES; uvicorn's own reading is off.
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        proxy_headers=False,
+        http=protocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
+    )
