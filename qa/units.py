@@ -78,6 +78,10 @@ class Units:
         unit[owner[winners]] = members[winners]
         return best, unit
 
+    def fits(self, passages: int) -> bool:
+        """Whether these units belong to a build of `passages` passages (no part truncated or from another)."""
+        return len(self.starts) == passages + 1 and int(self.starts[-1]) == self.size == len(self.vectors)
+
     def span(self, unit: int) -> tuple[int, int]:
         s, e = self.spans[unit]
         return int(s), int(e)

@@ -35,8 +35,6 @@ MAX_REASON = 200  # characters of a library's exception message quoted in a skip
 MIN_BUDGET = 16  # tokens a window keeps for text even when a speech's context is very long
 
 
-
-
 @dataclass
 class Draft:
     """One document between reading and passages: what the collection-wide boilerplate step needs."""
