@@ -22,6 +22,7 @@ from . import __version__, problems
 from .accesslog import HeadersAndLog
 from .bodylimit import BodyLimit
 from .embedding import Embedder
+from .integrations import chat_api, dify, mcp, metrics, openai_api
 from .jobs import JobQueue, rebuild_and_serve
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
@@ -46,6 +47,7 @@ def layers(settings: Settings) -> list[Middleware]:
     return [
         # The rate limit and the access log both see the client behind a trusted proxy.
         Middleware(ForwardedClient, trusted=settings.trusted_proxies),
+        Middleware(metrics.Metrics),  # inside ForwardedClient, which copies the scope the route is written into
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
         Middleware(BodyLimit, paths={UPLOADS: settings.upload_max_mb * MB + MULTIPART_SLACK}),
@@ -85,6 +87,10 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(chat_api.router)
+    app.include_router(dify.router)
+    app.include_router(openai_api.router)
+    app.include_router(mcp.http_router(settings, lambda: getattr(app.state, "service", None)))
     # Routers and sub-apps go above this line: the page is mounted at "/" and answers every other path.
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -444,9 +444,8 @@ def serve(host, port, index_dir, model):
 
     from .api import create_app
     from .engines import engine_for
-    from .listen import listening_socket
     from .service import Service
-    from .serving import server_config
+    from .serving import listening_socket, server_config
 
     settings = make_settings(host=host, port=port, index_dir=index_dir, model=model)
     require_folders(settings, "index_dir")
@@ -468,6 +467,25 @@ def serve(host, port, index_dir, model):
     click.echo(f"serving {len(service.index.passages)} passages on {url}", err=True)
     with engine_for(settings).hosted():  # Milvus Lite: builds on this machine reach the data through this server
         uvicorn.Server(server_config(app, settings)).run(sockets=[sock])
+
+
+@cli.command(name="mcp")
+@index_options
+def mcp_command(index_dir, model):
+    """Serve the index to an AI assistant over MCP (stdio): tools search_speeches, get_passage, list_speakers.
+
+    \b
+    Examples (an MCP client starts it; see README, "MCP"):
+      qa mcp --index /srv/speeches-index
+    """
+    from .integrations.mcp import serve_stdio
+    from .service import Service
+
+    settings = make_settings(index_dir=index_dir, model=model)
+    require_folders(settings, "index_dir")
+    with user_errors():
+        service = Service(settings, lambda: load_embedder(settings))  # stdout is the protocol's: messages go to stderr
+    serve_stdio(service)
 
 
 @cli.command()

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .reader.boundary import refusal
+from .reader.discovery import is_document
 from .reader.formats import SUFFIXES, UnreadableFile, reader
 from .reader.metadata import SIDECAR_SUFFIX, normalise_date
-from .reader.pipeline import is_document
 
 META_FIELDS = ("speaker", "role", "date", "title", "event", "place", "url")
 MAX_META = 2000  # characters of one metadata field (the reader's own limit)
@@ -45,23 +46,6 @@ class UploadProblem(ValueError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
-
-
-def may_read(path: Path, corpus: Path) -> str | None:
-    """Why `path` may not be read as part of `corpus` (None: it may): a regular file whose real path is in it.
-
-    The one question both the library and the reader ask; the reader's own rule (with its size limits) is the
-    one to keep when both exist.
-    """
-    try:
-        real, root = path.resolve(strict=True), corpus.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return "it does not exist"
-    if not real.is_relative_to(root):
-        return "it is outside the corpus folder"
-    if not real.is_file():
-        return "it is not a regular file"
-    return None
 
 
 def safe_name(given: str) -> str:
@@ -225,7 +209,7 @@ def _sidecar_taken(corpus: Path, name: str) -> bool:
 def stage_removal(corpus: Path, document: str, job: str) -> Change:
     """Set aside a document of the corpus and its sidecar (the job does it); LookupError if there is none."""
     path = corpus / document
-    if Path(document).is_absolute() or ".." in Path(document).parts or may_read(path, corpus) or not is_document(path):
+    if Path(document).is_absolute() or ".." in Path(document).parts or refusal(path, corpus) or not is_document(path):
         raise LookupError(document)
     change = Change(corpus, documents=[document])
     for final in (path, path.with_name(path.name + SIDECAR_SUFFIX)):

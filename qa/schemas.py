@@ -140,10 +140,28 @@ class ChatRequest(Facets):
         return messages
 
 
+class Citation(BaseModel):
+    marker: int = Field(examples=[1], description="The [n] in the answer: passages[n-1]")
+    passage_id: str = Field(examples=["3f2a9c0d1b7e4a55"])
+
+
+class DroppedSentence(BaseModel):
+    sentence: str = Field(examples=["荥阳计划在三年内建成十个湿地公园[1]。"])
+    reason: str = Field(examples=["not supported by [1]: 25% of its content words are there (needs 80%)"])
+    kind: Literal["uncited", "unknown_passage", "number", "unsupported"]
+
+
 class ChatResponse(BaseModel):
-    answer: str = Field(description="Quoted sentences from the passages, with who said them; never generated text")
+    answer: str = Field(
+        description="Quoted sentences with who said them; or, with QA_LLM_BASE_URL set, the model's sentences that "
+        "the passages they cite support, each ending in its [n] markers"
+    )
     query: str = Field(description="The question as searched, after reading earlier turns")
     passages: list[Hit]
+    mode: Literal["generated", "quoted"] = Field("quoted", description="Whether `answer` is generated or quoted")
+    citations: list[Citation] = Field([], description="Each [n] of a generated answer and the passage it names")
+    dropped: list[DroppedSentence] = Field([], description="The model's sentences left out, and why")
+    fallback: str | None = Field(None, description="Why the answer is quoted although a model is configured")
 
 
 class SpeechParagraph(BaseModel):

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
@@ -21,6 +21,11 @@ TOP_K_MIN, TOP_K_MAX = 1, 50
 # A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
 DEFAULT_MAX_FILE_MB = 50.0
 MAX_FILE_MB_CEILING = 4096.0
+# Share of a generated sentence's content words that its cited passages must hold; measured on labelled sentences
+# over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
+DEFAULT_SUPPORT_THRESHOLD = 0.8
+LLM_TIMEOUT_MAX = 600.0  # seconds
+SECRETS = frozenset({"admin_token", "api_keys", "llm_api_key", "milvus_token"})  # never echoed in an error message
 
 
 class Settings(BaseSettings):
@@ -127,11 +132,62 @@ class Settings(BaseSettings):
         description="Alias that names the served collection; each build writes <alias>_<time> and switches it.",
     )
 
+    api_keys: str = Field(
+        "",
+        description="Comma-separated keys a caller sends as `Authorization: Bearer KEY` to /retrieval (Dify) and "
+        "/v1 (OpenAI clients); empty: /retrieval is off and /v1 is open.",
+    )
+    llm_base_url: str = Field(
+        "",
+        description="An OpenAI-compatible /v1 (Ollama, vLLM, llama.cpp server) that writes answers; empty: answers "
+        "are quoted, never generated.",
+    )
+    llm_model: str = Field("", max_length=200, description="Model name the LLM server knows; needed with the URL.")
+    llm_api_key: str = Field("", description="Key the LLM server wants, if any.")
+    llm_timeout: float = Field(
+        30.0, gt=0.0, le=LLM_TIMEOUT_MAX, description="Seconds to wait for the model before quoting instead."
+    )
+    support_threshold: float = Field(
+        DEFAULT_SUPPORT_THRESHOLD,
+        ge=0.0,
+        le=1.0,
+        description="Share of a generated sentence's content words its cited passages must contain to be kept.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _cidrs(cls, value: str) -> str:
         proxy_networks(value)
         return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys(cls, value: str) -> str:
+        api_keys(value)
+        return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL such as http://127.0.0.1:11434/v1")
+        return value
+
+    @model_validator(mode="after")
+    def _model_named(self) -> Settings:
+        if self.llm_base_url and not self.llm_model.strip():
+            raise ValueError("QA_LLM_BASE_URL is set but QA_LLM_MODEL is not: name the model to ask (e.g. qwen2.5:7b)")
+        return self
+
+
+def api_keys(value: str) -> frozenset[str]:
+    """`QA_API_KEYS` as a set; a key with spaces inside could never be sent in a Bearer header."""
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    for key in keys:
+        if any(c.isspace() for c in key):
+            raise ValueError("an API key must not contain spaces")
+    return frozenset(keys)
 
 
 def proxy_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -162,6 +218,7 @@ def load_settings(**overrides) -> Settings:
             field = str(err["loc"][0]) if err["loc"] else ""
             if field in Settings.model_fields and field not in given:
                 # Not a flag, so it came from the environment: name the variable the user has to fix.
-                name = f"{name} (QA_{field.upper()}={err['input']!r})"
-            problems.append(f"{name}: {err['msg']}")
+                shown = "(hidden)" if field in SECRETS else repr(err["input"])
+                name = f"{name} (QA_{field.upper()}={shown})"
+            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None

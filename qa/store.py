@@ -356,6 +356,7 @@ def timed_build(corpus, embedder, settings, root, progress=None) -> BuildStats:
     previous = load_cache(root, settings)
     build, reused = build_index(corpus, embedder, settings, previous, progress)
     del previous  # the memory map of the replaced build's embeddings
+    build.manifest["build_seconds"] = round(time.perf_counter() - start, 3)  # for /metrics of the servers
     publish(build, root)
     return BuildStats(
         documents=len(corpus.documents),

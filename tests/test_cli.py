@@ -93,6 +93,8 @@ def test_eval_compare_lists_the_questions_that_lost_rank(run, tmp_path):
     [
         (["build", "--corpus", "missing"], {}, "corpus folder missing does not exist"),
         (["ask", "问题", "--index", "nowhere"], {}, "run `qa build` first"),
+        (["mcp", "--index", "nowhere"], {}, "run `qa build` first"),
+        (["mcp"], {"QA_LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "QA_LLM_MODEL"),
         (["ask", "   "], {}, "the question is empty"),
         (["ask", "问题", "-k", "0"], {}, "0 is not in the range"),
         (["ask", "问题"], {"QA_TOP_K": "lots"}, "top_k"),

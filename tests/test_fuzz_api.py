@@ -67,7 +67,7 @@ def api_schema(shared_index):
 
 
 def test_every_operation_is_fuzzed():
-    assert len(OPERATIONS) == 11
+    assert len(OPERATIONS) == 15
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=lambda x: getattr(x, "value", x))

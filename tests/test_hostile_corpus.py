@@ -22,7 +22,7 @@ from qa.reader.limits import MB
 from qa.reader.metadata import json_depth
 from qa.schemas import Source
 from qa.untrusted import PrintableLog, printable, web_url
-from tests.fixtures_formats import make_docx, make_pdf
+from tests.support.formats import make_docx, make_pdf
 
 from .conftest import FAKE, REPO
 

@@ -397,7 +397,8 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             for path, item in client.get("/openapi.json").json()["paths"].items()
             for method in item
         }
-        # Only the library's writes change what the server holds, and without QA_ADMIN_TOKEN they are off.
+        # Only the library's writes change what the server holds, and without QA_ADMIN_TOKEN they are off; other
+        # POSTs (/mcp too) only carry a question.
         assert operations == {
             ("POST", "/api/search"),
             ("GET", "/api/search"),
@@ -410,6 +411,10 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             ("DELETE", "/api/documents/{document}"),
             ("GET", "/api/jobs/{job}"),
             ("GET", "/api/examples"),
+            ("POST", "/api/chat/stream"),
+            ("POST", "/retrieval"),
+            ("GET", "/v1/models"),
+            ("POST", "/v1/chat/completions"),
         }
         assert client.post("/api/documents", files=[("file", ("a.txt", b"x"))]).status_code == 403
         assert client.delete("/api/documents/city-2021-01-05-speeches.txt").status_code == 403

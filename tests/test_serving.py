@@ -8,8 +8,7 @@ import threading
 
 import pytest
 
-from qa.api import listening_socket
-from qa.serving import server_config
+from qa.serving import listening_socket, server_config
 from qa.settings import load_settings
 
 DEADLINE = 0.2  # seconds: tiny for the test; the default is QA_REQUEST_TIMEOUT's

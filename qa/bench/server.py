@@ -31,7 +31,7 @@ def serving(app, timeout: float = 120.0) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 in a daemon thread; yields its base URL once it is healthy."""
     import uvicorn
 
-    from ..listen import listening_socket
+    from ..serving import listening_socket
 
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 
 from .. import schemas
+from ..integrations import chat_api
 from ..problems import BODY_PROBLEMS, PROBLEM, RATE_LIMITED, not_found, readable_errors
 from ..settings import TOP_K_MAX, TOP_K_MIN
 from .deps import ServiceDep
@@ -52,11 +53,9 @@ def search_get(
 
 @router.post("/chat", response_model=schemas.ChatResponse, responses=BODY_PROBLEMS)
 def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse:
-    """An extractive answer (quoted sentences with who said them) and the passages it comes from."""
-    messages = [m.model_dump() for m in body.messages]
-    top_k = body.top_k or service.settings.top_k
-    query, answer, results = service.chat(messages, top_k, body.speaker, body.scope())
-    return schemas.ChatResponse(answer=answer, query=query, passages=[hit(r) for r in results])
+    """The answer (quoted sentences with who said them, or generated and checked when QA_LLM_BASE_URL is set) and
+    the passages it comes from."""
+    return chat_api.chat_response(service, body)
 
 
 @router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
