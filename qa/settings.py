@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
+    units: bool = Field(True, description="Cut passages into sentence units at build time (matched, then shown).")
     unit_weight: float = Field(
         0.7,
         ge=0.0,

@@ -157,7 +157,7 @@ def build_index(
     reused = len(hits)
     if todo:
         vectors[todo] = embedder.encode([texts[i] for i in todo], settings.batch_size, progress)
-    units = _build_units(passages, keys, cached, previous, embedder, settings, dimension)
+    units = _build_units(passages, keys, cached, previous, embedder, settings, dimension) if settings.units else None
 
     words = learn_words(passages)
     tokenizer = Tokenizer(words)
@@ -180,7 +180,7 @@ def build_index(
         ],
         "corpus_fingerprint": corpus.fingerprint,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
-        "units": {"version": UNITS_VERSION, "count": units.size},
+        "units": {"version": UNITS_VERSION, "count": units.size} if units is not None else None,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
@@ -322,7 +322,7 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
 
 def _cached_units(folder: Path, manifest: dict, passages: int) -> Units | None:
     """The build's units if cut by today's rules and whole on disk, else None (they are computed again)."""
-    if manifest.get("units", {}).get("version") != UNITS_VERSION:
+    if (manifest.get("units") or {}).get("version") != UNITS_VERSION:
         return None
     try:
         if any((folder / n).stat().st_size != manifest["cache"][n]["bytes"] for n in UNIT_FILES):
@@ -343,7 +343,8 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
         and manifest.get("model") == settings.model
         and manifest.get("bm25") == {"k1": settings.bm25_k1, "b": settings.bm25_b}
         and manifest.get("backend") == settings.backend
-        and manifest.get("units", {}).get("version") == UNITS_VERSION  # an index from before units gains them
+        # An index from before units gains them; one built without them loses them when they are turned on.
+        and (manifest.get("units") or {}).get("version") == (UNITS_VERSION if settings.units else None)
     )
     # With Milvus the collection this folder recorded must still be the one served (another machine may build).
     return same and engine_for(settings).is_current(manifest)

@@ -150,7 +150,7 @@ class FaissEngine(Engine):
             stored = np.load(folder / EMBEDDINGS, mmap_mode="r")
             dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
             bm25 = BM25.load(folder)
-            units = load_units(folder) if "units" in manifest else None
+            units = load_units(folder) if manifest.get("units") else None
         except IndexProblem:
             raise
         except Exception as exc:
