@@ -1,5 +1,6 @@
 """The real bundled model on the real corpus and benchmarks: retrieval quality must hold."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,21 +115,16 @@ def test_english_speeches_one_paragraph_per_line(embedder, tmp_path_factory):
     assert m["hit@1"] >= 0.8 and m["hit@5"] >= 0.95 and m["speaker_ok"] >= 0.95, m
 
 
-def test_the_line_that_matched_is_the_best_sentence(embedder, tmp_path_factory):
-    """Match small, return whole: a famous line inside a longer passage is found and quoted (issue 17)."""
-    corpus = tmp_path_factory.mktemp("fireside-corpus")
-    for name in (
-        "1940-12-29-fireside-chat-16.txt",
-        "1941-05-27-fireside-chat-17.txt",
-        "1941-09-11-fireside-chat-18.txt",
-    ):
-        (corpus / name).write_text((EVAL / "corpora" / "fireside" / name).read_text(encoding="utf-8"), encoding="utf-8")
-    index, settings = build(speeches(corpus), embedder, tmp_path_factory.mktemp("fireside") / "index")
-    searcher = Searcher(index, embedder, settings)
-    top = searcher.search("Why can't you make peace with the Nazis by being nice to them?", 3)[0]
-    # The passage of the line is returned whole; its sentence nearest the question is the one quoted.
-    assert "No man can tame a tiger into a kitten by stroking it." in top.text, top.text
-    start = top.text.index(top.best_sentence)
-    assert top.highlights and all(start <= a < b <= start + len(top.best_sentence) for a, b in top.highlights)
-    found = searcher.search("纳粹头子曾经夸口说自己能打败谁？", 3)
-    assert any("I can beat any other power in the world" in r.text for r in found), [r.best_sentence for r in found]
+def test_the_unit_that_matched_quotes_the_answer(seed):
+    """Match small, return whole (issue 17): the top passage's best sentence is the unit that matched, and for most
+    development questions it holds the gold line (21 of 24 measured) or lies inside it."""
+    _, searcher = seed
+    quoted = 0
+    for line in (EVAL / "seed_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        top = searcher.search(row["q"], 1)[0]
+        start = top.text.index(top.best_sentence)
+        assert top.highlights and all(start <= a < b <= start + len(top.best_sentence) for a, b in top.highlights)
+        sentence = "".join(top.best_sentence.split())
+        quoted += any(g in sentence or sentence in g for g in ("".join(x.split()) for x in row["gold"]))
+    assert quoted >= 20, quoted
