@@ -23,6 +23,8 @@ SETS = [
     ("sotu_en.jsonl", "corpora/sotu", True),
     ("fireside_en.jsonl", "corpora/fireside", True),
     ("fireside_zh.jsonl", "corpora/fireside", True),
+    ("press_zh.jsonl", "corpora/press-zh", True),
+    ("reports_zh.jsonl", "corpora/reports-zh", True),
 ]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

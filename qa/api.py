@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 
 from . import __version__, problems
 from .accesslog import HeadersAndLog
+from .admingate import AdminGate
 from .bodylimit import BodyLimit
 from .embedding import Embedder
 from .integrations import chat_api, dify, mcp, metrics, openai_api
@@ -27,6 +28,7 @@ from .jobs import JobQueue, rebuild_and_serve
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
 from .routes import ROUTERS
+from .routes.library import WRITE_PATH
 from .service import Service
 from .settings import Settings
 
@@ -35,7 +37,6 @@ WEB_DIR = (Path(__file__).parent / "web").resolve()
 log = logging.getLogger("qa.api")
 CORS_METHODS = ["GET", "POST", "DELETE"]
 CORS_HEADERS = ["content-type", "authorization"]
-UPLOADS = "/api/documents"
 MB = 1 << 20
 MULTIPART_SLACK = 64 << 10  # part headers and form fields around the files of an upload
 
@@ -50,7 +51,9 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(metrics.Metrics),  # inside ForwardedClient, which copies the scope the route is written into
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
-        Middleware(BodyLimit, paths={UPLOADS: settings.upload_max_mb * MB + MULTIPART_SLACK}),
+        # Before the body limit and the routes: a write without the admin token is answered unread.
+        Middleware(AdminGate, admin_token=settings.admin_token),
+        Middleware(BodyLimit, paths={WRITE_PATH: settings.upload_max_mb * MB + MULTIPART_SLACK}),
         *([Middleware(cors[0], **cors[1])] if origins else []),
         Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
     ]
@@ -83,7 +86,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
         middleware=layers(settings),
     )
     app.state.settings = settings
-    app.state.jobs = JobQueue(settings, lambda progress: rebuild_and_serve(app.state.service, progress))
+    app.state.jobs = JobQueue(settings, lambda *job: rebuild_and_serve(app.state.service, *job))
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -7,6 +7,7 @@ import errno
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -116,11 +117,14 @@ def load_embedder(settings: Settings):
 
 def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
     """Build and publish `root` unless it already holds this corpus with this model."""
-    from .store import BuildStats, build_lock, is_up_to_date, timed_build
+    from .store import BUILDS, BuildStats, build_lock, is_up_to_date, timed_build
 
     with index_writes(root), build_lock(root):
         if not force and is_up_to_date(root, corpus.fingerprint, settings):
             return BuildStats(len(corpus.documents), 0, len(corpus.passages), 0, 0, 0.0, corpus.skipped, True)
+        # A folder we cannot write fails now, not after minutes of embedding.
+        with tempfile.TemporaryFile(dir=root / BUILDS if (root / BUILDS).is_dir() else root):
+            pass
         with progress_bar(len(corpus.passages), "embedding", "passage") as bar:
             return timed_build(corpus, embedder, settings, root, bar.update)
 
@@ -156,7 +160,13 @@ def cli(verbose: bool):
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
 @index_options
 @click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
-def build(corpus_dir, index_dir, model, force):
+@click.option(
+    "--explain",
+    "explain_file",
+    type=click.Path(path_type=Path),
+    help="Only show how this one file is read (layout, furniture, title block, turns, sections); builds nothing.",
+)
+def build(corpus_dir, index_dir, model, force, explain_file):
     """Read the corpus and (re)build the index; unchanged paragraphs reuse their embeddings.
 
     \b
@@ -164,8 +174,17 @@ def build(corpus_dir, index_dir, model, force):
       qa build
       qa build --corpus ~/speeches --index ~/speeches-index
       qa build --force --model paraphrase-multilingual-MiniLM-L12-v2
+      qa build --explain corpus/2024-report.txt
     """
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    if explain_file is not None:
+        from .reader.explain import ExplainError, explain
+
+        try:
+            click.echo(explain(explain_file, settings.corpus_dir))
+        except ExplainError as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     require_folders(settings, "corpus_dir", "index_dir")
     with user_errors():
         from .reader import read_speeches

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,9 +35,14 @@ class Job:
     progress: float = 0.0
     message: str = "waiting for the jobs before it"
     documents: list[str] = field(default_factory=list)
+    seconds: float | None = None  # how long it ran, once it has finished (for /metrics)
 
     def view(self) -> dict:
         return {"job": self.id, "state": self.state, "progress": round(self.progress, 3), "message": self.message}
+
+
+class NoPassages(Exception):
+    """An uploaded file the reader took but found no speech in; the message is the reader's skip line."""
 
 
 def new_job_id() -> str:
@@ -44,9 +50,10 @@ def new_job_id() -> str:
 
 
 class JobQueue:
-    """`rebuild(progress)` builds and publishes the index from the corpus as it is, and serves it."""
+    """`rebuild(progress, added)` builds and publishes the index from the corpus as it is, and serves it; it
+    fails if a document in `added` gives no passage."""
 
-    def __init__(self, settings: Settings, rebuild: Callable[[Callable[[float, str], None]], str]):
+    def __init__(self, settings: Settings, rebuild: Callable[[Callable[[float, str], None], list[str]], str]):
         self.settings = settings
         self.rebuild = rebuild
         self.jobs: OrderedDict[str, Job] = OrderedDict()
@@ -97,6 +104,7 @@ class JobQueue:
 
     def _run(self, job: Job) -> None:
         job.state, job.message = "running", "updating the corpus"
+        start = time.monotonic()
 
         def progress(share: float, message: str) -> None:
             job.progress, job.message = max(job.progress, min(share, 1.0)), message
@@ -105,22 +113,26 @@ class JobQueue:
             job.change.apply()
         except OSError as exc:
             job.change.discard()
+            job.seconds = time.monotonic() - start
             job.state, job.message = "failed", f"the corpus could not be changed: {exc}"
             return
         try:
-            summary = self.rebuild(progress)
+            summary = self.rebuild(progress, job.documents if job.kind == "upload" else [])
         except Exception as exc:  # whatever failed, the corpus goes back and the served index stays
             job.change.undo()
             log.warning("library job %s failed; corpus restored: %s", job.id, exc)
+            job.seconds = time.monotonic() - start
             job.state, job.message = "failed", f"rebuild failed, nothing changed: {exc}"
             return
         job.change.finish()
+        job.seconds = time.monotonic() - start
         job.state, job.progress, job.message = "done", 1.0, summary
 
 
-def rebuild_and_serve(service, progress: Callable[[float, str], None]) -> str:
+def rebuild_and_serve(service, progress: Callable[[float, str], None], added: list[str]) -> str:
     """Build the index from the corpus as it is now (unchanged paragraphs keep their embeddings), publish it and
-    have `service` serve it; returns a one-line summary. Raises whatever stopped it."""
+    have `service` serve it; returns a one-line summary. Raises whatever stopped it, and `NoPassages` before
+    publishing if a document in `added` gives no passage (the reader skipped it)."""
     from .reader import read_speeches
     from .store import build_lock, timed_build
 
@@ -131,6 +143,11 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None]) -> str:
             progress(READ_SHARE * done / max(total, 1), f"reading {done}/{total} files")
 
         corpus = read_speeches(settings, read)
+        read_files = {d.file for d in corpus.documents}
+        for name in added:
+            if name not in read_files:
+                why = next((line for line in corpus.skipped if line.startswith(f"{name}: ")), f"{name}: no passages")
+                raise NoPassages(why)
         total, seen = max(len(corpus.passages), 1), 0
 
         def embedded(count: int) -> None:

@@ -22,6 +22,8 @@ from .reader.boundary import refusal
 from .reader.discovery import is_document
 from .reader.formats import SUFFIXES, UnreadableFile, reader
 from .reader.metadata import SIDECAR_SUFFIX, normalise_date
+from .reader.pipeline import build_document, draft
+from .tokens import ApproxTokens
 
 META_FIELDS = ("speaker", "role", "date", "title", "event", "place", "url")
 MAX_META = 2000  # characters of one metadata field (the reader's own limit)
@@ -84,6 +86,8 @@ def check_readable(raw: bytes, name: str) -> None:
     text = extracted.text if extracted.text is not None else "".join(b.text for b in extracted.blocks or [])
     if not text.strip():
         raise UploadProblem(422, f"{name}: has no text")
+    if not build_document(draft(name, extracted, {}), ApproxTokens()).passages:
+        raise UploadProblem(422, f"{name}: no paragraph of speech in it (only page numbers or furniture)")
 
 
 def sidecar_of(meta: dict[str, str | None]) -> dict[str, str] | None:

@@ -33,6 +33,9 @@ class Source(BaseModel):
     speaker: str | None = Field(examples=["张俊峰"])
     role: str | None = Field(examples=["航空港实验区党工委书记"])
     speech_title: str | None = Field(examples=["走好“枢纽+开放”路子 更好发挥引领带动作用"])
+    section: str | None = Field(
+        None, examples=["一、2020年工作回顾"], description="The heading (path) the passage sits under"
+    )
     paragraph: int = Field(examples=[1])
     last_paragraph: int | None = Field(
         None, examples=[3], description="Last paragraph when short paragraphs were grouped into this passage"

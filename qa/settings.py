@@ -18,14 +18,15 @@ DEFAULT_MODEL = "multilingual-e5-small"
 # Limits of one question, the same for the CLI, the API schema and the docs (README quotes them).
 MAX_QUERY_CHARS = 1000
 TOP_K_MIN, TOP_K_MAX = 1, 50
-# A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
-DEFAULT_MAX_FILE_MB = 50.0
-MAX_FILE_MB_CEILING = 4096.0
 # Share of a generated sentence's content words that its cited passages must hold; measured on labelled sentences
 # over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
 DEFAULT_SUPPORT_THRESHOLD = 0.8
 LLM_TIMEOUT_MAX = 600.0  # seconds
-SECRETS = frozenset({"admin_token", "api_keys", "llm_api_key", "milvus_token"})  # never echoed in an error message
+SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})  # never echoed in an error message
+
+# A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
+DEFAULT_MAX_FILE_MB = 50.0
+MAX_FILE_MB_CEILING = 4096.0
 
 
 class Settings(BaseSettings):

@@ -46,6 +46,8 @@ READ_ONLY = (
     "import sys, qa; from qa.reader import read_corpus; "
     "c = read_corpus(sys.argv[1]); print(qa.__file__, len(c.documents))"
 )
+NAMED = ("secret.txt", "passwd.md", "locked.txt", "harbour.meta.json", "metadata.csv", "bomb.docx", "bomb.md")
+ESCAPE_NAME = "\x1b[2J\x1b[Hbuild succeeded.txt"  # clears the screen and prints "build succeeded" if obeyed
 OUTPUT_KEPT = 20_000  # characters of a measured process's output kept in the report
 IDLE_WAIT = 60.0  # seconds the bar allows for an idle connection to be closed
 
@@ -196,7 +198,7 @@ def bar(args) -> dict:
         rows.insert(2, f'noise.txt,Nobody,"{"x" * 200_000}"')
         for folder in (clean, hostile):
             (folder / "metadata.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        (hostile / "\x1b[2J\x1b[Hbuild succeeded.txt").write_text("We will fix the street lights.\n", encoding="utf-8")
+        (hostile / ESCAPE_NAME).write_text("We will fix the street lights.\n", encoding="utf-8")
         docx_bomb(hostile / "bomb.docx", int(args.bar_docx_gb * (1 << 30)))
         (hostile / "bomb.md").write_text(yaml_bomb(), encoding="utf-8")
 
@@ -214,11 +216,8 @@ def bar(args) -> dict:
         speakers = {p["document"]: p["speaker"] for p in passages if p["document"] in CATALOGUE_SPEAKERS}
         report["build"] = {
             "exit": out["exit"],
-            "names": {
-                n: n in printed
-                for n in ("secret.txt", "passwd.md", "caf\\xe9.txt", "locked.txt", "harbour.meta.json", "metadata.csv")
-            },
-            "escape_named_escaped": "\\x1b[2J\\x1b[Hbuild succeeded.txt" in printed,
+            "names": {n: n in printed for n in NAMED},
+            "odd_names_indexed": sorted({p["document"] for p in passages} & {"caf\\xe9.txt", ESCAPE_NAME}),
             "raw_escape_printed": "\x1b" in printed,
             "outside_text_indexed": SECRET in texts or any(line in texts for line in passwd_lines),
             "good_documents_kept": sorted({p["document"] for p in passages} & set(GOOD_SPEECHES)),
@@ -231,8 +230,12 @@ def bar(args) -> dict:
             "over_clean_mb": out["peak_mb"] - runs["clean"]["peak_mb"],
             "over_clean_seconds": round(out["seconds"] - runs["clean"]["seconds"], 1),
         }
-        report["served"] = serve_checks(work / "index-hostile", env)
-        report["read_only"] = read_only_check(hostile, work / "index-hostile", env)
+        print(json.dumps(report, indent=2, ensure_ascii=False), file=sys.stderr, flush=True)
+        for key, check in (("served", serve_checks), ("read_only", read_only_check)):
+            try:
+                report[key] = check(hostile, work / "index-hostile", env)
+            except Exception as exc:  # one failed check is reported; the figures measured so far are kept
+                report[key] = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
         for path in work.rglob("*"):
             if not path.is_symlink():
@@ -241,10 +244,9 @@ def bar(args) -> dict:
     return report
 
 
-def serve_checks(index: Path, env: dict) -> dict:
+def serve_checks(corpus: Path, index: Path, env: dict) -> dict:
     """Searches the served index for the outside text; times how long an idle connection stays open."""
     import urllib.parse
-    import urllib.request
 
     command = [PYTHON, "-m", "qa", "serve", "--index", str(index), "--port", "0"]
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
@@ -258,7 +260,7 @@ def serve_checks(index: Path, env: dict) -> dict:
         found = []
         for q in ("root nologin daemon", "launch codes outside-the-corpus-secret"):
             url = f"http://127.0.0.1:{port}/api/search?q={urllib.parse.quote(q)}"
-            hits = json.load(urllib.request.urlopen(url))["results"]
+            hits = json.load(answer(url))["results"]
             found += [h["text"] for h in hits if "nologin" in h["text"] or "outside-the-corpus" in h["text"]]
         conn = socket.create_connection(("127.0.0.1", port))
         conn.settimeout(IDLE_WAIT + 5)
@@ -273,6 +275,21 @@ def serve_checks(index: Path, env: dict) -> dict:
     finally:
         server.terminate()
         server.wait()
+
+
+def answer(url: str, wait: float = 120.0):
+    """The response to GET `url`, asking again until the server listens (it prints its address first)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return urllib.request.urlopen(url)
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def read_only_check(corpus: Path, index: Path, env: dict) -> dict:

@@ -42,7 +42,7 @@ def test_search_post_and_get(client):
     assert set(top) == {"id", "rank", "score", "text", "source", "highlights", "best_sentence"}
     assert top["source"]["speaker"] == "王芳" and top["source"]["paragraph"] == 1
     assert set(top["source"]) == {
-        *("document", "title", "date", "speaker", "role", "speech_title", "paragraph"),
+        *("document", "title", "date", "speaker", "role", "speech_title", "section", "paragraph"),
         *("last_paragraph", "part", "event", "place", "url", "start", "end", "language"),
     }
     assert top["source"]["start"] is None and top["source"]["url"] is None  # a plain text file has no timing or URL

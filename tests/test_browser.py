@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import threading
 
 import pytest
 
+from qa.bench.llm import INVENTED, StandIn, first_sentence_reply, standin_app
 from qa.bench.server import serving
 
 from .conftest import REPO
@@ -58,9 +61,17 @@ def build(corpus_dir, index_dir, embedder=None, **fields):
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    """URLs of the seed corpus served writable (a copy, with QA_ADMIN_TOKEN) and read-only, and of an English
-    corpus."""
+def standin():
+    """The stand-in OpenAI-compatible model (qa/bench/llm.py) and its URL; tests script its reply."""
+    model = StandIn(reply=first_sentence_reply)
+    with serving(standin_app(model), timeout=20) as url:
+        yield model, url
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, standin):
+    """URLs of the seed corpus served writable (a copy, with QA_ADMIN_TOKEN), read-only, and read-only answering
+    with the stand-in model (QA_LLM_BASE_URL), and of an English corpus."""
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium); Playwright never downloads one")
     from qa.api import create_app
@@ -73,12 +84,14 @@ def servers(tmp_path_factory):
     (root / "english" / "harbour-2025.md").write_text(ENGLISH.replace("Next year", "In 2025"), encoding="utf-8")
     english, _ = build(root / "english", root / "english-index", embedder)
     read_only = settings.model_copy(update={"admin_token": ""})
+    generating = read_only.model_copy(update={"llm_base_url": f"{standin[1]}/v1", "llm_model": "standin"})
     with (
         serving(create_app(settings, embedder=embedder)) as writable_url,
         serving(create_app(read_only, embedder=embedder)) as read_only_url,
+        serving(create_app(generating, embedder=embedder)) as generated_url,
         serving(create_app(english, embedder=embedder)) as english_url,
     ):
-        yield {"writable": writable_url, "read-only": read_only_url, "english": english_url}
+        yield {"writable": writable_url, "read-only": read_only_url, "generated": generated_url, "english": english_url}
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +147,13 @@ def ask(page, question: str):
     return page.locator(".reply").last
 
 
+SSE = "text/event-stream"
+
+
+def sse(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
 def headers(reply) -> list[str]:
     return reply.locator(".card-header").all_inner_texts()
 
@@ -149,6 +169,10 @@ def test_chat_context_follow_up_and_escaping(open_page):
 
     reply = ask(page, "巩义要建成全省什么基地？")
     expect(reply.locator(".answer")).to_contain_text("袁聚平")
+    # No model configured: the quoted answer, as before streaming, with nothing of a generated one.
+    expect(reply).to_have_attribute("data-mode", "quoted")
+    expect(reply.locator(".mode")).to_have_text("摘自讲话原文")
+    expect(reply.locator(".fallback, .cite, .card-number, details.dropped")).to_have_count(0)
     assert any("袁聚平" in h for h in headers(reply))
     assert reply.locator(".card mark").count() > 0
     expect(page.locator("#empty")).to_be_hidden()
@@ -173,7 +197,7 @@ def test_chat_context_follow_up_and_escaping(open_page):
     page.keyboard.press("Escape")
     expect(context).to_be_hidden()
 
-    with page.expect_request("**/api/chat") as request:
+    with page.expect_request("**/api/chat/stream") as request:
         reply = ask(page, "那登封呢？")
     sent = request.value.post_data_json["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
@@ -207,7 +231,7 @@ def test_waiting_state_and_errors(open_page):
 
     page = open_page()
     held = []
-    page.route("**/api/chat", lambda route: held.append(route))
+    page.route("**/api/chat/stream", lambda route: held.append(route))
     page.fill("#question", "航空港实验区坚持走什么路子？")
     page.click("#send")
     expect(page.locator("#loading")).to_be_visible()
@@ -217,8 +241,8 @@ def test_waiting_state_and_errors(open_page):
     expect(page.locator("#loading")).to_be_hidden()
     expect(page.locator("#send")).to_be_enabled()
 
-    page.unroute("**/api/chat")
-    page.route("**/api/chat", lambda route: route.abort())
+    page.unroute("**/api/chat/stream")
+    page.route("**/api/chat/stream", lambda route: route.abort())
     page.fill("#question", "巩义要建成全省什么基地？")
     page.press("#question", "Enter")
     expect(page.locator(".error")).to_have_count(2)
@@ -258,7 +282,7 @@ def test_by_speaker_answer_in_both_languages(open_page):
         page = open_page(locale=locale)
         expect(page.locator(".toggle")).to_contain_text(label)
         page.check("#by-speaker")
-        with page.expect_request("**/api/chat") as request:
+        with page.expect_request("**/api/chat/stream") as request:
             reply = ask(page, "各区县在科技创新方面有什么举措？")
         assert request.value.post_data_json["group_by"] == "speaker"
         speakers = [h.split(" · ")[0] for h in headers(reply)]
@@ -277,7 +301,7 @@ def test_date_filter(open_page):
     expect(reply.locator(".card")).to_have_count(0)
     page.fill("#date-from", "2021-01-01")
     page.fill("#date-to", "2021-01-31")
-    with page.expect_request("**/api/chat") as request:
+    with page.expect_request("**/api/chat/stream") as request:
         reply = ask(page, "巩义要建成全省什么基地？")
     assert request.value.post_data_json["date_from"] == "2021-01-01"
     assert any("袁聚平" in h for h in headers(reply))
@@ -405,7 +429,8 @@ def test_source_details_link_and_media_times(open_page):
         for i, s in enumerate([source, unsafe, english], start=1)
     ]
     page = open_page()
-    page.route("**/api/chat", lambda route: route.fulfill(json={"answer": "答", "query": "问", "passages": passages}))
+    answer = {"answer": "答", "query": "问", "passages": passages}
+    page.route("**/api/chat/stream", lambda route: route.fulfill(body=sse("answer", answer), content_type=SSE))
     reply = ask(page, "问")
     assert headers(reply) == [
         "李明 · 市长 · 《开放发展》 · 第3段（第2部分） · 12:34–1:02:05",
@@ -422,3 +447,120 @@ def test_source_details_link_and_media_times(open_page):
         "href", "https://example.org/forum?id=1"
     )
     expect(page.locator("#context .context-meta")).to_contain_text("2021城市发展论坛 · 郑州")
+
+
+GENERATED_QUESTION = "巩义要建成全省什么基地？"
+
+
+@pytest.mark.parametrize(
+    ("locale", "checking", "generated", "dropped"),
+    [
+        ("en-US", "not yet checked", "Written by the model", "Not supported by the passages"),
+        ("zh-CN", "尚未核对", "由模型生成", "未被引文支持"),
+    ],
+)
+def test_generated_answer_streams_then_shows_the_checked_version(
+    open_page, standin, locale, checking, generated, dropped
+):
+    """The stand-in model writes passage [1]'s first sentence and an invented one: the page shows both as they
+    come, marked unchecked, then the checked answer with the invention listed as not supported."""
+    from playwright.sync_api import expect
+
+    model, _ = standin
+    model.reply, model.status, model.gate = first_sentence_reply, 200, threading.Event()
+    try:
+        page = open_page(locale=locale, on="generated")
+        page.fill("#date-from", "2021-01-01")  # the filters still go with the question
+        with page.expect_request("**/api/chat/stream") as request:
+            page.fill("#question", GENERATED_QUESTION)
+            page.press("#question", "Enter")
+        # The model holds back its last piece until the gate opens: this is the text as it comes, unchecked.
+        draft = page.locator(".reply.draft")
+        expect(draft.locator(".draft-note")).to_contain_text(checking)
+        expect(draft.locator(".draft-text")).to_contain_text(INVENTED[:12])
+        expect(page.locator(".reply .answer")).to_have_count(0)
+        model.gate.set()
+
+        reply = page.locator(".reply").last
+        expect(reply).to_have_attribute("data-mode", "generated")
+        expect(page.locator(".reply.draft")).to_have_count(0)
+        expect(reply.locator(".mode")).to_contain_text(generated)
+        expect(reply.locator(".fallback")).to_have_count(0)
+        expect(reply.locator(".answer")).not_to_contain_text(INVENTED[:12])
+        assert request.value.post_data_json["date_from"] == "2021-01-01"
+
+        box = reply.locator("details.dropped")
+        expect(box.locator("summary")).to_contain_text(dropped)
+        expect(box.locator(".dropped-sentence")).to_be_hidden()  # collapsed until asked for
+        box.locator("summary").click()
+        expect(box.locator(".dropped-sentence")).to_contain_text(INVENTED[:12])
+        expect(box.locator("li")).to_have_attribute("data-kind", "unsupported")
+        expect(box.locator(".dropped-reason")).to_contain_text("not supported by [1]")
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUT / f"generated-{locale[:2]}.png", full_page=True)
+
+        cite = reply.locator(".answer a.cite")
+        expect(cite).to_have_count(1)
+        expect(cite).to_have_text("[1]")
+        first_card = reply.locator(".card").first
+        expect(first_card.locator(".card-number")).to_have_text("[1]")
+        assert cite.get_attribute("href") == "#" + first_card.get_attribute("id")
+        cite.click()
+        expect(first_card).to_be_focused()
+        expect(first_card).to_be_in_viewport()
+    finally:
+        model.gate.set()
+        model.gate = None
+
+
+def test_unusable_model_is_quoted_saying_why(open_page, standin):
+    from playwright.sync_api import expect
+
+    model, _ = standin
+    model.reply, model.status = first_sentence_reply, 500
+    try:
+        page = open_page(locale="en-US", on="generated")
+        reply = ask(page, GENERATED_QUESTION)
+        expect(reply).to_have_attribute("data-mode", "quoted")
+        expect(reply.locator(".fallback")).to_contain_text("could not be used")
+        expect(reply.locator(".fallback")).to_contain_text("answered HTTP 500")
+        expect(reply.locator(".answer")).to_contain_text("袁聚平")
+        expect(reply.locator(".cite, .card-number, details.dropped")).to_have_count(0)
+    finally:
+        model.status = 200
+
+
+def test_stream_error_event_is_shown_and_the_draft_removed(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(locale="en-US")
+    body = sse("delta", {"text": "Half a sentence"}) + sse("error", {"detail": "internal error"})
+    page.route("**/api/chat/stream", lambda route: route.fulfill(body=body, content_type=SSE))
+    page.fill("#question", "问")
+    page.press("#question", "Enter")
+    expect(page.locator(".error")).to_contain_text("internal error")
+    expect(page.locator(".reply")).to_have_count(0)
+    expect(page.locator("#send")).to_be_enabled()
+
+
+def test_new_chat_while_the_model_writes_drops_the_unchecked_text(open_page, standin):
+    from playwright.sync_api import expect
+
+    model, _ = standin
+    model.reply, model.status, model.gate = first_sentence_reply, 200, threading.Event()
+    try:
+        page = open_page(locale="en-US", on="generated")
+        page.fill("#question", GENERATED_QUESTION)
+        page.press("#question", "Enter")
+        expect(page.locator(".reply.draft .draft-text")).to_contain_text(INVENTED[:12])
+        page.click("#reset")
+        expect(page.locator(".reply")).to_have_count(0)
+        expect(page.locator("#empty")).to_be_visible()
+        expect(page.locator("#send")).to_be_enabled()
+        model.gate.set()
+        reply = ask(page, GENERATED_QUESTION)  # the next question is answered as usual
+        expect(reply).to_have_attribute("data-mode", "generated")
+        expect(page.locator(".reply")).to_have_count(1)
+    finally:
+        model.gate.set()
+        model.gate = None

@@ -389,6 +389,10 @@ def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_
             assert milvus.connect(settings) is not None and lite_path not in lite._opened
             assert seconds_until_served(url, "甲乙丙", limit=15.0) < 15.0
         assert traffic.failures == [] and traffic.count > 0
-    finally:
         server.terminate()
         server.wait(timeout=30)
+        assert not lite.record_path(lite_path).exists()  # a stopped server takes its record with it
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -251,3 +251,19 @@ def test_a_read_only_index_folder_gives_one_line_and_keeps_the_served_index(tmp_
 def test_new_limits_fail_fast_on_bad_values():
     r = CliRunner().invoke(cli, ["build"], env={"QA_MODEL": FAKE, "QA_MAX_FILE_MB": "-1"})
     assert r.exit_code == 1 and "QA_MAX_FILE_MB" in r.output
+
+
+def test_a_pdf_whose_streams_inflate_past_the_limit_is_refused(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    folder = corpus_with_good_speech(tmp_path / "corpus")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([["We will pave the road. " * 4] * 40] * 20))))
+    for page in writer.pages:
+        page.compress_content_streams()
+    packed = io.BytesIO()
+    writer.write(packed)
+    (folder / "packed.pdf").write_bytes(packed.getvalue())
+    limit = 3 * len(packed.getvalue()) // 2  # the file fits; what it inflates to does not
+    corpus = read_corpus(folder, max_file_bytes=limit)
+    assert "limit" in skipped_names(corpus)["packed.pdf"] and "QA_MAX_FILE_MB" in skipped_names(corpus)["packed.pdf"]
+    assert "packed.pdf" in [d.file for d in read_corpus(folder).documents]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import openai
 import pytest
@@ -208,9 +209,10 @@ def test_quoted_instead_saying_why(shared_index, model, reply, delay, status, ti
 
 
 def test_unreachable_model_is_quoted_instead(shared_index):
-    with serving(standin_app(StandIn()), timeout=20) as url:
-        pass  # the port is free again: nothing listens there now
-    body = ask(shared_index, f"{url}/v1")[0].json()
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    body = ask(shared_index, f"http://127.0.0.1:{port}/v1")[0].json()
     assert body["mode"] == "quoted" and "could not reach" in body["fallback"]
 
 

@@ -45,6 +45,17 @@ def library(tmp_path, fake_registered):
         yield client, settings
 
 
+@pytest.fixture(scope="module")
+def unchanging_library(tmp_path_factory):
+    """A writable library shared by tests that must leave it as it was."""
+    from .conftest import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    settings = build_small_index(tmp_path_factory.mktemp("unchanging"), embedder, admin_token=TOKEN)
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client, settings
+
+
 def corpus_files(settings) -> list[str]:
     return sorted(str(p.relative_to(settings.corpus_dir)) for p in settings.corpus_dir.rglob("*"))
 
@@ -71,6 +82,7 @@ def test_docx_upload_is_indexed_listed_found_with_its_speaker_then_deleted(libra
     assert r.json()["documents"] == ["harbour.docx"]
     status = finished(client, r.json()["job"])
     assert status["state"] == "done" and status["progress"] == 1.0, status
+    assert 'qa_job_duration_seconds_count{kind="upload",state="done"}' in client.get("/metrics").text
 
     listed = {d["document"]: d for d in client.get("/api/documents").json()["documents"]}
     assert set(listed) == before | {"harbour.docx"}
@@ -98,6 +110,9 @@ def test_writes_need_the_token_and_the_setting(library, shared_index):
         r = upload(client, "harbour.docx", raw, headers=headers)
         assert r.status_code == 401 and "admin token" in r.json()["detail"], r.text
     assert client.delete("/api/documents/city-2021-01-05-speeches.txt").status_code == 401
+    # Refused before the body is read: a declared gigabyte gets the 401, not the body limit's 413.
+    huge = {"content-length": str(1 << 30), "content-type": "multipart/form-data; boundary=x"}
+    assert client.post("/api/documents", content=b"--x--", headers=huge).status_code == 401
     read_only, embedder = shared_index
     with TestClient(create_app(read_only, embedder=embedder)) as other:
         r = upload(other, "harbour.docx", raw)
@@ -112,12 +127,13 @@ def test_writes_need_the_token_and_the_setting(library, shared_index):
     [
         ("broken.docx", b"PK\x03\x04 not really a zip", 422, "broken.docx: cannot be read"),
         ("empty.txt", b"   \n\n", 422, "has no text"),
+        ("numbers.txt", b"1\n\n2\n\n3\n", 422, "no paragraph of speech"),
         ("tool.exe", b"MZ\x90\x00", 415, "not a speech file"),
         ("README.md", b"# notes", 415, "not a speech file"),
     ],
 )
-def test_a_file_the_server_cannot_read_is_refused_and_nothing_changes(library, name, raw, status, said):
-    client, settings = library
+def test_a_file_the_server_cannot_read_is_refused_and_nothing_changes(unchanging_library, name, raw, status, said):
+    client, settings = unchanging_library
     before_files, before_docs = corpus_files(settings), client.get("/api/documents").json()
     r = upload(client, name, raw, title="x")
     assert r.status_code == status and said in r.json()["detail"], r.text
@@ -273,3 +289,16 @@ def test_a_year_in_the_question_prefers_that_years_speeches(client_dated):
     assert first_date("2019年的十个湿地公园") == "2019-03-08"  # preferred, not filtered: the other year still answers
     results = client_dated.post("/api/search", json={"query": "2019年的十个湿地公园", "top_k": 10}).json()["results"]
     assert "2021-01-05" in {r["source"]["date"] for r in results}
+
+
+def test_an_upload_the_build_keeps_no_passage_of_fails_its_job_and_is_not_kept(library, monkeypatch):
+    client, settings = library
+    before_files, before_docs = corpus_files(settings), client.get("/api/documents").json()
+    # Past the upload's own check (here switched off), the build is the backstop: no passage, no publish.
+    monkeypatch.setattr("qa.library.check_readable", lambda raw, name: None)
+    r = upload(client, "furniture.md", b"1\n\n2\n\n3\n")
+    assert r.status_code == 202, r.text
+    status = finished(client, r.json()["job"])
+    assert status["state"] == "failed" and "furniture.md: no paragraphs" in status["message"], status
+    assert corpus_files(settings) == before_files
+    assert client.get("/api/documents").json() == before_docs

@@ -399,8 +399,8 @@ def test_no_cors_and_no_state_changing_endpoints(shared_index):
             for path, item in client.get("/openapi.json").json()["paths"].items()
             for method in item
         }
-        # Only the library's writes change what the server holds, and without QA_ADMIN_TOKEN they are off; other
-        # POSTs (/mcp too) only carry a question.
+        # Only the library's writes change what the server holds, and without QA_ADMIN_TOKEN they are off; the
+        # integrations' POSTs (/mcp too) only carry a question.
         assert operations == {
             ("POST", "/api/search"),
             ("GET", "/api/search"),

@@ -79,6 +79,15 @@ const STRINGS = {
     quoteTitle: (t) => `《${t}》`,
     dated: (t, d) => (d ? `《${t}》（${d}）` : `《${t}》`),
     withRole: (s, r) => `${s}（${r}）`,
+    checking: "模型正在作答，尚未核对：每句话写完后都要与所引段落核对",
+    generated: "由模型生成，每句话已与所引段落核对",
+    quoted: "摘自讲话原文",
+    fallback: (why) => `模型的回答未能采用，以下为原文摘录。原因：${why}`,
+    cite: (n) => `查看第${n}条引文`,
+    passageNumber: (n) => `[${n}]`,
+    dropped: (n) => `未被引文支持（${n}句，已删去）`,
+    dropReason: (kind, reason) => `${kind}：${reason}`,
+    dropKind: { uncited: "未标注引文", unknown_passage: "引用了不存在的段落", number: "数字与段落不符", unsupported: "段落中找不到依据" },
   },
   en: {
     pageTitle: "Speech QA",
@@ -145,6 +154,15 @@ const STRINGS = {
     quoteTitle: (t) => `“${t}”`,
     dated: (t, d) => (d ? `“${t}” (${d})` : `“${t}”`),
     withRole: (s, r) => `${s} (${r})`,
+    checking: "The model is writing; not yet checked: each sentence is checked against the passages it cites",
+    generated: "Written by the model, every sentence checked against the passages it cites",
+    quoted: "Quoted from the speeches",
+    fallback: (why) => `The model's answer could not be used, so the speeches are quoted instead. Why: ${why}`,
+    cite: (n) => `Go to source ${n}`,
+    passageNumber: (n) => `[${n}]`,
+    dropped: (n) => `Not supported by the passages (${n} ${n === 1 ? "sentence" : "sentences"}, left out)`,
+    dropReason: (kind, reason) => `${kind}: ${reason}`,
+    dropKind: { uncited: "no citation", unknown_passage: "cites a passage not given", number: "a number the passage does not have", unsupported: "not in the passage" },
   },
 };
 const HTML_LANG = { zh: "zh-CN", en: "en" };
@@ -195,6 +213,7 @@ let lang = pickLanguage();
 let history = [];
 let busy = false;
 let conversation = 0; // bumped by a new conversation so a reply that arrives afterwards is dropped
+let answering = null; // the AbortController of the answer being streamed, stopped by a new conversation
 let contextRequest = 0; // only the latest context request may fill the dialog
 let chosenFiles = [];
 let writable = false;
@@ -322,17 +341,94 @@ async function api(path, { method, json, form, headers } = {}) {
       // A proxy's HTML error page is not JSON; the status below still says what happened.
     }
   } catch (err) {
-    throw new Error(err.name === "AbortError" ? t("timeout") : t("offline"));
+    throw failedRequest(err);
   } finally {
     clearTimeout(timer);
   }
-  if (!response.ok) {
-    const detail = data && data.detail;
-    const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : t("serverError");
-    throw new Error(`${text} (HTTP ${response.status})`);
-  }
+  if (!response.ok) throw refused(response, data);
   if (data === null) throw new Error(t("unreadable"));
   return data;
+}
+
+function failedRequest(err) {
+  return new Error(err.name === "AbortError" ? t("timeout") : t("offline"));
+}
+
+// The server's {"detail"} of a 4xx/5xx, or what its status says.
+function refused(response, data) {
+  const detail = data && data.detail;
+  const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : t("serverError");
+  return new Error(`${text} (HTTP ${response.status})`);
+}
+
+// One server-sent event block ("event: NAME\ndata: JSON") → [name, data]; null when it is not one.
+function parseEvent(block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (!data.length) return null;
+  try {
+    return [name, JSON.parse(data.join("\n"))];
+  } catch {
+    return null;
+  }
+}
+
+// POST /api/chat/stream: `delta` events go to onDelta as the model writes, and the `answer` event (the checked
+// answer) is returned. An EventSource cannot POST, so the body is read here. `controller` stops it (a new chat).
+async function streamChat(body, onDelta, controller) {
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  try {
+    let response;
+    try {
+      response = await fetch("/api/chat/stream", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+    } catch (err) {
+      throw failedRequest(err);
+    }
+    if (!response.ok) {
+      let data = null;
+      try {
+        data = await response.json();
+      } catch {
+        // not JSON (a proxy's page): the status says what happened
+      }
+      throw refused(response, data);
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw failedRequest(err);
+      }
+      if (chunk.done) break;
+      buffer += chunk.value;
+      const blocks = buffer.split(/\r?\n\r?\n/);
+      buffer = blocks.pop();
+      for (const block of blocks) {
+        const parsed = parseEvent(block);
+        if (!parsed) continue;
+        const [name, data] = parsed;
+        if (name === "delta" && typeof data.text === "string") onDelta(data.text);
+        else if (name === "answer") return data;
+        else if (name === "error") throw new Error(data.detail || t("serverError"));
+      }
+    }
+    throw new Error(t("unreadable")); // the stream ended without an answer
+  } finally {
+    clearTimeout(timer);
+    controller.abort(); // done with the body either way
+  }
 }
 
 function errorBox(message) {
@@ -354,15 +450,19 @@ function setBusy(value) {
   if (value) els.loading.scrollIntoView({ block: "nearest" });
 }
 
-function card(passage) {
+function card(passage, number, anchor) {
   const button = el("button", "card");
   button.type = "button";
+  if (anchor) button.id = anchor;
   const text = el("span", "card-text");
   text.append(highlighted(passage.text, passage.highlights));
   const foot = el("span", "card-foot");
   foot.append(el("span", "score", t("score", passage.score.toFixed(2))), el("span", "more", t("more")));
   const details = sourceDetails(passage.source);
-  button.append(el("span", "card-header", sourceLabel(passage.source)));
+  const header = el("span", "card-header");
+  if (number) header.append(el("span", "card-number", t("passageNumber", number)), " ");
+  header.append(sourceLabel(passage.source));
+  button.append(header);
   if (details) button.append(el("span", "card-source", details));
   button.append(text, foot);
   button.addEventListener("click", () => openContext(passage));
@@ -374,16 +474,92 @@ function card(passage) {
   return hit;
 }
 
+let replies = 0; // numbers each reply, so that its cards' anchors are unique on the page
+
+// [1], [1][3], [1, 2], 【2】: the markers the server's check reads (qa/support.py CITATION).
+const CITATION = /[[【]\s*(\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*)\s*[\]】]/g;
+
+// The answer's text with each [n] it cites as a link to its passage's card; other text stays text.
+function citedText(text, anchors) {
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const found of text.matchAll(CITATION)) {
+    const numbers = found[1].split(/\s*[,，、;；]\s*/).map(Number);
+    if (!numbers.every((n) => anchors.has(n))) continue;
+    fragment.append(text.slice(at, found.index));
+    for (const n of numbers) {
+      const link = el("a", "cite", t("passageNumber", n));
+      link.href = `#${anchors.get(n)}`;
+      link.setAttribute("aria-label", t("cite", n));
+      link.addEventListener("click", (event) => {
+        event.preventDefault(); // focus scrolls to the card without touching the address
+        const target = document.getElementById(anchors.get(n));
+        target.focus();
+        target.scrollIntoView({ block: "center" });
+      });
+      fragment.append(link);
+    }
+    at = found.index + found[0].length;
+  }
+  fragment.append(text.slice(at));
+  return fragment;
+}
+
+function droppedList(dropped) {
+  const box = el("details", "dropped");
+  box.append(el("summary", null, t("dropped", dropped.length)));
+  const list = el("ul");
+  for (const d of dropped) {
+    const item = el("li");
+    item.dataset.kind = d.kind;
+    item.append(el("q", "dropped-sentence", d.sentence));
+    item.append(el("span", "dropped-reason", t("dropReason", t("dropKind")[d.kind] || d.kind, d.reason)));
+    list.append(item);
+  }
+  box.append(list);
+  return box;
+}
+
 function reply(data, question, grouped) {
   const article = el("article", grouped ? "reply by-speaker" : "reply");
-  article.append(el("p", "answer", data.answer));
+  const mode = data.mode === "generated" ? "generated" : "quoted";
+  const generated = mode === "generated";
+  article.dataset.mode = mode;
+  const id = ++replies;
+  const anchors = new Map(); // citation marker → the id of its card
+  for (const c of data.citations || []) {
+    const at = data.passages.findIndex((p) => p.id === c.passage_id);
+    if (at >= 0) anchors.set(c.marker, `reply-${id}-passage-${at + 1}`);
+  }
+  article.append(el("p", `mode ${mode}`, t(mode)));
+  if (data.fallback) article.append(el("p", "fallback", t("fallback", data.fallback)));
+  const answer = el("p", "answer");
+  answer.append(generated ? citedText(data.answer, anchors) : data.answer);
+  article.append(answer);
+  if (data.dropped && data.dropped.length) article.append(droppedList(data.dropped));
   if (data.query && data.query !== question) article.append(el("p", "query-note", t("searchedAs", data.query)));
   if (data.passages.length) {
     const cards = el("div", "cards");
-    cards.append(...data.passages.map(card));
+    // A generated answer cites passages by their number, so its cards show it.
+    cards.append(
+      ...data.passages.map((p, i) => card(p, generated ? i + 1 : null, generated ? `reply-${id}-passage-${i + 1}` : null)),
+    );
     article.append(cards);
   }
   return article;
+}
+
+// The model's text as it comes, before the server has checked it: marked so, and replaced by the checked reply.
+function draft() {
+  const article = el("article", "reply draft");
+  article.setAttribute("aria-busy", "true");
+  const spinner = el("span", "spinner");
+  spinner.setAttribute("aria-hidden", "true");
+  const note = el("p", "draft-note");
+  note.append(spinner, el("span", null, t("checking")));
+  const text = el("p", "draft-text");
+  article.append(note, text);
+  return { article, add: (piece) => text.append(piece) };
 }
 
 // What the header's filters ask for, as API fields.
@@ -408,23 +584,44 @@ async function ask(text) {
   const messages = [...history, { role: "user", content: question }].slice(-MAX_HISTORY);
   const asked = filters();
   setBusy(true);
-  try {
-    const data = await api("/api/chat", { json: { messages, ...asked } });
+  let pending = null;
+  const onDelta = (piece) => {
     if (turn !== conversation) return;
-    append(reply(data, question, asked.group_by === "speaker"));
+    if (!pending) {
+      pending = draft();
+      append(pending.article);
+      els.loading.hidden = true; // the draft shows that something is happening
+    }
+    pending.add(piece);
+  };
+  try {
+    answering = new AbortController();
+    const data = await streamChat({ messages, ...asked }, onDelta, answering);
+    if (turn !== conversation) return;
+    const checked = reply(data, question, asked.group_by === "speaker");
+    if (pending) pending.article.replaceWith(checked);
+    else append(checked);
     // A failed turn stays out of the history so the next question is not read against it.
     history.push({ role: "user", content: question }, { role: "assistant", content: data.answer.slice(0, MAX_CONTENT) });
   } catch (err) {
-    if (turn === conversation) append(errorBox(err.message));
+    if (turn === conversation) {
+      const box = errorBox(err.message);
+      if (pending) pending.article.replaceWith(box); // unchecked text never stays on the page
+      else append(box);
+    }
   } finally {
-    setBusy(false);
-    // Answers are longer than a screen: show the question and the start of its answer, not the end.
-    if (turn === conversation) bubble.scrollIntoView({ block: "start" });
+    // A new conversation has already reset the page, and may be waiting for its own answer.
+    if (turn === conversation) {
+      setBusy(false);
+      // Answers are longer than a screen: show the question and the start of its answer, not the end.
+      bubble.scrollIntoView({ block: "start" });
+    }
   }
 }
 
 function resetConversation() {
   conversation += 1;
+  answering?.abort();
   history = [];
   setBusy(false);
   for (const node of [...els.messages.children]) {

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 PIECE = 4  # characters per streamed chunk: several chunks for any reply, as a real model sends them
 FIRST_SENTENCE = re.compile(r"\[1\][^\n]*\n([^。！？\n]+[。！？])")  # passage [1]'s first sentence in our prompt
+GATE_SECONDS = 30.0  # the longest a gated reply waits: a test that fails before opening it still ends
 INVENTED = "此外还将新建三座国际机场和一个航天发射中心[1]。"
 
 
@@ -39,6 +41,7 @@ class StandIn:
     reply: str | Callable[[dict], str] = ""
     delay: float = 0.0
     status: int = 200
+    gate: threading.Event | None = None  # when given, a streamed reply waits before its last piece until it is set
     requests: list[dict] = field(default_factory=list)  # every request body received, in order
     seconds: list[float] = field(default_factory=list)  # time each took here, from its body read to its reply sent
 
@@ -81,8 +84,13 @@ def standin_app(standin: StandIn) -> FastAPI:
 
             def chunks():
                 yield _chunk(model, {"role": "assistant", "content": ""})
-                for i in range(0, len(reply), PIECE):
-                    yield _chunk(model, {"content": reply[i : i + PIECE]})
+                pieces = [reply[i : i + PIECE] for i in range(0, len(reply), PIECE)]
+                for i, piece in enumerate(pieces):
+                    if standin.gate is not None and i == len(pieces) - 1:
+                        standin.gate.wait(
+                            GATE_SECONDS
+                        )  # a test looks at the text sent so far (a sync generator: a worker thread)
+                    yield _chunk(model, {"content": piece})
                 yield _chunk(model, {}, "stop")
                 yield "data: [DONE]\n\n"
                 standin.seconds.append(time.perf_counter() - start)

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,11 @@ PROBE_SECONDS = 1.0  # a recorded port that does not accept within this is not a
 # calls Milvus Lite does not implement, which pymilvus then does without.
 QUIET_LOGGERS = ("pymilvus", "milvus_lite", "grpc")
 
+# pymilvus pings every 10 s; a Milvus Lite server (gRPC's defaults) answers pings more often than every 5 min
+# between calls with GOAWAY "too_many_pings", which gRPC prints. Over loopback nothing needs keeping alive.
+KEEPALIVE_MS = 5 * 60 * 1000
+CLIENT_OPTIONS = {"grpc_options": {"grpc.keepalive_time_ms": KEEPALIVE_MS}}
+
 _opened: dict[str, str] = {}  # path -> the URI of the server this process runs for it
 _opened_lock = threading.Lock()
 
@@ -36,6 +42,8 @@ def quiet_logs() -> None:
     """pymilvus, Milvus Lite and gRPC log failures with their tracebacks; the error we raise says it in one
     line, so theirs show only with `qa -v`."""
     debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    if not debugging:
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's C core prints its own lines; read once, at import
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if debugging else logging.CRITICAL)
 
@@ -121,9 +129,18 @@ def hosting(path: str) -> Iterator[None]:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"uri": uri, "pid": os.getpid()}, fh)
     os.replace(tmp, record)
+    # A server stopped by SIGTERM (uvicorn re-raises it once shut down) leaves through the `finally` below.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit) if on_main else None
     try:
         yield
     finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
         with contextlib.suppress(OSError, ValueError, KeyError):
             if json.loads(record.read_text(encoding="utf-8"))["pid"] == os.getpid():
                 record.unlink()
+
+
+def _exit(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)

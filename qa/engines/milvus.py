@@ -48,7 +48,7 @@ META_LIMIT = 16_384  # Milvus's largest query window
 VARCHAR_BYTES = 65_535
 FILTER_FIELD_BYTES = 4_096
 META_DIM = 2  # every collection needs a vector field; the meta collection's is never searched
-HNSW_EF_CONSTRUCTION_MIN = 80  # build breadth: 2·M, but never below this (Milvus's own default is 360)
+HNSW_EF_CONSTRUCTION_MIN = 80  # HNSW build breadth: 2·M, never below this
 IP = "IP"
 SERVER_SCHEMES = ("http://", "https://", "tcp://", "grpc://")  # anything else is a local Milvus Lite path
 
@@ -76,16 +76,17 @@ def connect(settings: Settings):
     """One client per URI and process: Milvus Lite allows one opener of a path, and gRPC channels are shared.
 
     A local path is reached through the `qa serve` that shares it, if one runs on this machine (`lite`)."""
+    lite.quiet_logs()  # before pymilvus loads gRPC
     from pymilvus import MilvusClient
 
-    lite.quiet_logs()
     key = (uri_of(settings), settings.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            address = key[0] if is_server(key[0]) else lite.address(key[0])
+            local = not is_server(key[0])
+            address, options = (lite.address(key[0]), lite.CLIENT_OPTIONS) if local else (key[0], {})
             try:
-                client = MilvusClient(uri=address, token=key[1])
+                client = MilvusClient(uri=address, token=key[1], **options)
             except Exception as exc:
                 raise MilvusProblem(f"cannot open Milvus at {key[0]} ({type(exc).__name__}: {exc})") from None
             _clients[key] = client

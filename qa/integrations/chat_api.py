@@ -39,9 +39,8 @@ def answered(
 def chat_response(service: Service, body: schemas.ChatRequest) -> schemas.ChatResponse:
     """/api/chat's answer: quoted, or generated and checked when QA_LLM_BASE_URL is set."""
     messages = [m.model_dump() for m in body.messages]
-    return schemas.ChatResponse.model_validate(
-        answered(service, messages, body.top_k, body.speaker, body.scope()).to_dict()
-    )
+    answer = answered(service, messages, body.top_k, body.speaker, body.scope())
+    return schemas.ChatResponse.model_validate(answer.to_dict())
 
 
 def event(name: str, data: dict) -> str:

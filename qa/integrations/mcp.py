@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from .. import __version__, schemas
+from ..dates import DateProblem, DateRange
+from ..facets import Scope
 from ..retrieval import Result
 from ..service import Service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
-from .common import search_where
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -65,17 +66,6 @@ def cite(source: dict) -> str:
     return f"{who}《{title}》{source.get('date') or ''} 第{source['paragraph']}段"
 
 
-def _in_dates(date_from: str | None, date_to: str | None):
-    if not date_from and not date_to:
-        return None
-
-    def keep(result: Result) -> bool:
-        date = result.source.get("date")
-        return bool(date) and (not date_from or date >= date_from) and (not date_to or date <= date_to)
-
-    return keep
-
-
 Date = Annotated[str | None, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY-MM-DD (or YYYY, YYYY-MM)")]
 
 
@@ -105,9 +95,11 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
     ) -> Annotated[CallToolResult, SearchOutput]:
         if not query.strip():
             raise ToolError("query must not be empty")
-        # A bare year or month covers the whole of it: "2021" runs to "2021-99", past every day of the year.
-        upper = date_to and date_to + "-99"[: 10 - len(date_to)]
-        results = search_where(service(), query, top_k, _in_dates(date_from, upper), speaker, document)
+        try:
+            dates = DateRange.parse(date_from, date_to)  # a bare year or month covers the whole of it
+        except DateProblem as exc:
+            raise ToolError(str(exc)) from None
+        results = service().search(query, top_k, speaker, document, Scope(dates))
         output = SearchOutput(query=query, passages=[_passage(r) for r in results])
         lines = [f"[{r.rank}] {cite(r.source)}（id {r.id}）\n{r.text}" for r in results]
         text = "\n\n".join(lines) or "没有找到相关段落。No passage found."

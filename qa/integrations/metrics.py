@@ -17,6 +17,7 @@ PATH = "/metrics"
 UNMATCHED = "unmatched"  # a 404 path is not a label value of its own: a scanner would make thousands
 # Seconds; the API answers in milliseconds, a generated answer in seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+JOB_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)  # s: a rebuild, seconds to minutes
 
 # One registry for the process, not the global default: nothing else's metrics leak in.
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -41,6 +42,13 @@ LLM_CALLS = Counter(
 )
 LLM_SECONDS = Histogram(
     "qa_llm_call_duration_seconds", "Time the model took to reply.", buckets=LATENCY_BUCKETS, registry=REGISTRY
+)
+JOB_SECONDS = Histogram(
+    "qa_job_duration_seconds",
+    "Time a library job (upload or deletion, with its rebuild) took, by kind and outcome.",
+    ["kind", "state"],
+    buckets=(1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
+    registry=REGISTRY,
 )
 DROPPED = Counter(
     "qa_dropped_sentences", "Generated sentences left out of answers, by why.", ["kind"], registry=REGISTRY
@@ -80,6 +88,21 @@ def index_metrics(service) -> list[GaugeMetricFamily]:
     return families
 
 
+_observed_jobs: set[str] = set()
+
+
+def observe_jobs(jobs) -> None:
+    """Each finished library job into the histogram, once: read at scrape time, so the job queue knows nothing of
+    metrics (it keeps its last jobs, far more than finish between two scrapes)."""
+    if jobs is None:
+        return
+    for job in list(jobs.jobs.values()):
+        if job.seconds is not None and job.id not in _observed_jobs:
+            _observed_jobs.add(job.id)
+            JOB_SECONDS.labels(job.kind, job.state).observe(job.seconds)
+    _observed_jobs.intersection_update(jobs.jobs)  # no longer kept, so never seen again
+
+
 def route_of(scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -116,8 +139,9 @@ class Metrics:
             LATENCY.labels(route).observe(time.perf_counter() - start)
 
     async def scrape(self, scope, send):
-        app = scope.get("app")
-        service = getattr(getattr(app, "state", None), "service", None)
+        state = getattr(scope.get("app"), "state", None)
+        service = getattr(state, "service", None)
+        observe_jobs(getattr(state, "jobs", None))
         body = generate_latest(REGISTRY) + generate_latest(_Snapshot(index_metrics(service)))
         headers = [(b"content-type", CONTENT_TYPE_LATEST.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})

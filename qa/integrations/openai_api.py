@@ -29,6 +29,8 @@ MODEL = "speeches"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served; /v1/models must give some time
 STREAM_PIECE = 40  # characters per streamed chunk of the checked answer
 MAX_TURN_CHARS = 4 * MAX_QUERY_CHARS  # an earlier turn is cut to this; only the question itself is refused
+# Chat UIs send the whole conversation: more turns than /api/chat takes are accepted, and the last MAX_MESSAGES read.
+MAX_CLIENT_MESSAGES = 10 * MAX_MESSAGES
 SOURCES = {"zh": "来源：", "en": "Sources:"}
 PARAGRAPH = {"zh": "第{n}段", "en": "paragraph {n}"}
 
@@ -50,7 +52,7 @@ class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")  # temperature, max_tokens, ...: ours is not a sampling model
 
     model: str = Field(max_length=200)
-    messages: list[Message] = Field(min_length=1, max_length=10 * MAX_MESSAGES)
+    messages: list[Message] = Field(min_length=1, max_length=MAX_CLIENT_MESSAGES)
     stream: bool = False
 
 

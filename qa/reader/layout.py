@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..textrules import CLOSERS, LATIN_LETTER, ends_sentence
 from ..textrules import HAN_CHAR as CJK
+from .furniture import Removed, clean_line, furniture_keys, is_furniture
+from .sections import UNNUMBERED, heading_level
 
 # Lines that are never text: page numbers, clock times, column numbers, rules, bare footnote numbers.
 DEBRIS = re.compile(
@@ -42,6 +45,10 @@ ECHO_CHARS = 80  # only short lines (headings) are dropped when repeated back to
 LINE_MODE_SHARE = 0.6  # share of non-final lines ending a sentence that makes each line a paragraph
 MIN_LINE_EVIDENCE = 3  # lines needed before deciding a document is one paragraph per line
 PRINT_WIDTH = 160  # characters: lines of a hard-wrapped page are shorter than this
+WRAP_PERCENTILE = 90  # the wrap width is this percentile of line lengths (a few lines overrun it)
+TAB_WIDTH = 4
+MAX_FRONT_LINES = 8  # the title block (title, subtitle, date, byline) is at most this many lines
+BLANK_LINES, PER_LINE, WRAPPED = "blank lines", "one paragraph per line", "hard-wrapped"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,25 @@ class Para:
     start: float | None = None
     end: float | None = None
     speaker: str | None = None  # named by the format (a subtitle voice)
+    section: str | None = None  # the heading path above it (set by the sections step)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    heading: bool  # marked by the format (Markdown `#`)
+    indent: int  # leading spaces (a tab counts as TAB_WIDTH)
+
+
+@dataclass
+class Layout:
+    """How one text was cut into paragraphs, and the evidence (shown by `qa build --explain`)."""
+
+    mode: str = BLANK_LINES
+    reason: str = ""
+    width: int | None = None  # the wrap width of hard-wrapped print
+    breaks: Counter = field(default_factory=Counter)  # paragraph ends found inside blocks, by kind
+    removed: Removed = field(default_factory=Removed)
 
 
 def language_of(text: str) -> str:
@@ -81,32 +107,62 @@ def tidy(text: str, markdown: bool) -> str:
     return GLUED.sub(" ", text).strip()
 
 
-def _blocks(text: str, markdown: bool) -> list[list[tuple[str, bool]]]:
-    """Runs of non-blank lines as (line, is_heading); debris lines are dropped and do not split a run."""
-    blocks: list[list[tuple[str, bool]]] = [[]]
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw.strip().replace("\u3000", " ").strip()
+def _blocks(text: str, markdown: bool, removed: Removed) -> list[list[Line]]:
+    """Runs of non-blank lines; debris and page furniture are dropped and do not split a run."""
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cleaned = [clean_line(raw, removed) for raw in raw_lines]
+    keys = furniture_keys(cleaned)
+    blocks: list[list[Line]] = [[]]
+    for raw, line in zip(raw_lines, cleaned, strict=True):
         if not line:
             if blocks[-1]:
                 blocks.append([])
             continue
         if DEBRIS.match(line):
+            removed.debris += 1
+            continue
+        if is_furniture(line, keys, removed):
             continue
         heading = bool(markdown and MD_HEADING.match(line))
         line = tidy(MD_HEADING.sub("", line) if heading else line, markdown)
         if line:
-            blocks[-1].append((line, heading))
+            indent = _indent(raw) if raw[:1].isspace() else 0
+            blocks[-1].append(Line(line, heading, indent))
     return [b for b in blocks if b]
 
 
-def one_paragraph_per_line(blocks: list[list[tuple[str, bool]]]) -> bool:
+def _indent(raw: str) -> int:
+    spaced = raw.expandtabs(TAB_WIDTH)
+    return len(spaced) - len(spaced.lstrip(" \u3000"))
+
+
+def _inner(blocks: list[list[Line]]) -> list[str]:
+    return [line.text for block in blocks for line in block[:-1] if not line.heading]
+
+
+def one_paragraph_per_line(blocks: list[list[Line]]) -> bool:
     """Evidence from lines that have a successor in their block: do they end sentences?"""
-    inner = [line for block in blocks for line, heading in block[:-1] if not heading]
+    inner = _inner(blocks)
     if len(inner) < MIN_LINE_EVIDENCE:
         return False
     if statistics.median(len(line) for line in inner) > PRINT_WIDTH:
         return True  # no print layout wraps lines this long
     return sum(ends_sentence(line) for line in inner) >= LINE_MODE_SHARE * len(inner)
+
+
+def decide(blocks: list[list[Line]]) -> Layout:
+    """Blank lines, one paragraph a line, or hard-wrapped print (with its wrap width), from the lines."""
+    inner = _inner(blocks)
+    if one_paragraph_per_line(blocks):
+        ended = sum(ends_sentence(line) for line in inner)
+        return Layout(PER_LINE, f"{ended} of {len(inner)} lines inside blocks end a sentence")
+    if len(inner) < MIN_LINE_EVIDENCE:
+        return Layout(BLANK_LINES, f"{len(blocks)} blocks between blank lines, too few wrapped lines to measure")
+    lengths = sorted(len(line) for line in inner)
+    width = lengths[min(len(lengths) - 1, len(lengths) * WRAP_PERCENTILE // 100)]
+    ended = sum(ends_sentence(line) for line in inner)
+    reason = f"{len(inner)} lines inside blocks, wrapped at about {width} characters, {ended} end a sentence"
+    return Layout(WRAPPED, reason, width)
 
 
 class Joiner:
@@ -133,34 +189,92 @@ class Joiner:
 
 
 def paragraphs(
-    text: str, language: str, markdown: bool = False, starts: Callable[[str], bool] | None = None
+    text: str,
+    language: str,
+    markdown: bool = False,
+    starts: Callable[[str], bool] | None = None,
+    front: Callable[[str], bool] | None = None,
 ) -> list[Para]:
     """`starts(line)` marks lines that begin a paragraph whatever the layout (a speaker's label: a short
-    transcript gives too few lines to tell one-paragraph-a-line from wrapped print)."""
-    blocks = _blocks(text, markdown)
-    per_line = one_paragraph_per_line(blocks)
+    transcript gives too few lines to tell one-paragraph-a-line from wrapped print). `front(line)` marks lines
+    of a title block (a subtitle, a date, a byline): among the first lines, each is a paragraph of its own."""
+    return read_layout(text, language, markdown, starts, front)[0]
+
+
+def read_layout(
+    text: str,
+    language: str,
+    markdown: bool = False,
+    starts: Callable[[str], bool] | None = None,
+    front: Callable[[str], bool] | None = None,
+) -> tuple[list[Para], Layout]:
+    """The paragraphs of `text` and how they were found (see `paragraphs`). Inside a block of hard-wrapped
+    print, a line that ends a sentence and stops where the next line's first word would still have fitted ends
+    its paragraph, and an indented line after a sentence starts one; a heading standing alone is a paragraph of
+    its own in every layout."""
+    removed = Removed()
+    blocks = _blocks(text, markdown, removed)
+    layout = decide(blocks)
+    layout.removed = removed
+    per_line = layout.mode == PER_LINE
+    width = layout.width or 0
+    base_indent = Counter(line.indent for block in blocks for line in block).most_common(1)[0][0] if blocks else 0
+    seen, previous_front = 0, False  # lines read, and whether the last one was a title-block line
     out: list[Para] = []
     for block in blocks:
         current = Joiner(language)
-        for line, heading in block:
-            if heading or (
-                current.pieces
-                and (
-                    (per_line and (ends_sentence(current.tail) or not continues(current.tail, line)))
-                    or (starts is not None and starts(line))
-                )
-            ):
+        previous: str | None = None
+        for item in block:
+            line = item.text
+            after_sentence = previous is None or ends_sentence(previous)
+            level = heading_level(line, language)
+            # A numbered heading stands alone wherever it falls; an unnumbered one only after a sentence.
+            heading = item.heading or (
+                level is not None
+                and (level < UNNUMBERED or after_sentence)
+                and (not width or _room(line, "", width) or len(block) == 1)
+            )
+            cut = None
+            seen += 1
+            in_front = front is not None and seen <= MAX_FRONT_LINES and front(line)
+            if current.pieces and not heading:
+                if in_front or previous_front:
+                    cut = "front"
+                elif per_line and (ends_sentence(current.tail) or not continues(current.tail, line)):
+                    cut = "line"
+                elif starts is not None and starts(line):
+                    cut = "label"
+                elif width and after_sentence and _room(previous, line, width):
+                    cut = "short line"
+                elif width and after_sentence and item.indent > base_indent:
+                    cut = "indent"
+            if heading or cut:
                 if current.pieces:
                     out.append(Para(current.text()))
+                    if cut in ("short line", "indent"):
+                        layout.breaks[cut] += 1
                 current = Joiner(language)
+            previous_front = in_front
             if heading:
                 out.append(Para(line, heading=True))
+                previous = None
             else:
                 current.add(line)
+                previous = line
         if current.pieces:
             out.append(Para(current.text()))
     # A heading echoed by the line after it ("## Section I" then "Section I") is said once.
-    return [p for i, p in enumerate(out) if i == 0 or p.text != out[i - 1].text or not echo(p.text)]
+    paras = [p for i, p in enumerate(out) if i == 0 or p.text != out[i - 1].text or not echo(p.text)]
+    return paras, layout
+
+
+def _room(line: str, following: str, width: int) -> bool:
+    """Did `line` stop short of the wrap width with room for the first word of `following` (so the break was the
+    writer's, not the printer's)?"""
+    first = following.split(maxsplit=1)[0] if following.strip() else ""
+    if first and CJK.match(first):
+        first = first[0]  # Chinese wraps at any character
+    return len(line) + 1 + len(first) <= width
 
 
 def echo(text: str) -> bool:

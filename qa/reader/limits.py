@@ -10,15 +10,17 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from ..settings import DEFAULT_MAX_FILE_MB
-
 MB = 1 << 20
-_MAX_BYTES: ContextVar[int] = ContextVar("max_file_bytes", default=int(DEFAULT_MAX_FILE_MB * MB))
+_MAX_BYTES: ContextVar[int] = ContextVar("max_file_bytes", default=0)  # 0: not set, QA_MAX_FILE_MB's default
 
 
 def max_bytes() -> int:
     """The largest size, in bytes, a file may have on disk or once decompressed while this build reads."""
-    return _MAX_BYTES.get()
+    if limit := _MAX_BYTES.get():
+        return limit
+    from ..settings import DEFAULT_MAX_FILE_MB  # here: reading a file never needs pydantic loaded otherwise
+
+    return int(DEFAULT_MAX_FILE_MB * MB)
 
 
 @contextlib.contextmanager

@@ -35,16 +35,20 @@ class Passage:
     language: str | None = None  # "zh" or "en" (or what the metadata says)
     start: float | None = None  # seconds into timed media (subtitles)
     end: float | None = None
+    section: str | None = None  # the heading path the passage sits under (`一、2016年工作回顾 / （三）…`)
+    question: str | None = None  # an answer's question (the turn before it), indexed with it but not shown
 
     @property
     def context(self) -> str:
-        """Who said it and in which speech: indexed with the text so questions naming them find it."""
+        """Who said it, in which speech and section, answering what: indexed with the text so questions naming
+        them find it."""
         if self.speaker and self.language == "zh":
-            return f"{self.role or ''}{self.speaker}：{self.speech_title or ''}"
-        if self.speaker:
-            who = ", ".join(filter(None, (self.speaker, self.role)))
-            return f"{who}: {self.speech_title or self.title}"
-        return " ".join(filter(None, (self.title, self.subtitle)))
+            who = f"{self.role or ''}{self.speaker}：{self.speech_title or ''}"
+        elif self.speaker:
+            who = f"{', '.join(filter(None, (self.speaker, self.role)))}: {self.speech_title or self.title}"
+        else:
+            who = " ".join(filter(None, (self.title, self.subtitle)))
+        return "\n".join(filter(None, (who, self.section, self.question)))
 
     @property
     def indexed_text(self) -> str:
@@ -58,6 +62,7 @@ class Passage:
             "speaker": self.speaker,
             "role": self.role,
             "speech_title": self.speech_title,
+            "section": self.section,
             "paragraph": self.paragraph,
             "last_paragraph": self.last_paragraph,
             "part": self.part,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from ..textrules import sentences
 from .layout import Para
+from .sections import assign_sections
 
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
@@ -33,6 +34,7 @@ class Window:
     end: float | None
     last_paragraph: int | None = None  # set when short paragraphs were grouped into one passage
     tokens: int = 0
+    section: str | None = None  # the heading path above it
 
 
 def _key(sentence: str) -> str:
@@ -124,14 +126,16 @@ def windows(
     paras: list[Para], language: str, budget: int, count: Callable[[list[str]], list[int]], target: int = 0
 ) -> list[Window]:
     """Passages of at most `budget` tokens; consecutive short paragraphs are grouped up to `target` tokens (0: one
-    paragraph a passage). Paragraph numbers are 1-based within the section."""
+    paragraph a passage). Paragraph numbers are 1-based within the turn. Headings are not passages: they become
+    the `section` of the passages under them."""
+    paras = assign_sections(paras, language)
     if not paras:
         return []
     out: list[Window] = []
     # Token counts of glued fragments are summed, not recounted: close enough, as fragments are a few tokens.
     for number, (para, n) in enumerate(merge_fragments(paras, count([p.text for p in paras]), language), start=1):
         if n <= budget:
-            out.append(Window(para.text, number, None, para.start, para.end, tokens=n))
+            out.append(Window(para.text, number, None, para.start, para.end, tokens=n, section=para.section))
             continue
         sents = sentences(para.text, language)
         sizes = count(sents)
@@ -154,7 +158,8 @@ def windows(
             used += unit[1]
         for k, part in enumerate(parts, start=1):
             text = _glue_all([s for s, _ in part], language)
-            out.append(Window(text, number, k, para.start, para.end, tokens=sum(n for _, n in part)))
+            tokens = sum(n for _, n in part)
+            out.append(Window(text, number, k, para.start, para.end, tokens=tokens, section=para.section))
     return group(out, min(target, budget)) if target else out
 
 
@@ -164,7 +169,8 @@ def group(windows: list[Window], target: int) -> list[Window]:
     out: list[Window] = []
     for w in windows:
         last = out[-1] if out else None
-        if last and last.part is None and w.part is None and last.tokens + w.tokens <= target:
+        whole = last and last.part is None and w.part is None and last.section == w.section
+        if whole and last.tokens + w.tokens <= target:
             out[-1] = replace(
                 last,
                 text=f"{last.text}{PARAGRAPH_BREAK}{w.text}",

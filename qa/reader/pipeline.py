@@ -11,17 +11,17 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import CorpusError
 from ..tokens import ApproxTokens
-from . import boundary, discovery, limits, metadata
+from . import boundary, discovery, limits, metadata, structure
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import DEBRIS, Para, ends_sentence, language_of, paragraphs, rejoin
 from .model import Corpus, Document, Passage, passage_id
 from .passages import drop_duplicates, windows
-from .speakers import CAPS_LABEL, ZH_QA_LABEL, Turn, english_label, parse_header, split_turns, zh_turn
+from .speakers import ZH_QA_LABEL, Turn, english_label, label_counts, parse_header, split_turns, zh_turn
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,21 @@ class Draft:
     language: str
     paras: list[Para]
     title_line: str | None = None  # a first line taken as the title still counts towards boilerplate
+    notes: list[str] = field(default_factory=list)  # what the structure step found, for `qa build --explain`
 
 
 def _is_label(text: str, language: str, caps: Counter | None = None) -> bool:
     """Does `text` open a speaker's turn (`问：`, `记者：`, a Chinese header, `Q:`, `MAYOR PARK:`, `Mr Smith:`)?
     `caps`: how often each capitalised label occurs in the document (a bare `KIM:` counts from the second)."""
     if language == "zh":
-        return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None or zh_turn(text, None) is not None
+        labelled = zh_turn(text, None, caps) is not None
+        return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None or labelled
     return english_label(text, None, caps or Counter()) is not None
 
 
 def _turn_starts(body: str, language: str) -> Callable[[str], bool]:
     """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph."""
-    caps = Counter(m.group("person") for line in body.splitlines() if (m := CAPS_LABEL.match(line.strip())))
+    caps = label_counts(body.splitlines(), language)
     return lambda line: _is_label(line, language, caps)
 
 
@@ -85,7 +87,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
-        paras = paragraphs(body, language, markdown=suffix == ".md", starts=_turn_starts(body, language))
+        starts, front = _turn_starts(body, language), structure.title_block_line
+        paras = paragraphs(body, language, markdown=suffix == ".md", starts=starts, front=front)
     else:
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
         blocks = [b for b in extracted.blocks or [] if b.text.strip() and not DEBRIS.match(b.text.strip())]
@@ -109,7 +112,9 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["subtitle"] = paras.pop(0).text
     if not meta.get("date"):
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
-    return Draft(name, suffix.lstrip("."), meta, language, paras, title_line)
+    d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line)
+    structure.infer(d)
+    return d
 
 
 def drop_boilerplate(drafts: list[Draft]) -> None:
@@ -161,6 +166,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
             subtitle=doc.subtitle,
             date=(turn and turn.date) or doc.date,
             language=d.language,
+            question=section.question,
             **who,
             **where,
         )
@@ -177,6 +183,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
                     part=w.part,
                     start=w.start,
                     end=w.end,
+                    section=w.section,
                 )
             )
     return doc

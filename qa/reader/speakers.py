@@ -9,6 +9,7 @@ one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from .metadata import normalise_date
 # Job titles that end the role part of a Chinese header; the speaker's name follows the last one.
 ROLE_WORDS = (
     "副书记", "书记", "主任", "市长", "区长", "县长", "镇长", "乡长", "省长", "州长", "主席", "局长", "厅长",
-    "部长", "院长", "校长", "秘书长", "代表", "委员", "董事长", "总经理", "经理", "负责人",
+    "部长", "院长", "校长", "秘书长", "代表", "委员", "董事长", "总经理", "经理", "负责人", "总理", "大使",
 )  # fmt: skip
 MAX_HEADER_PREFIX = 40  # characters before the colon in a header line
 MAX_NAME = 4  # Chinese personal names are two to four characters
@@ -31,34 +32,69 @@ BYLINE = re.compile(f"[{HAN}、·]+\\s?[{HAN}·]{{2,4}}")
 DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]\s*$")
 # Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
 TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
-ZH_TURN_LABEL = re.compile(f"^(?P<who>[{HAN}·]{{1,16}})\\s*[:：]\\s*(?=\\S)")
+REPORTER = "记者"
+FOLLOW_UPS = ("追问", "补问", "再问")  # `记者追问：` is the same reporter asking again, not a person named 追问
+LABEL_REPEATS = 2  # a bare name is a turn label once it opens this many lines of the document
+ZH_TURN_LABEL = re.compile(
+    f"""^(?P<who>[{HAN}A-Za-z0-9·]{{1,16}})  # Chinese, Latin letters or digits: 总台CGTN记者, NHK记者, 华春莹
+    \\s*[:：]\\s*(?=\\S)                       # a colon, and the turn's text on the same line""",
+    re.X,
+)
+NAME_SHAPE = re.compile(f"[{HAN}]{{2,{MAX_NAME}}}|[{HAN}]{{1,4}}·[{HAN}]{{1,8}}")  # 华春莹, 阿卜杜·热合曼
 SALUTATIONS = ("各位", "尊敬", "亲爱", "同志", "女士", "先生", "朋友")  # `各位代表：` greets, it does not speak
-HEADER_RE = re.compile(rf"^(?P<who>[^:：。！？\n]{{2,{MAX_HEADER_PREFIX}}})\s*[:：]\s*(?P<title>.+)$")
+LABEL_END = re.compile(r"\s*[:：]")
+HEADER_RE = re.compile(f"^(?P<who>[^:：。！？\\n]{{2,{MAX_HEADER_PREFIX}}})\\s*[:：]\\s*(?P<title>.+)$")
 
-HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan Sri)\.?"
-NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*"
-ENGLISH_ROLES = (
-    r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
-    r"|Member|Leader|Clerk|Commissioner|Councillor|Councilor|Representative|Treasurer|Deputy|Ambassador|Judge"
-)
-PERSON = rf"{HONORIFIC}\s+{NAME}"
-ROLE = rf"(?:The\s+)?[A-Z][^():\n]{{1,160}}?\b(?:{ENGLISH_ROLES})\b[^():\n]{{0,120}}?"
+# Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
+PARTS = {
+    "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
+    "NAME": r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*",
+    "ROLES": (
+        r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
+        r"|Member|Leader|Clerk|Commissioner|Councillor|Councilor|Representative|Treasurer|Deputy|Ambassador|Judge"
+        r"|Moderator|Spokesperson|Spokesman|Spokeswoman|Host|Interviewer"
+    ),
+}
+PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
+# An office: capitalised words ending in (or holding) a role word: `The Minister for Finance`.
+PARTS["ROLE"] = r"(?:The\s+)?[A-Z][^():\n]{1,160}?\b(?:@ROLES)\b[^():\n]{0,120}?"
+# A title before a bracketed name: `MODERATOR`, `The Prime Minister`, `Senator` (one to five words).
+PARTS["TITLE"] = r"(?:The\s+)?[A-Z][A-Za-z.'’-]*(?:\s+[A-Za-z][A-Za-z.'’-]*){0,4}"
+
+
+def _pattern(template: str, flags: int = 0) -> re.Pattern:
+    for _ in range(2):  # parts may name other parts
+        for key, value in PARTS.items():
+            template = template.replace(f"@{key}", value)
+    return re.compile(template, re.X | flags)
+
+
 LABELS = (
-    re.compile(rf"^(?P<role>{ROLE})\s*\((?P<person>{PERSON})\)\s*(?::\s*(?P<text>.*))?$", re.S),
-    re.compile(rf"^(?P<person>{PERSON})\s*\((?P<role>[^()\n]{{3,160}})\)\s*(?::\s*(?P<text>.*))?$", re.S),
-    re.compile(rf"^(?P<person>{PERSON}|The\s+(?:{ENGLISH_ROLES}))\s*:\s*(?P<text>.*)$", re.S),
-    re.compile(rf"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:{ENGLISH_ROLES}))\s+(?P<person>{NAME})\s*:\s*(?P<text>.*)$", re.S),
-    re.compile(rf"^(?P<person>{PERSON})(?P<text>)$"),  # a name alone on its line, the turn's text follows
+    # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
+    _pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    # `Dr Goh Keng Swee (Minister for Finance)`, colon optional as above
+    _pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{3,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
+    _pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
+    # `Mr Smith: text`, `The Speaker: text`
+    _pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
+    # `Deputy Mayor Ana Ruiz: text`: a role word, then the name
+    _pattern(r"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:@ROLES)) \s+(?P<person>@NAME) \s*:\s*(?P<text>.*)$", re.S),
+    # `Mr Lawrence Wong` alone on its line: the turn's text follows
+    _pattern(r"^(?P<person>@PERSON)(?P<text>)$"),
 )
+# `MAYOR PARK: text`: a capitalised label (a bare one counts once the document repeats it)
 CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
-CAPS_HONORIFIC = re.compile(rf"^(?:MR|MRS|MS|MISS|DR|PROF|THE|{ENGLISH_ROLES.upper()})\b\.?")
+CAPS_HONORIFIC = _pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
 QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
-STRIP_HONORIFIC = re.compile(rf"^{HONORIFIC}\s+")
+STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 QUESTIONER = "Questioner"
 # Chinese interviews and press conferences: 问：… / 答：… (traditional 問 too); 答 is the document's speaker.
 ZH_QA_LABEL = re.compile(r"^(?P<person>问|問|答)\s*[:：]\s*(?P<text>\S.*)$", re.S)
 ZH_QUESTIONER = "提问者"
+ASKING_ROLES = frozenset({"reporter", "questioner", "interviewer", "moderator", "host", "journalist"})
+QUESTION_CHARS = 160  # of a question kept as its answer's context
 PRESIDING = frozenset({"Speaker", "Deputy Speaker", "Chairman", "Chair", "President"})
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
@@ -76,6 +112,8 @@ class Turn:
 class Section:
     turn: Turn | None
     paras: list[Para] = field(default_factory=list)
+    label: str | None = None  # the label that opened the turn, as printed (`总台央视记者`)
+    question: str | None = None  # the question this turn answers (the asking turn before it)
 
 
 def parse_header(line: str) -> Turn | None:
@@ -125,23 +163,48 @@ def parse_byline(line: str) -> Turn | None:
     return Turn(original[len(original) - len(name) :], original[:cut].strip())
 
 
-def zh_turn(text: str, default: Turn | None) -> tuple[Turn, str] | None:
-    """`记者：请问…`, `市长：我们将…`, `王市长：…`, `市长王立新：…` at the start of a paragraph → the turn and its text.
-    A bare role the document's own speaker holds (`市长：` in 刘市长's press conference) is that speaker."""
+def zh_turn(
+    text: str, default: Turn | None, known: Counter | None = None, asking: Turn | None = None
+) -> tuple[Turn, str] | None:
+    """`记者：请问…`, `市长：我们将…`, `王市长：…`, `市长王立新：…`, `NHK记者：…` at the start of a paragraph → the turn
+    and its text. A bare role the document's own speaker holds (`发言人：` at 华春莹's press conference) is that
+    speaker; a bare name (`华春莹：`) is a turn once `known` (label → lines it opens) shows it recurring;
+    `记者追问：` is `asking` (the reporter who asked last) again."""
     m = ZH_TURN_LABEL.match(simplified(text[: MAX_HEADER_PREFIX + 2]))
     if not m or m.group("who").startswith(SALUTATIONS):
         return None
-    who = m.group("who")
+    who, rest = m.group("who"), text[m.end() :].strip()
+    follow = next((f for f in FOLLOW_UPS if who.endswith(f) and len(who) > len(f)), None)
+    if follow:
+        return asking or Turn(who.removesuffix(follow)), rest
+    if default and who == default.speaker:
+        return default, rest
     cut = max((who.rfind(w) + len(w) for w in TURN_ROLE_WORDS if w in who), default=-1)
     if cut <= 0:
-        return None
-    rest = text[m.end() :].strip()
+        recurring = known is not None and known[who] >= LABEL_REPEATS
+        return (Turn(who), rest) if recurring and NAME_SHAPE.fullmatch(who) else None
     name, role = who[cut:], who[:cut]
-    if name and len(name) <= MAX_NAME:
-        return Turn(name, role), rest
+    if name and len(name) <= MAX_NAME and NAME_SHAPE.fullmatch(name):
+        return (default if default and name == default.speaker else Turn(name, role)), rest
     if default and role in f"{default.role or ''}{default.speaker}":
         return default, rest
     return Turn(who), rest
+
+
+def label_counts(lines: list[str], language: str) -> Counter:
+    """How many lines each turn label opens in one document: the evidence that a bare `KIM:` or `华春莹：` is a
+    speaker's label and not a word that happens to be followed by a colon."""
+    if language == "zh":
+        return Counter(m.group("who") for line in lines if (m := ZH_TURN_LABEL.match(simplified(line.strip()[:18]))))
+    return Counter(m.group("person") for line in lines if (m := CAPS_LABEL.match(line.strip())))
+
+
+def asks(turn: Turn | None) -> bool:
+    """Is this turn a question (a reporter's, the interviewer's, `问：`/`Q:`)?"""
+    if turn is None:
+        return False
+    who = f"{turn.role or ''}{turn.speaker}"
+    return REPORTER in who or turn.speaker in (QUESTIONER, ZH_QUESTIONER) or (turn.role or "").lower() in ASKING_ROLES
 
 
 def voice_turn(voice: str) -> Turn:
@@ -154,7 +217,7 @@ def _person(label: str) -> tuple[str, str | None]:
     """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
     label = " ".join(label.split())
     bare = STRIP_HONORIFIC.sub("", label)
-    if re.fullmatch(rf"(?:Deputy\s+)?(?:{ENGLISH_ROLES})", bare) or label.lower().startswith("the "):
+    if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
     return (bare if " " in bare else label), None  # "Mr. Smith" keeps its title; a surname alone says little
 
@@ -169,6 +232,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         speaker, implied_role = _person(m.group("person"))
         role = m.groupdict().get("role")
         role = " ".join(role.split()).removeprefix("The ") if role else implied_role
+        role = role.title() if role and role.isupper() else role
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
@@ -181,14 +245,11 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
     return None
 
 
-def _caps_labels(paras: list[Para]) -> Counter:
-    return Counter(m.group("person") for p in paras if (m := CAPS_LABEL.match(p.text)))
-
-
 def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[Section]:
     """Sections in order: what comes before the first turn (speaker `default`), then one per turn."""
     sections = [Section(default)]
-    caps_seen = _caps_labels(paras) if language != "zh" else Counter()
+    caps_seen = label_counts([p.text for p in paras], language)
+    asking: Turn | None = None  # the last reporter who asked, for `记者追问：`
     roles: dict[str, str] = {}  # a member named again without their office keeps it
     label_only = False
     for para in paras:
@@ -225,10 +286,14 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                 turn = Turn(ZH_QUESTIONER) if asked else (default or Turn(qa.group("person")))
                 sections.append(Section(turn, [replace(para, text=qa.group("text").strip())]))
                 continue
-            spoken = zh_turn(text, default)
+            spoken = zh_turn(text, default, caps_seen, asking)
             if spoken:
                 turn, rest = spoken
-                sections.append(Section(turn, [replace(para, text=rest)]))
+                asking = turn if asks(turn) else asking
+                label = (
+                    text[: len(text) - len(text.lstrip()) + text.lstrip().find(rest)].rstrip(" :：") if rest else text
+                )
+                sections.append(Section(turn, [replace(para, text=rest)], label=label))
                 continue
         else:
             found = english_label(text, default.speaker if default else None, caps_seen)
@@ -240,7 +305,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                     turn = replace(turn, role=roles.get(turn.speaker))
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
-                    sections.append(Section(turn))
+                    sections.append(Section(turn, label=LABEL_END.split(text, maxsplit=1)[0].strip()))
                 if rest:
                     sections[-1].paras.append(replace(para, text=rest))
                 else:
@@ -249,4 +314,9 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
         if text:
             sections[-1].paras.append(para)
     # A label immediately repeated by the next turn (Hansard prints both) leaves an empty section behind.
-    return [s for i, s in enumerate(sections) if s.paras or i == 0]
+    kept = [s for i, s in enumerate(sections) if s.paras or i == 0]
+    glue = "" if language == "zh" else " "
+    for before, after in itertools.pairwise(kept):
+        if asks(before.turn) and not asks(after.turn) and before.paras:
+            after.question = glue.join(p.text for p in before.paras)[:QUESTION_CHARS]
+    return kept

@@ -14,6 +14,9 @@ from ..problems import ADMIN_PROBLEMS, BAD_TOKEN, PROBLEM, RATE_LIMITED, UPLOADS
 from .deps import ServiceDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["library"], responses=RATE_LIMITED)
+DOCUMENTS = "/documents"
+WRITE_PATH = f"{router.prefix}{DOCUMENTS}"  # POST it, DELETE under it: the library's writes
+WRITE_METHODS = ("POST", "DELETE")
 
 
 def get_jobs(request: Request) -> JobQueue:
@@ -23,20 +26,28 @@ def get_jobs(request: Request) -> JobQueue:
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 
 
+def admin_refusal(authorization: str, admin_token: str) -> HTTPException | None:
+    """Why a write is refused (403 without QA_ADMIN_TOKEN, 401 without the right bearer token), or None."""
+    if not admin_token:
+        return HTTPException(403, UPLOADS_OFF)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), admin_token.encode()):
+        return HTTPException(401, BAD_TOKEN, headers={"www-authenticate": "Bearer"})
+    return None
+
+
 def require_admin(request: Request, settings: SettingsDep) -> None:
     """Writes need `Authorization: Bearer <QA_ADMIN_TOKEN>`; without the setting the library is read-only."""
-    if not settings.admin_token:
-        raise HTTPException(403, UPLOADS_OFF)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
-        raise HTTPException(401, BAD_TOKEN, headers={"www-authenticate": "Bearer"})
+    refused = admin_refusal(request.headers.get("authorization", ""), settings.admin_token)
+    if refused:
+        raise refused
 
 
 Admin = Depends(require_admin)
 MetaField = Annotated[str | None, Form(max_length=library.MAX_META)]
 
 
-@router.get("/documents", response_model=schemas.DocumentsResponse)
+@router.get(DOCUMENTS, response_model=schemas.DocumentsResponse)
 def documents(service: ServiceDep, settings: SettingsDep) -> schemas.DocumentsResponse:
     """The speeches the served index holds; `writable` says whether this server takes uploads."""
     listed = library.listing(service.index, settings.corpus_dir)
@@ -44,7 +55,7 @@ def documents(service: ServiceDep, settings: SettingsDep) -> schemas.DocumentsRe
 
 
 @router.post(
-    "/documents",
+    DOCUMENTS,
     status_code=202,
     response_model=schemas.JobAccepted,
     dependencies=[Admin],
@@ -76,7 +87,7 @@ def upload(
 
 
 @router.delete(
-    "/documents/{document:path}",
+    f"{DOCUMENTS}/{{document:path}}",
     status_code=202,
     response_model=schemas.JobAccepted,
     dependencies=[Admin],

@@ -1,0 +1,99 @@
+"""Sections: headings are where a passage sits (`source.section`), not passages of their own.
+
+A heading is a numbered line (`一、2016年工作回顾`, `（三）…`, `第二部分`, `I. Peace and security`) or a short
+title-case line standing alone between paragraphs. Numbering gives the level, so a sub-heading keeps the heading
+above it: `一、2016年工作回顾 / （三）着力保障和改善民生`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Protocol, TypeVar
+
+from ..textrules import HAN, ends_sentence
+
+ZH_NUMERAL = "一二三四五六七八九十百零〇"
+# Numbered headings, one alternative per level (outermost first).
+NUMBERED = (
+    re.compile(rf"^第[{ZH_NUMERAL}\d]{{1,4}}(?:部分|章|节|篇)"),  # 第二部分 / 第三章: a part or chapter
+    re.compile(rf"^[{ZH_NUMERAL}]{{1,3}}、"),  # 一、 : a Chinese top-level heading
+    re.compile(rf"^[（(][{ZH_NUMERAL}]{{1,3}}[)）]"),  # （三） : a Chinese sub-heading
+    re.compile(r"^(?:[IVXLC]{1,6})\.\s+[A-Z]"),  # I. Peace : a Roman-numbered English heading
+    re.compile(r"^(?:Part|Chapter|Section)\s+(?:[IVXLC]{1,6}|\d{1,3}|[A-Z][a-z]+)\b"),  # Part Two
+)
+UNNUMBERED = len(NUMBERED)  # the level of a heading without a number (a short title-case line)
+MAX_ZH_HEADING = 40  # characters: a longer numbered line is a paragraph that begins with its number
+MAX_EN_HEADING = 90
+MAX_TITLE_CASE_WORDS = 8  # an unnumbered English heading is a short line
+TITLE_CASE_SHARE = 0.6  # share of its longer words that are capitalised
+MIN_TITLE_WORD = 4  # letters: shorter words (of, and, the) may stay lower case in a heading
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+SEPARATOR = " / "
+# A heading that names no section of the speech: what follows it is notes, not speech.
+TAIL_HEADINGS = re.compile(r"^(?:references|notes|footnotes|sources|bibliography|参考文献|参考资料|注释|脚注)$", re.I)
+ZH_TEXT = re.compile(f"[{HAN}]")
+
+
+class Paragraph(Protocol):
+    """What sections need of a paragraph (the layout's `Para`): its text, whether the format marked it as a
+    heading, and a `section` to set."""
+
+    text: str
+    heading: bool
+    section: str | None
+
+
+P = TypeVar("P", bound=Paragraph)
+
+
+def heading_level(line: str, language: str) -> int | None:
+    """The level (0 outermost) of a heading line, or None when the line is not a heading."""
+    line = line.strip()
+    if not line or line.endswith(("：", ":", "，", ",", "；", ";")):
+        return None
+    longest = MAX_ZH_HEADING if language == "zh" or ZH_TEXT.search(line) else MAX_EN_HEADING
+    if len(line) > longest:
+        return None
+    for level, pattern in enumerate(NUMBERED):
+        if pattern.match(line):
+            # A numbered line that runs on into sentences (`一、我们……。其次……`) is a paragraph.
+            return level if line.count("。") <= 1 and line.count(". ") <= 1 else None
+    if language != "zh" and _title_case(line):
+        return UNNUMBERED
+    return None
+
+
+def _title_case(line: str) -> bool:
+    """`Economic Development And Peace`: a short line whose longer words are capitalised and that ends no
+    sentence."""
+    words = WORD.findall(line)
+    if not words or len(line.split()) > MAX_TITLE_CASE_WORDS or ends_sentence(line) or not line[0].isupper():
+        return False
+    long_words = [w for w in words if len(w) >= MIN_TITLE_WORD] or words
+    return sum(w[0].isupper() for w in long_words) >= TITLE_CASE_SHARE * len(long_words)
+
+
+def assign_sections(paras: list[P], language: str) -> list[P]:
+    """The paragraphs without their headings, each carrying the heading path above it as `section`. A document
+    of headings only keeps them as text."""
+    path: list[tuple[int, str]] = []
+    out: list[P] = []
+    for para in paras:
+        level = heading_level(para.text, language) if len(para.text) <= MAX_EN_HEADING else None
+        if para.heading and level is None:
+            level = UNNUMBERED  # a heading the format marked (Markdown `##`, an HTML <h2>)
+        if level is not None:
+            path = [(lv, text) for lv, text in path if lv < level] + [(level, para.text)]
+            continue
+        section = SEPARATOR.join(t for _, t in path) or None
+        out.append(para if section == para.section and not para.heading else replace(para, section=section))
+    return out if out else paras
+
+
+def drop_tail_notes(paras: list[P]) -> tuple[list[P], int]:
+    """A `References`/`Notes`/`注释` heading in the second half and everything after it are not speech."""
+    for i, para in enumerate(paras):
+        if i and i >= len(paras) // 2 and TAIL_HEADINGS.match(para.text.strip().rstrip(":：")):
+            return paras[:i], len(paras) - i
+    return paras, 0

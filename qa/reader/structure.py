@@ -1,0 +1,279 @@
+"""The top and the tail of one document, read from evidence in it: who gave the speech, when and at what event,
+its real title; and the notes at its end that are not speech.
+
+At the top, under the title, short lines are the title block: a byline (`国务院总理　李克强`, `李 强`, `习 近 平`), a
+printed date (`（2022年10月16日）`, `——2017年3月5日在…会议上`, `3 October 1994`) whose rest is the event, a second
+title line. A title that names its host (`外交部发言人华春莹主持例行记者会`) names the speech's speaker; a time
+stamp glued to a title (`…记者会2020-09-03 18:58`) is split off. At the end, a licence note, `↑` footnotes and a
+`References`/`Notes` part are dropped. Metadata the user gave (front matter, sidecars) always wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from typing import Protocol
+
+from ..script import simplified
+from ..textrules import HAN, ends_sentence, sentences, visible
+from . import metadata
+from .layout import Para
+from .sections import drop_tail_notes
+from .speakers import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
+
+MAX_FRONT_LINE = 80  # characters: a title-block line is short
+FRONT_LINES = 6  # title-block lines read after the title
+MAX_EVENT = 60
+# A time stamp a web page glued to its title: `2020-09-03 18:58`, `2020年09月03日 18:58`, `2020/9/3`.
+GLUED_STAMP = re.compile(
+    r"""(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?   # the date
+        (?:\s*\d{1,2}:\d{2}(?::\d{2})?)?                                          # and a clock time
+        \s*$""",
+    re.X,
+)
+# A title naming who hosts or gives the speech: `外交部发言人华春莹主持例行记者会`, `国务院总理李强答记者问`.
+HOSTED = re.compile(
+    f"""(?P<role>[{HAN}]{{0,12}}(?:{"|".join(TURN_ROLE_WORDS)}))   # the office, ending in a role word
+        (?P<name>[{HAN}·]{{2,4}}?)                                  # the name
+        (?:主持|出席|答记者问|接受|会见|在|发表)                      # what they do there""",
+    re.X,
+)
+ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+MONTH_NAMES = "january february march april may june july august september october november december"
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES.split(), start=1)}
+EN_DATE = re.compile(
+    r"""(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})          # 3 October 1994
+        |(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4}))        # October 3, 1994""",
+    re.X,
+)
+# What a dated line says besides the date: `——2017年3月5日在第十二届全国人民代表大会第五次会议上` → the meeting.
+EVENT_WORDS = re.compile(r"^[\s，,、—–-]*(?:在|于)?(?P<event>.+?)(?:上的(?:报告|讲话|发言)|上|的讲话|讲话)?[\s）)]*$")
+EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
+DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
+# The notes a copy adds at its end: a licence, a source, footnotes.
+LICENCE = re.compile(
+    r"""(?:公有领域|public\s+domain|知识共享|creative\s+commons|CC[\s-]BY|版权所有|all\s+rights\s+reserved
+        |本作品(?:是|来自|采用|在))""",
+    re.I | re.X,
+)
+FOOTNOTE_MARK = "↑"
+SUBTITLE_MARKS = ("——", "—", "--")
+TAIL_SHARE = 0.5  # licence notes are looked for in this last share of the paragraphs only
+
+
+class Document(Protocol):
+    """What the structure step reads and sets on a document being read (the pipeline's draft)."""
+
+    name: str
+    meta: dict[str, str]
+    language: str
+    paras: list[Para]
+    title_line: str | None  # the first line, when it was taken as the title
+    notes: list[str]
+
+
+def infer(d: Document) -> None:
+    """Title, speaker, role, date and event from the document's own lines; its tail notes dropped. `d.notes`
+    says what was found, for `qa build --explain`."""
+    _title(d)
+    _front(d)
+    _subtitle_event(d)
+    _tail(d)
+
+
+def _better_date(found: str | None, current: str | None) -> bool:
+    """A printed full date improves on none, or on a year or month it agrees with."""
+    return bool(found) and (not current or (len(found) > len(current) and found.startswith(current)))
+
+
+def _set_date(d: Document, date: str | None, where: str) -> None:
+    if _better_date(date, d.meta.get("date")):
+        d.meta["date"] = date
+        d.notes.append(f"date {date} from {where}")
+
+
+def _set_speaker(d: Document, speaker: str, role: str | None, where: str) -> None:
+    if d.meta.get("speaker"):
+        return
+    d.meta["speaker"] = speaker
+    if role:
+        d.meta["role"] = role
+    d.notes.append(f"speaker {speaker}" + (f" ({role})" if role else "") + f" from {where}")
+
+
+def _title(d: Document) -> None:
+    title = d.meta.get("title")
+    if title is None:
+        return
+    clean = " ".join(visible(title).split())
+    stamp = GLUED_STAMP.search(clean)
+    if stamp and stamp.start() > 0 and not clean[: stamp.start()].rstrip().endswith(("（", "(")):
+        _set_date(d, _ymd(stamp.group("y"), stamp.group("m"), stamp.group("d")), "the time stamp after the title")
+        d.notes.append(f"time stamp {stamp.group().strip()!r} split off the title")
+        clean = clean[: stamp.start()].strip()
+    if clean != title:
+        if clean:
+            d.meta["title"] = clean
+        else:
+            del d.meta["title"]  # an invisible title: the file's name stands in
+            d.notes.append("the title was invisible characters only")
+    if not clean:
+        return
+    plain = simplified(clean)
+    m = ZH_DATE.search(plain)
+    if m:
+        _set_date(d, _ymd(*m.groups()), "the title")
+    undated = ZH_DATE.sub(" ", plain)  # `2021年3月22日外交部发言人…`: the date's 日 is not part of the office
+    host = HOSTED.search(undated)
+    if host and NAME_SHAPE.fullmatch(host.group("name")):
+        _set_speaker(d, host.group("name"), host.group("role"), "the title")
+
+
+def _ymd(y: str, m: str, day: str) -> str | None:
+    return metadata.normalise_date(f"{y}-{int(m):02d}-{int(day):02d}")
+
+
+def dated_line(text: str) -> tuple[str, str | None] | None:
+    """A line that prints a date (and perhaps its event): `（2022年10月16日）`, `——2017年3月5日在…会议上`,
+    `3 October 1994` → the date and the event."""
+    m = ZH_DATE.search(text)
+    if m:
+        date = _ymd(*m.groups())
+    else:
+        m = EN_DATE.search(text)
+        if not m:
+            return None
+        day, month, year = (m.group("d1"), m.group("m1"), m.group("y1")) if m.group("d1") else m.group("d2", "m2", "y2")
+        number = MONTHS.get(month.lower()) or next((n for k, n in MONTHS.items() if k.startswith(month.lower())), 0)
+        try:
+            date = dt.date(int(year), number, int(day)).isoformat() if number else None
+        except ValueError:
+            date = None
+    if not date or len(text) - len(m.group()) > DATE_LINE_EXTRA + MAX_EVENT:
+        return None
+    return date, event_of(text[: m.start()] + text[m.end() :])
+
+
+def event_of(rest: str) -> str | None:
+    """`在第十二届全国人民代表大会第五次会议上` → `第十二届全国人民代表大会第五次会议`."""
+    rest = rest.strip(EVENT_EDGES)
+    m = EVENT_WORDS.match(rest)
+    event = m.group("event").strip(" ，,") if m and rest else ""
+    return event if 2 <= len(event) <= MAX_EVENT and not ends_sentence(event) else None
+
+
+def byline(text: str) -> tuple[str, str | None] | None:
+    """`国务院总理　李克强`, `国务院总理　李 强`, `习 近 平` alone on a line → (name, role)."""
+    tokens = text.split()
+    if not tokens or len(text) > MAX_FRONT_LINE:
+        return None
+    singles = next((k for k in range(len(tokens), 0, -1) if all(len(t) == 1 for t in tokens[-k:])), 0)
+    if singles >= 2:  # a short name printed with spaces between its characters
+        name, role = "".join(tokens[-singles:]), " ".join(tokens[:-singles]) or None
+    elif len(tokens) == 2:
+        role, name = tokens
+    else:
+        turn = parse_byline(text)
+        return (turn.speaker, turn.role or None) if turn and turn.role else None
+    if not NAME_SHAPE.fullmatch(name) or (role is not None and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
+        return None
+    return name, role
+
+
+def title_block_line(line: str) -> bool:
+    """Is this one of a title block's own lines: a subtitle (`——…`), a dated line, a byline?"""
+    line = line.strip()
+    if len(line) > MAX_FRONT_LINE or ":" in line or "：" in line:
+        return False
+    return line.startswith(SUBTITLE_MARKS) or dated_line(line) is not None or byline(line) is not None
+
+
+def _front(d: Document) -> None:
+    """The title block under the title: bylines, dated lines, a title's second line."""
+    looked = 0
+    while d.paras and looked < FRONT_LINES:
+        text = d.paras[0].text.strip()
+        if len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text:
+            return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
+        looked += 1
+        who = byline(text) if d.language == "zh" else None
+        if who:
+            _set_speaker(d, who[0], who[1], f"the byline {text!r}")
+            d.paras.pop(0)
+            continue
+        dated = dated_line(text)
+        if dated:
+            _set_date(d, dated[0], f"the dated line {text!r}")
+            if dated[1] and not d.meta.get("event"):
+                d.meta["event"] = dated[1]
+                d.notes.append(f"event {dated[1]} from the dated line")
+            if not d.meta.get("subtitle") and text.startswith(SUBTITLE_MARKS):
+                d.meta["subtitle"] = text
+            d.paras.pop(0)
+            continue
+        if text.startswith(SUBTITLE_MARKS) and not d.meta.get("subtitle"):
+            d.meta["subtitle"] = text
+            d.paras.pop(0)
+            continue
+        if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
+            d.meta["title"] = d.title_line = f"{d.title_line} {text}"
+            d.notes.append("a second title line joined to the title")
+            d.paras.pop(0)
+            continue
+        return
+
+
+def _title_goes_on(paras: list[Para]) -> bool:
+    """A short line right under the title is the title's second line when a subtitle, date or byline follows."""
+    if len(paras) < 2 or paras[0].heading:
+        return False
+    nxt = paras[1].text.strip()
+    return title_block_line(nxt)
+
+
+def _subtitle_event(d: Document) -> None:
+    subtitle = d.meta.get("subtitle")
+    if not subtitle:
+        return
+    dated = dated_line(subtitle)
+    if dated:
+        _set_date(d, dated[0], "the subtitle")
+    event = dated[1] if dated else event_of(subtitle)
+    if event and not d.meta.get("event"):
+        d.meta["event"] = event
+        d.notes.append(f"event {event} from the subtitle")
+
+
+def _tail(d: Document) -> None:
+    footnotes = [p for p in d.paras if p.text.lstrip().startswith(FOOTNOTE_MARK)]
+    if footnotes:
+        d.paras = [p for p in d.paras if not p.text.lstrip().startswith(FOOTNOTE_MARK)]
+        d.notes.append(f"footnotes (↑) dropped: {len(footnotes)}")
+    tail_from = int(len(d.paras) * (1 - TAIL_SHARE))
+    kept, cut = [], 0
+    for i, para in enumerate(d.paras):
+        text = _without_licence(para.text, d.language) if i >= tail_from else para.text
+        cut += text != para.text
+        if text:
+            kept.append(replace(para, text=text) if text != para.text else para)
+    if cut:
+        d.paras = kept
+        d.notes.append(f"licence notes dropped: {cut}")
+    d.paras, dropped = drop_tail_notes(d.paras)
+    if dropped:
+        d.notes.append(f"a notes part dropped: {dropped} paragraphs")
+
+
+def _without_licence(text: str, language: str) -> str:
+    """The paragraph up to the sentence where a licence note begins (all of it when it begins there)."""
+    m = LICENCE.search(text)
+    if not m:
+        return text
+    kept = ""
+    for sentence in sentences(text, language):
+        start = text.find(sentence, len(kept))
+        if start + len(sentence) > m.start():
+            break
+        kept = text[: start + len(sentence)]
+    return kept.strip()

@@ -1,0 +1,81 @@
+"""Issue 16's bar on the development collections, with the bundled model: press conferences, government work
+reports and UN General Debate statements are found, credited to the right speaker, dated, and free of furniture."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qa.embedding import load_embedder
+from qa.evaluation import read_jsonl, score
+from qa.reader import read_speeches
+from qa.retrieval import Searcher
+from qa.settings import load_settings
+from qa.store import build_lock, load_index, timed_build
+from qa.textrules import INVISIBLE_CHAR
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.integration
+EVAL = REPO / "eval"
+COLLECTIONS = {
+    "press-zh": "press_zh.jsonl",
+    "reports-zh": "reports_zh.jsonl",
+    "un-debate": "un_debate_en.jsonl",
+}
+TOP_K = 10
+# Furniture and notes that must never be in a returned passage.
+FURNITURE = re.compile(
+    r"General Assembly \d+th meeting|\b\d{2}-\d{5}\b|A/\d+/PV\.\d+|plenary meeting|本作品|公有领域|↑|Sixty-fourth session"
+)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    settings = load_settings()
+    return load_embedder(settings.model, precision=settings.precision)
+
+
+@pytest.fixture(scope="module", params=sorted(COLLECTIONS))
+def collection(request, embedder, tmp_path_factory):
+    folder = EVAL / "corpora" / request.param
+    index_dir = tmp_path_factory.mktemp(request.param) / "index"
+    settings = load_settings(corpus_dir=folder, index_dir=index_dir)
+    corpus = read_speeches(settings)
+    with build_lock(index_dir):
+        timed_build(corpus, embedder, settings, index_dir)
+    index = load_index(index_dir, settings)
+    return request.param, corpus, index, Searcher(index, embedder, settings)
+
+
+def test_found_and_credited_to_the_right_speaker(collection):
+    name, _, index, searcher = collection
+    questions = read_jsonl(EVAL / COLLECTIONS[name])
+    m = score(questions, lambda q: [index.passages[row] for row, _ in searcher.rank(q, TOP_K)])
+    assert m["hit@5"] >= 0.9 and m["speaker_ok"] >= 0.95, (name, m)
+
+
+def test_no_furniture_invisible_character_or_notes_in_any_returned_passage(collection):
+    name, corpus, index, searcher = collection
+    for q in read_jsonl(EVAL / COLLECTIONS[name]):
+        for row, _ in searcher.rank(q.q, TOP_K):
+            p = index.passages[row]
+            assert not FURNITURE.search(p.text) and not INVISIBLE_CHAR.search(p.text + p.title), p.text
+            assert Path(p.document).name != "LICENSE"
+    assert all(d.file.endswith(".txt") for d in corpus.documents)
+
+
+def test_every_document_is_dated_in_full_and_every_passage_has_a_speaker(collection):
+    _, corpus, _, _ = collection
+    for d in corpus.documents:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date or ""), (d.file, d.date)
+        assert all(p.speaker for p in d.passages), d.file
+
+
+def test_reports_have_their_sections_and_events(collection):
+    name, corpus, _, _ = collection
+    if name != "reports-zh":
+        pytest.skip("only the reports have numbered sections")
+    for d in corpus.documents:
+        assert all(p.event for p in d.passages), d.file
+        assert sum(1 for p in d.passages if p.section and p.section.startswith(("一、", "二、"))) >= 2, d.file
