@@ -21,6 +21,8 @@ SETS = [
     ("sg_budget_zh.jsonl", "corpora/sg-budget-speeches", False),
     ("seed_en.jsonl", "../corpus", False),
     ("sotu_en.jsonl", "corpora/sotu", True),
+    ("fireside_en.jsonl", "corpora/fireside", True),
+    ("fireside_zh.jsonl", "corpora/fireside", True),
     ("press_zh.jsonl", "corpora/press-zh", True),
     ("reports_zh.jsonl", "corpora/reports-zh", True),
 ]

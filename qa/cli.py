@@ -371,8 +371,14 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the metrics.")
 @click.option("--fusion", type=click.Choice(["weighted", "rrf"]), help="Fusion to measure [QA_FUSION].")
 @click.option("--dense-weight", type=float, help="Dense share in weighted fusion [QA_DENSE_WEIGHT].")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Write this run (metrics, ranks).")
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A run written by --save: list the questions that lost rank since.",
+)
 @index_options
-def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
+def evaluate(file, fmt, as_json, fusion, dense_weight, save, compare, index_dir, model):
     """Measure retrieval on a question file: hit@1/3/5/10 and MRR@10.
 
     \b
@@ -382,15 +388,17 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
     \b
     Examples:
       qa eval eval/paraphrased.jsonl
+      qa eval eval/paraphrased.jsonl --compare before.json --save after.json
       qa eval benchmarks/cmrc2018/cmrc2018_dev.json --format cmrc2018 --json
     """
-    from .evaluation import read_cmrc, read_jsonl, score
+    from .evaluation import rank_changes, read_cmrc, read_jsonl, read_run, score
     from .retrieval import Searcher
     from .store import load_index
 
     settings = make_settings(index_dir=index_dir, model=model, fusion=fusion, dense_weight=dense_weight)
     require_folders(settings, "index_dir")
     with user_errors():
+        before = read_run(compare) if compare else None
         if fmt == "cmrc2018":
             corpus, questions = read_cmrc(file)
             root = settings.index_dir / "eval-cache" / corpus.fingerprint[:16]
@@ -410,13 +418,28 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, index_dir, model):
 
         with progress_bar(len(questions), "asking", "question") as bar:
             metrics = score(questions, search, bar.update)
+    if save:
+        try:
+            save.write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {save}: {exc.strerror or exc}") from None
     if as_json:
-        click.echo(json.dumps(metrics))
+        click.echo(json.dumps(metrics, ensure_ascii=False))
         return
     click.echo(f"{file.name}: {metrics['questions']} questions, {index.manifest['counts']['passages']} passages")
     click.echo(format_metrics(metrics))
     for lang, part in metrics.get("by_lang", {}).items():
         click.echo(f"  {lang}: {part['questions']} questions  {format_metrics(part)}")
+    if before is not None:
+        changes = rank_changes(before, metrics)
+        lost = [c for c in changes if c.lost]
+        click.echo(f"since {compare.name}: {len(lost)} questions lost rank, {len(changes) - len(lost)} gained")
+        for c in lost:
+            click.echo(f"  {format_rank(c.before)} -> {format_rank(c.after)}  {c.q}")
+
+
+def format_rank(rank: int | None) -> str:
+    return f"#{rank}" if rank is not None else "miss"
 
 
 def format_metrics(metrics: dict) -> str:

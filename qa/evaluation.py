@@ -100,20 +100,54 @@ def read_cmrc(path: Path) -> tuple[Corpus, list[Question]]:
 
 def score(questions: Iterable[Question], search: Callable[[str], list[Passage]], progress=None) -> dict:
     """hit@k for k in KS and MRR@10 of `search` (which returns passages best first), overall and per language
-    direction when questions say theirs; `speaker_ok` is the share of hits whose passage names the right speaker."""
+    direction when questions say theirs; `speaker_ok` is the share of hits whose passage names the right speaker;
+    `ranks` is each question with the rank of its first hit (None: not in the top 10), for `lost_rank`."""
     groups: dict[str, list[tuple[int | None, bool | None]]] = {}
+    ranks: list[list] = []
     for q in questions:
         ranked = search(q.q)[: max(KS)]
         first = next((i for i, p in enumerate(ranked, start=1) if q.is_hit(p)), None)
         right = None if first is None or q.speaker is None else ranked[first - 1].speaker == q.speaker
         for group in ("all", q.lang) if q.lang else ("all",):
             groups.setdefault(group, []).append((first, right))
+        ranks.append([q.q, first])
         if progress:
             progress(1)
     metrics = _metrics(groups.pop("all"))
     if groups:
         metrics["by_lang"] = {lang: _metrics(groups[lang]) for lang in LANGS if lang in groups}
+    metrics["ranks"] = ranks
     return metrics
+
+
+def _place(rank: int | None) -> int:
+    return rank if rank is not None else max(KS) + 1
+
+
+@dataclass(frozen=True)
+class RankChange:
+    q: str
+    before: int | None  # None: not in the top 10
+    after: int | None
+
+    @property
+    def lost(self) -> bool:
+        return _place(self.after) > _place(self.before)
+
+
+def read_run(path: Path) -> dict[str, int | None]:
+    """The ranks of a run saved by `qa eval --save` (or printed by `--json`), by question."""
+    try:
+        ranks = json.loads(Path(path).read_text(encoding="utf-8"))["ranks"]
+        return {str(q): (int(r) if r is not None else None) for q, r in ranks}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise EvalFileError(f"{path} is not a run saved by `qa eval --save` ({type(exc).__name__}: {exc})") from None
+
+
+def rank_changes(before: dict[str, int | None], metrics: dict) -> list[RankChange]:
+    """Questions asked in both runs whose first hit moved, biggest loss first and biggest gain last."""
+    changes = [RankChange(q, before[q], now) for q, now in metrics["ranks"] if q in before and now != before[q]]
+    return sorted(changes, key=lambda c: _place(c.before) - _place(c.after))
 
 
 def _metrics(rows: list[tuple[int | None, bool | None]]) -> dict:

@@ -13,13 +13,12 @@ from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .engines.base import Filter, Query
 from .keywords import ENGLISH_WORD, speaker_names, stem
-from .reader.passages import sentences as split_sentences
 from .script import simplified
 from .settings import Settings
 from .store import Index
+from .textrules import sentences
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
-SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+[”’」』)）]*|$)")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
 
 
@@ -99,13 +98,9 @@ def matchable(text: str) -> str:
     return plain if len(plain) == len(text) else text
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
-
-
 def best_sentence(text: str, terms: list[str], weight, query: str, language: str | None = "zh") -> str:
     """The sentence sharing the most telling query words (IDF-weighted), with character pairs as tie-break."""
-    parts = (sentences(text) if language in (None, "zh") else split_sentences(text, language)) or [text]
+    parts = sentences(text, language or "zh") or [text]
     pairs = {query[i : i + 2] for i in range(len(query) - 1)}
     unique = set(terms)
 
@@ -157,7 +152,7 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         query = self.prepare(query)
-        return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)
+        return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)[0]
 
     def resolve_speaker(self, name: str | None) -> str | None:
         """The speaker a filter means, as the index spells it: `陈志明` finds `陳志明`, `市长陈志明` and `mayor
@@ -199,7 +194,8 @@ class Searcher:
         found = {f for f in files if wanted in (_key(f), _key(Path(f).name), _key(Path(f).stem))}
         return found.pop() if len(found) == 1 else name
 
-    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> list[tuple[int, float]]:
+    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> tuple[list, dict[int, int]]:
+        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units)."""
         s = self.settings
         speaker, document = self.resolve_speaker(speaker), self.resolve_document(document)
         columns, counts = self.index.terms.query(tokens)
@@ -207,38 +203,43 @@ class Searcher:
         found = self.index.engine.candidates(asked, s.candidates, Filter(speaker, document))
         cand = found.rows
         if cand.size == 0:
-            return []
+            return [], {}
+        dense, unit = found.dense, np.full(cand.size, -1, dtype=np.int64)
+        units = self.index.units
+        if units is not None:
+            best, unit = units.best(cand, asked.vector)
+            # A line the passage average no longer shows (a famous sentence in a long passage) still counts.
+            dense = (1 - s.unit_weight) * dense + s.unit_weight * best
         if s.fusion == "rrf":
-            fused = rrf_fusion(found.dense, found.keyword, s.rrf_k)
+            fused = rrf_fusion(dense, found.keyword, s.rrf_k)
         else:
-            fused = weighted_fusion(found.dense, found.keyword, s.dense_weight)
+            fused = weighted_fusion(dense, found.keyword, s.dense_weight)
         named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
         if named and s.speaker_boost:
             # The question names a place or person: prefer what that speaker said.
             fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
         order = np.argsort(-fused, kind="stable")[:top_k]
-        return [(int(cand[i]), float(fused[i])) for i in order]
+        return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(unit[i]) for i in order}
 
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:
         """`keep(ranked)`, if given, picks from the ranked (row, score) pairs before results are made of them."""
         top_k = top_k or self.settings.top_k
         query = self.prepare(query)
         terms = self.index.tokenizer.split(query, query=True)
-        ranked = self._rank(query, terms, top_k, speaker, document)
+        ranked, unit_of = self._rank(query, terms, top_k, speaker, document)
         if keep is not None:
             ranked = keep(ranked)
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]
-            results.append(
-                Result(
-                    id=p.id,
-                    rank=rank,
-                    score=score,
-                    text=p.text,
-                    source=p.source(),
-                    highlights=highlight_spans(matchable(p.text), terms),
-                    best_sentence=best_sentence(p.text, terms, self.index.terms.max_weight, query, p.language),
-                )
-            )
+            marks = highlight_spans(matchable(p.text), terms)
+            unit = unit_of.get(row, -1)
+            if unit >= 0:
+                # The unit that matched is the line shown: its query words, or the whole line when it shares none.
+                start, end = self.index.units.span(unit)
+                sentence = p.text[start:end]
+                marks = [(a, b) for a, b in marks if start <= a and b <= end] or [(start, end)]
+            else:
+                sentence = best_sentence(p.text, terms, self.index.terms.max_weight, query, p.language)
+            results.append(Result(p.id, rank, score, p.text, p.source(), marks, sentence))
         return results

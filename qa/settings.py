@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
+    units: bool = Field(True, description="Cut passages into sentence units at build time (matched, then shown).")
+    unit_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Share of a passage's best sentence (unit) in its dense score, the rest its own vector's; "
+        "0: the passage vector alone (the unit still gives the best sentence). 0.7 measured best (README).",
+    )
     year_boost: float = Field(
         0.3, ge=0.0, le=1.0, description="Added to passages of a year the question names (2019年…, in 1961)."
     )

@@ -49,6 +49,7 @@ from .keywords import BM25, Tokenizer, learn_words, speaker_names
 from .reader import Corpus
 from .script import simplified
 from .settings import Settings
+from .units import UNIT_FILES, UNITS_VERSION, Units, build_units, load_units, save_units
 
 # Names other modules import from here.
 __all__ = [
@@ -90,6 +91,7 @@ class Cache:
     manifest: dict
     keys: list[str]
     vectors: np.ndarray  # memory-mapped
+    units: Units | None = None  # the previous build's units, when cut by the same rules
 
     @property
     def dimension(self) -> int:
@@ -155,6 +157,7 @@ def build_index(
     reused = len(hits)
     if todo:
         vectors[todo] = embedder.encode([texts[i] for i in todo], settings.batch_size, progress)
+    units = _build_units(passages, keys, cached, previous, embedder, settings, dimension) if settings.units else None
 
     words = learn_words(passages)
     tokenizer = Tokenizer(words)
@@ -177,11 +180,27 @@ def build_index(
         ],
         "corpus_fingerprint": corpus.fingerprint,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
+        "units": {"version": UNITS_VERSION, "count": units.size} if units is not None else None,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
     lexicon = build_lexicon(set(bm25.vocab), sorted(speaker_names(passages)))
-    return Build(settings, manifest, passages, keys, vectors, bm25, tokenizer, lexicon), reused
+    return Build(settings, manifest, passages, keys, vectors, bm25, tokenizer, lexicon, units), reused
+
+
+def _build_units(passages, keys, cached, previous, embedder, settings, dimension) -> Units:
+    """The passages' units; an unchanged passage (same key) takes its units' vectors from the previous build."""
+    old = previous.units if previous is not None and previous.dimension == dimension else None
+
+    def reuse(i: int):
+        j = cached.get(keys[i]) if old is not None else None
+        return None if j is None else old.vectors[old.starts[j] : old.starts[j + 1]]
+
+    def encode(texts: list[str]) -> np.ndarray:
+        model = embedder() if not isinstance(embedder, Embedder) else embedder
+        return model.encode(texts, settings.batch_size)
+
+    return build_units(passages, reuse, encode, dimension)
 
 
 def _write_folder(build: Build, folder: Path) -> Written:
@@ -193,6 +212,9 @@ def _write_folder(build: Build, folder: Path) -> Written:
     (folder / WORDS).write_text("\n".join(build.tokenizer.words), encoding="utf-8")
     (folder / LEXICON).write_text(json.dumps(build.lexicon, ensure_ascii=False), encoding="utf-8")
     np.save(folder / EMBEDDINGS, build.vectors)
+    cached = [EMBEDDINGS]
+    if build.units is not None:
+        cached += save_units(build.units, folder)
     written = engine_for(build.settings).write(build, folder)
     files = list(dict.fromkeys([PASSAGES, WORDS, LEXICON, *written.files]))
     # Files a server reads are verified on load; as a cache for the next build the embeddings are checked by size.
@@ -200,10 +222,10 @@ def _write_folder(build: Build, folder: Path) -> Written:
         **build.manifest,
         "engine": written.section,
         "files": {name: file_record(folder / name) for name in files},
-        "cache": {EMBEDDINGS: {"bytes": (folder / EMBEDDINGS).stat().st_size}},
+        "cache": {name: {"bytes": (folder / name).stat().st_size} for name in cached},
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name in dict.fromkeys([*files, EMBEDDINGS, MANIFEST]):
+    for name in dict.fromkeys([*files, *cached, MANIFEST]):
         with (folder / name).open("rb") as fh:
             os.fsync(fh.fileno())
     build.manifest = manifest
@@ -293,9 +315,22 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
         vectors = np.load(path, mmap_mode="r")
         if vectors.shape != (len(keys), manifest["dimension"]):
             return None
-        return Cache(manifest, keys, vectors)
+        return Cache(manifest, keys, vectors, _cached_units(folder, manifest, len(keys)))
     except (IndexProblem, OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _cached_units(folder: Path, manifest: dict, passages: int) -> Units | None:
+    """The build's units if cut by today's rules and whole on disk, else None (they are computed again)."""
+    if (manifest.get("units") or {}).get("version") != UNITS_VERSION:
+        return None
+    try:
+        if any((folder / n).stat().st_size != manifest["cache"][n]["bytes"] for n in UNIT_FILES):
+            return None
+        units = load_units(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return units if units.fits(passages) else None
 
 
 def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bool:
@@ -308,6 +343,8 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
         and manifest.get("model") == settings.model
         and manifest.get("bm25") == {"k1": settings.bm25_k1, "b": settings.bm25_b}
         and manifest.get("backend") == settings.backend
+        # An index from before units gains them; one built without them loses them when they are turned on.
+        and (manifest.get("units") or {}).get("version") == (UNITS_VERSION if settings.units else None)
     )
     # With Milvus the collection this folder recorded must still be the one served (another machine may build).
     return same and engine_for(settings).is_current(manifest)

@@ -48,8 +48,9 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
     r = run("eval", questions, "--json")
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.stdout)
-    assert set(metrics) == {"hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "questions"}
+    assert set(metrics) == {"hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "questions", "ranks"}
     assert metrics["hit@1"] == 1.0 and metrics["questions"] == 2
+    assert metrics["ranks"] == [["西山县农业产业园", 1], ["湿地公园", 1]]
     squad = {
         "data": [
             {
@@ -68,6 +69,23 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
     path.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
     metrics = json.loads(run("eval", path, "--format", "cmrc2018", "--json").stdout)
     assert metrics["hit@1"] == 1.0 and metrics["mrr@10"] == 1.0
+
+
+def test_eval_compare_lists_the_questions_that_lost_rank(run, tmp_path):
+    run("build")
+    questions = tmp_path / "q.jsonl"
+    # The second gold is in no passage, so that question is missed now whatever the ranking.
+    questions.write_text('{"q": "湿地公园", "gold": ["十个湿地 公园"]}\n{"q": "西山县", "gold": ["不在文中"]}\n')
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps({"ranks": [["湿地公园", None], ["西山县", 1]]}), encoding="utf-8")
+    r = run("eval", questions, "--compare", earlier, "--save", tmp_path / "now.json")
+    assert r.exit_code == 0, r.output
+    assert "since earlier.json: 1 questions lost rank, 1 gained\n  #1 -> miss  西山县" in r.output
+    assert json.loads((tmp_path / "now.json").read_text())["ranks"] == [["湿地公园", 1], ["西山县", None]]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    r = run("eval", questions, "--compare", bad)
+    assert r.exit_code == 1 and "not a run saved by `qa eval --save`" in r.output
 
 
 @pytest.mark.parametrize(

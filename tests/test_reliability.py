@@ -42,6 +42,7 @@ from qa.store import (
     load_index,
     timed_build,
 )
+from qa.units import UNIT_FILES
 
 from .conftest import FAKE, REPO
 from .support.traffic import POLL, STALL_LIMIT, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
@@ -272,7 +273,7 @@ def index_files(settings) -> list[str]:
 def test_every_index_file_is_checked(built):
     """Every file a server reads is checked; the embedding cache, which only a build reads, is not served."""
     cache = json.loads((current_folder(built.index_dir) / MANIFEST).read_text())["cache"]
-    assert set(cache) == {"embeddings.npy"}
+    assert set(cache) == {"embeddings.npy", *UNIT_FILES}  # the unit files are served too (index_files)
     assert set(index_files(built)) | set(cache) == {p.name for p in current_folder(built.index_dir).iterdir()}
 
 
@@ -282,7 +283,8 @@ def test_damaged_embedding_cache_is_not_reused(built, fake_registered):
     fake_registered.calls = 0
     with build_lock(built.index_dir):
         stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
-    assert (stats.reused, stats.embedded, fake_registered.calls) == (0, 4, 4)
+    units = load_index(built.index_dir, built).units.size  # computed again with their passages
+    assert (stats.reused, stats.embedded, fake_registered.calls) == (0, 4, 4 + units)
     assert len(load_index(built.index_dir, built).passages) == 4
 
 
@@ -611,4 +613,5 @@ def test_unknown_format_lends_no_embeddings(built, fake_registered, version):
     fake_registered.calls = 0
     with build_lock(built.index_dir):
         stats = timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
-    assert (stats.reused, fake_registered.calls) == (0, 4)
+    units = load_index(built.index_dir, built).units.size  # computed again with their passages
+    assert (stats.reused, fake_registered.calls) == (0, 4 + units)

@@ -135,3 +135,21 @@ def test_english_highlights_are_whole_words_of_the_same_stem():
     terms = Tokenizer([]).tokens("Who is funding the Future Energy Fund?", query=True)
     text = "The Government will fund it: a Future Energy Fund, with funding that goes further."
     assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "Future", "Energy", "Fund", "funding"]
+
+
+def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_inside_it(built, fake_registered):
+    s = searcher(built, fake_registered)
+    assert s.index.units is not None and s.index.units.fits(len(s.index.passages))
+    for result in s.search("湿地公园", 3):
+        start = result.text.find(result.best_sentence)
+        assert start >= 0 and result.best_sentence.strip()
+        assert all(start <= a and b <= start + len(result.best_sentence) for a, b in result.highlights)
+        assert result.highlights
+
+
+def test_units_move_the_dense_score_only_as_far_as_unit_weight_says(built, fake_registered):
+    index = load_index(built.index_dir, built)
+    query = "湿地公园"
+    alone = Searcher(index, fake_registered, built.model_copy(update={"unit_weight": 0.0})).rank(query, 5)
+    index.units = None  # an index from before units: matched by the passage vectors alone
+    assert Searcher(index, fake_registered, built).rank(query, 5) == alone

@@ -291,8 +291,8 @@ def scratch_settings(settings: Settings, tmp: Path, seed: int) -> Settings:
     """The settings of a throwaway build in `tmp` that never touches what is served."""
     from ..engines.milvus import is_server
 
-    # Measure search, not the limiter.
-    overrides = {"index_dir": tmp / "index", "corpus_dir": tmp / "corpus", "rate_limit": 0.0}
+    # Measure search, not the limiter. Synthetic passages get no units: their stand-in vectors exist per passage.
+    overrides = {"index_dir": tmp / "index", "corpus_dir": tmp / "corpus", "rate_limit": 0.0, "units": False}
     if is_server(settings.milvus_uri):
         overrides["milvus_collection"] = f"bench_{seed}"  # a server: never replace the served alias
     else:

@@ -31,6 +31,7 @@ from scipy import sparse
 from ..keywords import BM25, Tokenizer
 from ..reader import Passage
 from ..settings import Settings
+from ..units import Units
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class Build:
     bm25: BM25
     tokenizer: Tokenizer
     lexicon: dict[str, list[str]]
+    units: Units | None = None  # the passages' sentences, each with its vector
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Index:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     version: str = ""  # what changes when a new build is published: the folder, or the Milvus collection
+    units: Units | None = None  # None: an index whose engine keeps no units; passages are matched whole
     by_id: dict[str, int] = field(init=False, repr=False)
     speech_rows: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
 

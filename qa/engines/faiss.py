@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import IndexProblem
 from ..keywords import BM25
+from ..units import UNIT_FILES, load_units
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written
 from .folder import (
     EMBEDDINGS,
@@ -130,6 +131,8 @@ class FaissEngine(Engine):
         dense = DenseIndex.build(build.vectors, s.ann_threshold, s.ivf_lists, s.ivf_probes)
         # The embeddings are served too: the search scores its candidates with them.
         files = [EMBEDDINGS, *dense.save(folder), *build.bm25.save(folder)]
+        if build.units is not None:
+            files += UNIT_FILES  # written by the store (they are the next build's cache too); served from here
         return Written({"dense_index": dense.kind, "ivf_lists": dense.lists}, files)
 
     def publish(self, written: Written) -> None:
@@ -147,17 +150,20 @@ class FaissEngine(Engine):
             stored = np.load(folder / EMBEDDINGS, mmap_mode="r")
             dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
             bm25 = BM25.load(folder)
+            units = load_units(folder) if manifest.get("units") else None
         except IndexProblem:
             raise
         except Exception as exc:
             raise IndexProblem(
                 f"index in {folder} is unreadable ({type(exc).__name__}: {exc}): run `qa build`"
             ) from None
-        if not (dense.size == len(dense.stored) == bm25.size == len(passages) == manifest["counts"]["passages"]):
+        if not (dense.size == len(dense.stored) == bm25.size == len(passages) == manifest["counts"]["passages"]) or (
+            units is not None and not units.fits(len(passages))
+        ):
             raise IndexProblem(f"index parts in {folder} disagree on the number of passages: run `qa build`")
         search = FaissSearch(dense, bm25, [p.speaker for p in passages], [p.document for p in passages])
         terms = Terms.from_matrix(bm25.matrix, bm25.vocab)
-        return Index(manifest, passages, search, terms, tokenizer, lexicon, folder, str(folder))
+        return Index(manifest, passages, search, terms, tokenizer, lexicon, folder, str(folder), units)
 
     def version(self, root: Path) -> str:
         return str(current_folder(root))

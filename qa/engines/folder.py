@@ -3,6 +3,7 @@
 Layout of the index folder:
     current -> builds/<stamp>     symlink, swapped atomically by each publish (`qa.store`)
     builds/<stamp>/               manifest.json, passages.jsonl, words.txt, crosslingual.json, embeddings.npy,
+                                  unit_starts.npy, unit_spans.npy, unit_vectors.npy (float16; `qa.units`),
                                   and the engine's own files (FAISS: its index and BM25 matrix; Milvus: none)
     .lock                         held by a running build
 """

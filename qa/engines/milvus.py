@@ -33,11 +33,13 @@ from ..errors import IndexProblem, MilvusProblem
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
+from ..units import Units
 from . import lite
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written, union_scores
 from .folder import check_format, check_model
 
 META_SUFFIX = "_meta"
+UNITS_SUFFIX = "_units"  # the passages' sentence units: one row per unit, keyed by its place in passage order
 STAMP = r"\d{8}T\d{12}Z"
 INSERT_BATCH = 1000  # rows per insert call: well under gRPC's 64 MB message limit at 1,024 dimensions
 READ_BATCH = 1000  # rows per page when reading passages back
@@ -241,7 +243,57 @@ def _blobs(build, manifest: dict) -> dict[str, str]:
         "lexicon": json.dumps(build.lexicon, ensure_ascii=False),
         "vocab": json.dumps(vocab, ensure_ascii=False),
         "max_weights": base64.b64encode(terms.max_weights.astype("<f4").tobytes()).decode("ascii"),
+        **_unit_blobs(build.units),
     }
+
+
+def _unit_blobs(units: Units | None) -> dict[str, str]:
+    """Where each passage's units are (small: two integers a unit); their vectors go to the units collection."""
+    if units is None:
+        return {}
+    return {
+        "unit_starts": base64.b64encode(units.starts.astype("<i8").tobytes()).decode("ascii"),
+        "unit_spans": base64.b64encode(units.spans.astype("<i4").tobytes()).decode("ascii"),
+    }
+
+
+def _write_units(client, name: str, units: Units) -> None:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("unit", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=units.vectors.shape[1])
+    params = client.prepare_index_params()
+    params.add_index("vector", index_type="FLAT", metric_type=IP)  # never searched: read by key for candidates
+    client.create_collection(name, schema=schema, index_params=params)
+    for start in range(0, units.size, INSERT_BATCH):
+        end = min(start + INSERT_BATCH, units.size)
+        # Rounded as the FAISS folder stores them (float16), so both engines score a unit the same.
+        vectors = np.asarray(units.vectors[start:end], dtype=np.float16).astype(np.float32)
+        rows = [{"unit": u, "vector": v.tolist()} for u, v in zip(range(start, end), vectors, strict=True)]
+        client.insert(name, rows)
+    client.flush(name)
+
+
+class UnitVectors:
+    """The units collection read like an array: `vectors[members]` fetches just those rows (a search's
+    candidates' units), so a server holds no unit vector in memory."""
+
+    def __init__(self, client, collection: str, size: int, dimension: int):
+        self.client, self.collection = client, collection
+        self.shape = (size, dimension)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, members: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(members), self.shape[1]), dtype=np.float32)
+        if len(members):
+            got = self.client.get(self.collection, ids=[int(m) for m in members], output_fields=["vector"])
+            place = {int(m): i for i, m in enumerate(members)}
+            for r in got:
+                out[place[int(r["unit"])]] = r["vector"]
+        return out
 
 
 def _meta_index(client):
@@ -254,7 +306,7 @@ def _drop_old(client, alias: str, keep: set) -> None:
     """Drop this alias's collections but the new and the replaced one (and leftovers of killed builds)."""
     pattern = re.compile(rf"^{re.escape(alias)}_{STAMP}$")
     for name in client.list_collections():
-        base = name.removesuffix(META_SUFFIX)
+        base = name.removesuffix(META_SUFFIX).removesuffix(UNITS_SUFFIX)
         if pattern.match(base) and base not in keep:
             client.drop_collection(name)
 
@@ -331,6 +383,8 @@ class MilvusEngine(Engine):
         for start in range(0, n, INSERT_BATCH):
             client.insert(name, _rows(build, weights, start, min(start + INSERT_BATCH, n)))
         client.flush(name)
+        if build.units is not None:
+            _write_units(client, name + UNITS_SUFFIX, build.units)
 
         section = {
             "backend": self.backend,
@@ -409,7 +463,22 @@ class MilvusEngine(Engine):
         search = MilvusSearch(client, collection, n, manifest["dimension"], kind, settings.hnsw_ef_search)
         tokenizer = Tokenizer(json.loads(blobs["words"]))
         lexicon = json.loads(blobs["lexicon"])
-        return Index(manifest, passages, search, Terms(vocab, weights), tokenizer, lexicon, None, collection)
+        units = self._open_units(client, collection, blobs, manifest)
+        if units is not None and not units.fits(n):
+            raise IndexProblem(f"Milvus collection {collection} has units of another build: run `qa build`")
+        index = Index(manifest, passages, search, Terms(vocab, weights), tokenizer, lexicon, None, collection)
+        index.units = units
+        return index
+
+    @staticmethod
+    def _open_units(client, collection: str, blobs: dict, manifest: dict) -> Units | None:
+        if "unit_starts" not in blobs:
+            return None  # built before units: passages are matched whole
+        starts = np.frombuffer(base64.b64decode(blobs["unit_starts"]), dtype="<i8").astype(np.int64)
+        spans = np.frombuffer(base64.b64decode(blobs["unit_spans"]), dtype="<i4").astype(np.int32).reshape(-1, 2)
+        client.load_collection(collection + UNITS_SUFFIX)
+        vectors = UnitVectors(client, collection + UNITS_SUFFIX, len(spans), manifest["dimension"])
+        return Units(starts, spans, vectors)
 
     def version(self, root: Path) -> str:
         return current_collection(self.settings)

@@ -1,0 +1,134 @@
+"""Units: the sentences a passage is matched by (match small, return whole).
+
+A passage's vector is an average over its 100–400 tokens, which a single telling line no longer dominates. Each
+passage is therefore also cut into units (its sentences, a short one joined to the next), each embedded with the
+passage's speech context in front as the passage is. Retrieval scores a passage by its own vector and its best
+unit, returns the passage, and quotes the unit that matched as its best sentence.
+
+On disk units are character spans of their passage's text (so a unit is never stored twice) and one row per unit
+of the vector matrix, in passage order: `starts[i]:starts[i + 1]` are passage i's units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .script import simplified
+from .textrules import sentences
+
+# A sentence shorter than this ("Thank you.", "谢谢。") says too little to be matched alone: it joins the next.
+MIN_UNIT_CHARS = {"zh": 12, "other": 40}
+
+
+def unit_spans(text: str, language: str | None) -> list[tuple[int, int]]:
+    """[start, end) character spans of a passage's units, in order; at least one (the whole text)."""
+    language = language or "zh"
+    shortest = MIN_UNIT_CHARS["zh" if language == "zh" else "other"]
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in text.split("\n"):
+        found, cursor = [], 0
+        for s in sentences(paragraph, language):
+            start = paragraph.find(s, cursor)
+            if start < 0:  # the splitter changed the sentence: what is left of the paragraph is one unit
+                break
+            found.append((start, start + len(s)))
+            cursor = start + len(s)
+        rest = paragraph[cursor:].strip()
+        if rest:
+            start = paragraph.index(rest, cursor)
+            found.append((start, start + len(rest)))
+        merged: list[tuple[int, int]] = []
+        for s, e in found:
+            if merged and merged[-1][1] - merged[-1][0] < shortest:
+                merged[-1] = (merged[-1][0], e)
+            else:
+                merged.append((s, e))
+        if len(merged) > 1 and merged[-1][1] - merged[-1][0] < shortest:
+            merged[-2:] = [(merged[-2][0], merged[-1][1])]
+        spans.extend((offset + s, offset + e) for s, e in merged)
+        offset += len(paragraph) + 1
+    return spans or [(0, len(text))]
+
+
+@dataclass(frozen=True)
+class Units:
+    """Every passage's units: `starts` (passages + 1) offsets into `spans` (units × 2) and `vectors` (units × d)."""
+
+    starts: np.ndarray  # int64
+    spans: np.ndarray  # int32 [start, end) in the passage's text
+    vectors: np.ndarray  # float32 unit vectors, possibly memory-mapped
+
+    @property
+    def size(self) -> int:
+        return len(self.spans)
+
+    def best(self, rows: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each passage row: the best unit's inner product with `query` and that unit's index."""
+        begin, end = self.starts[rows], self.starts[rows + 1]
+        members = np.concatenate([np.arange(b, e) for b, e in zip(begin, end, strict=True)] or [np.zeros(0, int)])
+        owner = np.repeat(np.arange(len(rows)), end - begin)
+        scores = np.asarray(self.vectors[members] @ query, dtype=np.float32)
+        best = np.full(len(rows), -np.inf, dtype=np.float32)
+        np.maximum.at(best, owner, scores)
+        unit = np.full(len(rows), -1, dtype=np.int64)
+        winners = np.flatnonzero(scores >= best[owner])[::-1]  # reversed: the first of tied units is kept
+        unit[owner[winners]] = members[winners]
+        return best, unit
+
+    def fits(self, passages: int) -> bool:
+        """Whether these units belong to a build of `passages` passages (no part truncated or from another)."""
+        return len(self.starts) == passages + 1 and int(self.starts[-1]) == self.size == len(self.vectors)
+
+    def span(self, unit: int) -> tuple[int, int]:
+        s, e = self.spans[unit]
+        return int(s), int(e)
+
+
+UNIT_FILES = ("unit_starts.npy", "unit_spans.npy", "unit_vectors.npy")
+# What makes a previous build's units reusable besides the passage: bump when `unit_spans` cuts differently.
+UNITS_VERSION = 1
+
+
+def unit_texts(passages: list) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+    """Starts, spans and, per passage, what its units are embedded as: the passage's context line, then the
+    unit, in simplified characters, as the passage itself is embedded."""
+    starts, spans, per_passage = [0], [], []
+    for p in passages:
+        own = unit_spans(p.text, p.language)
+        spans.extend(own)
+        starts.append(starts[-1] + len(own))
+        per_passage.append([simplified(f"{p.context}\n{p.text[s:e]}") for s, e in own])
+    return np.asarray(starts, np.int64), np.asarray(spans, np.int32).reshape(-1, 2), per_passage
+
+
+def build_units(passages: list, reuse, encode, dimension: int) -> Units:
+    """Units of every passage; `reuse(i)` gives passage i's unit vectors from the previous build, or None when
+    they must be computed; `encode(texts)` embeds the rest in one call."""
+    starts, spans, per_passage = unit_texts(passages)
+    vectors = np.zeros((len(spans), dimension), dtype=np.float32)
+    todo: list[int] = []
+    for i in range(len(passages)):
+        old = reuse(i)
+        if old is not None and len(old) == starts[i + 1] - starts[i]:
+            vectors[starts[i] : starts[i + 1]] = old
+        else:
+            todo.append(i)
+    if todo:
+        rows = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in todo])
+        vectors[rows] = encode([t for i in todo for t in per_passage[i]])
+    return Units(starts, spans, vectors)
+
+
+def save_units(units: Units, folder) -> list[str]:
+    np.save(folder / UNIT_FILES[0], units.starts)
+    np.save(folder / UNIT_FILES[1], units.spans)
+    np.save(folder / UNIT_FILES[2], units.vectors.astype(np.float16))  # half the disk of float32
+    return list(UNIT_FILES)
+
+
+def load_units(folder) -> Units:
+    starts, spans, vectors = (np.load(folder / name, mmap_mode="r") for name in UNIT_FILES)
+    return Units(np.asarray(starts), np.asarray(spans), vectors)

@@ -1,0 +1,34 @@
+import numpy as np
+
+from qa.units import Units, unit_spans
+
+
+def texts(text, language):
+    return [text[s:e] for s, e in unit_spans(text, language)]
+
+
+def test_units_are_sentences_with_short_ones_joined_to_the_next_and_never_cross_a_paragraph():
+    text = "Thank you. We will build a wall of peace, and it shall stand for ever. Yes.\nNext paragraph is here now."
+    assert texts(text, "en") == [
+        "Thank you. We will build a wall of peace, and it shall stand for ever. Yes.",
+        "Next paragraph is here now.",
+    ]
+    zh = "我们要建设十个湿地公园，让市民亲近自然。谢谢大家。今年还要新建三个农业产业园区。"
+    assert texts(zh, "zh") == ["我们要建设十个湿地公园，让市民亲近自然。", "谢谢大家。今年还要新建三个农业产业园区。"]
+
+
+def test_spans_point_into_the_passage_text_and_cover_text_without_a_sentence_end():
+    text = "  A line with no full stop at all, as transcripts often have"
+    assert texts(text, "en") == ["A line with no full stop at all, as transcripts often have"]
+    assert unit_spans("", "en") == [(0, 0)]
+
+
+def test_best_unit_per_passage_is_its_highest_scoring_unit():
+    vectors = np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 1]]  # passage 0: units 0-1, passage 1: 2, passage 2: 3-4
+    units = Units(np.array([0, 2, 3, 5]), np.zeros((5, 2), np.int32), vectors)
+    query = np.array([0.1, 0.9, 0.5, 0.0], np.float32)
+    best, unit = units.best(np.array([2, 0]), query)
+    np.testing.assert_allclose(best, [0.9, 0.9])
+    assert unit.tolist() == [4, 1]
+    best, unit = units.best(np.array([1]), query)
+    assert unit.tolist() == [2] and np.isclose(best[0], 0.5)
