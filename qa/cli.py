@@ -155,9 +155,10 @@ def build(corpus_dir, index_dir, model, force, explain_file):
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
     if explain_file is not None:
         from .reader.explain import ExplainError, explain
+        from .reader.limits import MB
 
         try:
-            click.echo(explain(explain_file, settings.corpus_dir))
+            click.echo(explain(explain_file, settings.corpus_dir, max_file_bytes=int(settings.max_file_mb * MB)))
         except ExplainError as exc:
             raise click.ClickException(str(exc)) from None
         return
