@@ -39,7 +39,19 @@ HOSTED = re.compile(
     re.X,
 )
 # What a dated line says besides the date: `——2017年3月5日在第十二届全国人民代表大会第五次会议上` → the meeting.
-EVENT_WORDS = re.compile(r"^[\s，,、—–-]*(?:在|于)?(?P<event>.+?)(?:上的(?:报告|讲话|发言)|上|的讲话|讲话)?[\s）)]*$")
+EVENT_WORDS = re.compile(
+    r"""
+    ^ [\s，,、—–-]*           # the dash or comma between the date and the event
+    (?: 在 | 于 )?            # "at" (either word)
+    (?P<event> .+?)           # the event
+    (?: 上的 (?: 报告 | 讲话 | 发言 )   # "'s report / speech / address at"
+      | 上                    # "at"
+      | 的讲话 | 讲话          # "speech"
+    )?
+    [\s）)]* $               # a closing bracket
+    """,
+    re.X,
+)
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
 DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
 # The notes a copy adds at its end: a licence, a source, footnotes.
