@@ -13,24 +13,14 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import QAError
-from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings, SettingsError, load_settings
-from .untrusted import PrintableLog, printable
+from .commands.bench import bench
+from .commands.common import load_embedder, make_settings, user_errors
+from .commands.output import describe_corpus, describe_model, describe_notes, format_result, unmatched_filters
+from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
+from .untrusted import PrintableLog
 
 log = logging.getLogger("qa")
 build_log = logging.getLogger("qa.build")
-
-
-@contextlib.contextmanager
-def user_errors():
-    """Turn every known user mistake into one line on stderr and a non-zero exit, never a traceback."""
-    try:
-        yield
-    except QAError as exc:
-        raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
 
 
 # What a failed index write means for the user, by errno.
@@ -56,13 +46,6 @@ def index_writes(root: Path):
             f"cannot write the index in {root}: {exc.strerror}; {WRITE_HINTS[exc.errno]} "
             "(the served index is unchanged)"
         ) from None
-
-
-def make_settings(**flags) -> Settings:
-    try:
-        return load_settings(**flags)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 FOLDERS = {"corpus_dir": ("corpus", "--corpus", "the documents"), "index_dir": ("index", "--index", "the index")}
@@ -106,13 +89,6 @@ def file_progress(desc: str):
     finally:
         if bar is not None:
             bar.close()
-
-
-def load_embedder(settings: Settings):
-    from .embedding import load_embedder as load
-
-    click.echo(f"loading model {settings.model} …", err=True)
-    return load(settings.model, settings.allow_download, settings.precision)
 
 
 def ensure_built(corpus, embedder, settings: Settings, root: Path, force: bool):
@@ -179,9 +155,10 @@ def build(corpus_dir, index_dir, model, force, explain_file):
     settings = make_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
     if explain_file is not None:
         from .reader.explain import ExplainError, explain
+        from .reader.limits import MB
 
         try:
-            click.echo(explain(explain_file, settings.corpus_dir))
+            click.echo(explain(explain_file, settings.corpus_dir, max_file_bytes=int(settings.max_file_mb * MB)))
         except ExplainError as exc:
             raise click.ClickException(str(exc)) from None
         return
@@ -220,98 +197,6 @@ def build(corpus_dir, index_dir, model, force, explain_file):
     )
 
 
-def describe_corpus(corpus) -> str:
-    """`58 documents: 50 txt, 8 pdf; 1,734 passages; median 412 chars (p90 900, max 2,100); 0 skipped`."""
-    import statistics
-    from collections import Counter
-
-    formats = Counter(d.format for d in corpus.documents)
-    lengths = sorted(len(p.text) for p in corpus.passages)
-    p90 = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
-    split = sum(1 for p in corpus.passages if p.part)
-    return (
-        f"{len(corpus.documents):,} documents: {', '.join(f'{n:,} {f}' for f, n in formats.most_common())}; "
-        f"{len(lengths):,} passages ({split:,} parts of long paragraphs); median {statistics.median(lengths):,.0f} "
-        f"chars (p90 {p90:,}, max {lengths[-1]:,}); {len(corpus.skipped)} skipped"
-    )
-
-
-NOTES_LISTED = 12  # names of notes listed in the build summary
-
-
-def describe_notes(notes: list[str]) -> str:
-    """`not indexed (notes and .qaignore): README.md, SOURCE.md, drafts/`."""
-    more = f", … ({len(notes)} in all)" if len(notes) > NOTES_LISTED else ""
-    return f"not indexed (notes and .qaignore): {', '.join(printable(n) for n in notes[:NOTES_LISTED])}{more}"
-
-
-def describe_model(name: str) -> str:
-    from .embedding import MODELS
-
-    known = MODELS.get(name)
-    if not known:
-        return f"model {name}"
-    return f"model {name}: {known['dimension']} dimensions, licence {known['licence']}"
-
-
-def open_searcher(settings: Settings):
-    from .retrieval import Searcher
-    from .store import load_index
-
-    index = load_index(settings.index_dir, settings)
-    return Searcher(index, load_embedder(settings), settings)
-
-
-FILTER_HINTS = 12  # names listed when a --speaker/--document filter matches none
-
-
-def format_result(r) -> str:
-    """A hit as two lines of who/where and its text, labelled in the speech's language (the chat page's labels)."""
-    src = {k: printable(v) if isinstance(v, str) else v for k, v in r.source.items()}
-    chinese = (src.get("language") or "zh") == "zh"
-    span = str(src["paragraph"])
-    if src.get("last_paragraph") and src["last_paragraph"] != src["paragraph"]:
-        span += f"–{src['last_paragraph']}"
-    if chinese:
-        who = f"{src['role'] or ''}{src['speaker']}" if src["speaker"] else "（导语）"
-        where = f"《{src['speech_title'] or src['title']}》"
-        at = f"第{span}段"
-    else:
-        who = ", ".join(filter(None, (src["speaker"], src["role"]))) or "(no speaker)"
-        where = f"“{src['speech_title'] or src['title']}”"
-        at = f"¶ {span}"
-    if src.get("start") is not None:
-        at += f" · {clock(src['start'])}–{clock(src['end'] if src.get('end') is not None else src['start'])}"
-    pieces, done = [], 0
-    for start, end in r.highlights if sys.stdout.isatty() else []:
-        marked = click.style(printable(r.text[start:end], newlines=True), bold=True, fg="yellow")
-        pieces += [printable(r.text[done:start], newlines=True), marked]
-        done = end
-    text = "".join(pieces) + printable(r.text[done:], newlines=True)
-    date = f"{src['date']}, " if src["date"] else ""
-    return f"{r.rank}. [{r.score:.3f}] {who} · {where} · {at}\n   {src['title']} ({date}{src['document']})\n   {text}\n"
-
-
-def unmatched_filters(searcher, speaker: str | None, document: str | None):
-    """For each filter that names nobody in the index, what it could have named."""
-    for given, resolved, known, option in (
-        (speaker, searcher.resolve_speaker(speaker), searcher.speakers, "speaker"),
-        (document, searcher.resolve_document(document), searcher.documents, "document"),
-    ):
-        if given and resolved not in known:
-            names = sorted(known)
-            more = f", … ({len(names)} in all)" if len(names) > FILTER_HINTS else ""
-            listed = ", ".join(printable(n) for n in names[:FILTER_HINTS]) + more
-            yield f"\n--{option} {given!r} names no {option} in this index; known: {listed}"
-
-
-def clock(seconds: float) -> str:
-    """`75.0` → `1:15`, `3725.0` → `1:02:05`."""
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @cli.command()
 @click.argument("question")
 @click.option("-k", "--top-k", type=click.IntRange(TOP_K_MIN, TOP_K_MAX), help="How many passages [QA_TOP_K].")
@@ -336,7 +221,8 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
       qa ask "trade" --date-to 2019
     """
     from .dates import DateProblem, DateRange
-    from .facets import Scope, faceted_search, needs_facets, wide_settings
+    from .facets import Scope
+    from .service import Service
 
     settings = make_settings(index_dir=index_dir, model=model, top_k=top_k)
     require_folders(settings, "index_dir")
@@ -348,19 +234,15 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
         dates = DateRange.parse(date_from, date_to)
     except DateProblem as exc:
         raise click.ClickException(str(exc).replace("date_", "--date-")) from None
-    scope = Scope(dates, by_speaker)
-    faceted = needs_facets(question, scope)
     with user_errors():
-        searcher = open_searcher(wide_settings(settings) if faceted else settings)
-        if faceted:
-            results = faceted_search(searcher, question, settings.top_k, speaker, document, scope, settings.year_boost)
-        else:
-            results = searcher.search(question, settings.top_k, speaker, document)
+        # The server's own search: the same filters, date ranges and per-speaker grouping as the API.
+        service = Service(settings, lambda: load_embedder(settings))
+        results = service.search(question, settings.top_k, speaker, document, Scope(dates, by_speaker))
     if as_json:
         click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
         return
     if not results:
-        click.echo("no passage matches" + "".join(unmatched_filters(searcher, speaker, document)))
+        click.echo("no passage matches" + "".join(unmatched_filters(service.loaded.searcher, speaker, document)))
     for r in results:
         click.echo(format_result(r))
 
@@ -507,57 +389,7 @@ def mcp_command(index_dir, model):
     serve_stdio(service)
 
 
-@cli.command()
-@click.option(
-    "--passages", default="10000", metavar="N", show_default=True, help="Passages indexed (100 to 5,000,000)."
-)
-@click.option(
-    "--vectors",
-    type=click.Choice(["auto", "model", "composed", "projection"]),
-    default="auto",
-    show_default=True,
-    help="Passage vectors: the model's; composed from the model's vectors of their sentences; or a seeded "
-    "projection of their text (auto: the model's up to 20,000 passages, composed past that).",
-)
-@click.option("--queries", default="200", metavar="Q", show_default=True, help="Queries timed (1 to 100,000).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the text recombination.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--model", help="sentence-transformers model name or path [QA_MODEL].")
-@click.option("--backend", type=click.Choice(["faiss", "milvus"]), help="Engine measured [QA_BACKEND].")
-def bench(passages, vectors, queries, seed, as_json, model, backend):
-    """Build an index of N passages in a temporary folder; measure build, search latency, recall and memory.
-
-    The passages are real text, recombined: the seed corpus and the CMRC 2018 contexts cut into sentences and
-    joined at random (seeded, one source text per passage) to the seed's paragraph lengths. Past 20,000
-    passages their vectors are composed from the model's vectors of their sentences instead of running the
-    model on each (--vectors model forces it); queries always go through the model. Index settings
-    (QA_ANN_THRESHOLD, QA_IVF_PROBES, QA_HNSW_EF_SEARCH for Milvus, ...) apply as everywhere.
-
-    \b
-    Examples:
-      qa bench --passages 1000
-      qa bench --passages 100000 --json > bench-100k.json
-      QA_IVF_PROBES=64 qa bench --passages 1000000 --json
-    """
-    from .bench.report import format_report, to_json
-    from .bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench
-
-    def count(name: str, value: str, low: int, high: int) -> int:
-        try:
-            number = int(value.replace(",", "").replace("_", ""))
-        except ValueError:
-            raise click.ClickException(f"--{name} must be a whole number, not {value!r}") from None
-        if not low <= number <= high:
-            raise click.ClickException(f"--{name} must be between {low:,} and {high:,}, not {number:,}")
-        return number
-
-    passages = count("passages", passages, MIN_PASSAGES, MAX_PASSAGES)
-    queries = count("queries", queries, 1, 100_000)
-    settings = make_settings(model=model, backend=backend)
-    with user_errors():
-        embedder = load_embedder(settings)
-        result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
-    click.echo(to_json(result) if as_json else format_report(result))
+cli.add_command(bench)
 
 
 def main():

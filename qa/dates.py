@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from .reader.metadata import normalise_date
 
 LOW_PAD, HIGH_PAD = "0000-01-01", "9999-99-99"  # a partial date as the first and last day it may mean
+# A date filter as the protocols' schemas spell it (MCP's tool arguments); `DateRange.parse` is what decides.
+FILTER_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 YEAR = re.compile(
     r"""
     (?<![0-9])

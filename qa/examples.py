@@ -9,19 +9,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .keywords import place_led
+from .textrules import HAN
+
 MAX_EXAMPLES = 4
 SAMPLED_PASSAGES = 3000  # topics are counted over at most this many passages, spread over the index
 MIN_TOPIC_SPEECHES = 2  # a topic is something at least two speeches talk about
 MIN_ZH_TOPIC = 4  # characters: 科技创新, 乡村振兴; shorter words are mostly verbs (发展, 推进)
 MAX_TITLE = 40  # characters of a title quoted in a question
-ZH_PLACE = re.compile(
-    r"""
-    ^(?P<place> .+?)
-    (?: 党工委                 # 航空港实验区党工委书记 → 航空港实验区
-      | (?<=[市区县])委 )      # 巩义市委书记 → 巩义市
-    """,
-    re.X,
-)
 EN_PHRASE = re.compile(
     r"""
     (?<![.!?]\s)(?<!^)                        # not the first word of a sentence
@@ -61,7 +56,7 @@ EN_OPENERS = frozenset(
         "Let",
     ]
 )
-CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
+CJK_WORD = re.compile(f"^[{HAN}]+$")  # a topic is Chinese words only
 TEMPLATES = {
     "zh": {
         "topic": "关于“{}”，讲话中是怎么说的？",
@@ -74,11 +69,6 @@ TEMPLATES = {
         "title": "What is “{}” about?",
     },
 }
-
-
-def place_of(role: str | None) -> str | None:
-    m = ZH_PLACE.match(role or "")
-    return m.group("place") if m else None
 
 
 def examples(index, language: str) -> tuple[str, list[str]]:
@@ -109,7 +99,7 @@ def speakers(passages, language: str) -> list[str]:
     seen: dict[str, str] = {}
     for p in passages:
         if p.speaker and p.speaker not in seen:
-            seen[p.speaker] = (place_of(p.role) if language == "zh" else None) or p.speaker
+            seen[p.speaker] = (place_led(p.role) if language == "zh" else None) or p.speaker
     return spread(list(dict.fromkeys(seen.values())), 1 if len(seen) < MAX_EXAMPLES else 2)
 
 

@@ -46,7 +46,17 @@ COUNTED = re.compile(rf"(?:[0-9]+|[一二三四五六七八九十百千万两]+)
 ASKED_COUNT = re.compile(rf"(?:第?几|多少)([{CLASSIFIERS}])")
 TOKEN_OK = re.compile(f"[0-9A-Za-z{HAN}]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
-PLACE = re.compile(r"^(.{1,8}?[市县区镇])(?:党工委|委|管委会|人民政府|政府)")
+# The place a role leads: 巩义市委书记 → 巩义市, 航空港实验区党工委书记 → 航空港实验区.
+PLACE = re.compile(
+    r"""
+    ^(?P<place> .{1,8}? [市县区镇])   # the city, county, district or town
+    (?: 党工委                        # its Party working committee (a development zone's)
+      | 委                            # its Party committee
+      | 管委会                        # its administrative committee
+      | 人民政府 | 政府 )             # its government
+    """,
+    re.X,
+)
 ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter words and codes (gst, 5g) are kept as they are
 # What jieba keeps as one word (its own default pattern, with the whole ideograph range rather than its U+9FA5 end).
 JIEBA_WORD = re.compile(f"[{HAN}a-zA-Z0-9+#&._%\\-]+")
@@ -60,13 +70,18 @@ SHAPE_FILE = "bm25_shape.json"
 VOCAB_FILE = "bm25_vocab.txt"
 
 
+def place_led(role: str | None) -> str | None:
+    """The place a role (or the first of its offices) leads, as the role spells it: 巩义市委书记、市长 → 巩义市."""
+    m = PLACE.match(role or "")
+    return m.group("place") if m else None
+
+
 def place_names(role: str | None) -> set[str]:
     """Places a role leads, as readers name them: 巩义市委书记、市长 → {巩义市, 巩义}."""
     names = set()
     for part in re.split(r"[、,，]", simplified(role or "")):
-        m = PLACE.match(part)
-        if m:
-            place = m.group(1)
+        place = place_led(part)
+        if place:
             names.add(place)
             # Readers say 巩义 for 巩义市 and 金水 for 金水区, but not 郑东新 for 郑东新区.
             if len(place) == 3 or not place.endswith("区"):

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .script import simplified
+from .textrules import CLOSERS, FULL_STOPS
 
 SENTENCE_END = re.compile(
-    r"""
-      [。！？!?]+ [”’」』)）"]*     # a Chinese full stop, ! or ?, with the closing quotes or brackets after it
+    rf"""
+      [{FULL_STOPS}]+ [{re.escape(CLOSERS)}]*   # a full stop, ! or ? (either width), with what closes after it
     | \. (?=\s|\[|【|$)   # an English full stop before a space, a citation or the end (so never a decimal point)
     | \n+                         # a line break: list items and paragraphs end there
     """,

@@ -18,8 +18,10 @@ WIDE = f"\u2e80-\u2fdf\u3000-\u30ff{HAN}\uff00-\uffef"
 WIDE_CHAR = re.compile(f"[{WIDE}]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 
-# Marks that end a sentence, and what may close after them (quotes, brackets, Markdown emphasis).
-SENTENCE_END = "。！？!?…."
+# Marks that end a sentence, and what may close after them (quotes, brackets, Markdown emphasis). FULL_STOPS never
+# stand inside a sentence; a "." or "…" may (3.5, U.S., a trailing-off), so each splitter decides about those.
+FULL_STOPS = "。！？!?"
+SENTENCE_END = FULL_STOPS + "…."
 CLOSERS = "”’」』）)]》】\"'*"
 ENDS_SENTENCE = re.compile(f"[{re.escape(SENTENCE_END)}][{re.escape(CLOSERS)}]*$")
 
@@ -31,7 +33,16 @@ _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 # Chinese sentences end at full stops, exclamation and question marks and semicolons (either width), with any
 # closing quotes or brackets after them.
-ZH_SENTENCE = re.compile(r"[^。！？；;!?]+(?:[。！？；;!?]+[”’」』)）]*|$)")
+ZH_STOPS = FULL_STOPS + "；;"
+ZH_SENTENCE = re.compile(
+    rf"""
+    [^{ZH_STOPS}]+                  # the sentence's words
+    (?: [{ZH_STOPS}]+ [{re.escape(CLOSERS)}]*   # its stops, and the quotes or brackets they close
+      | $                           # or the end of a text that stops without one
+    )
+    """,
+    re.X,
+)
 # Latin sentence ends: a stop before a space and a capital, digit or opening quote.
 EN_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 # Words whose stop is not a sentence end (Mr. Smith, U.S. Army).

@@ -17,8 +17,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = 512  # tokens: BERT-family models, which is what sentence-transformers mostly ships
 ROBERTA_OFFSET = 2  # RoBERTa-family position tables hold two extra slots beyond the usable length
-# One token per ideograph, per run of Latin letters and digits, per other symbol.
-CJK_OR_WORD = re.compile(f"[{HAN}]|[A-Za-z0-9]+|[^\\sA-Za-z0-9{HAN}]")
+CJK_OR_WORD = re.compile(
+    f"""
+      [{HAN}]                    # one token per ideograph
+    | [A-Za-z0-9]+               # one per run of Latin letters and digits
+    | [^\\sA-Za-z0-9{HAN}]       # one per other symbol
+    """,
+    re.X,
+)
 
 
 class ApproxTokens:

@@ -218,7 +218,7 @@ def test_every_setting_is_in_the_readme_table():
 def test_english_hits_are_labelled_in_english_with_paragraph_span_and_times():
     from types import SimpleNamespace
 
-    from qa.cli import format_result
+    from qa.commands.output import format_result
 
     source = {
         "speaker": "Ana Ruiz", "role": "Mayor", "speech_title": None, "title": "Town Hall", "paragraph": 2,

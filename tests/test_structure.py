@@ -241,6 +241,27 @@ def test_qa_build_explain_prints_the_report_and_builds_nothing(tmp_path):
     assert missing.exit_code == 1 and "is not a file" in missing.output and "Traceback" not in missing.output
 
 
+def test_qa_build_explain_refuses_a_file_over_qa_max_file_mb(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "big.txt").write_text("讲话\n" + "我们完成了全年目标任务。\n" * 20_000, encoding="utf-8")  # ~0.4 MB
+    args = ["build", "--corpus", str(corpus), "--explain", str(corpus / "big.txt")]
+    result = CliRunner().invoke(cli, args, env={"QA_MODEL": FAKE, "QA_MAX_FILE_MB": "0.1"})
+    assert result.exit_code == 1, result.output
+    assert "over the limit of 0.1 MB (QA_MAX_FILE_MB)" in result.output and "Traceback" not in result.output
+
+
+def test_explain_uses_metadata_csv_only_for_a_file_of_the_corpus(tmp_path):
+    corpus, elsewhere = tmp_path / "c", tmp_path / "elsewhere"
+    corpus.mkdir()
+    elsewhere.mkdir()
+    (corpus / "metadata.csv").write_text("file,title\nr.txt,目录里的标题\n", encoding="utf-8")
+    for folder in (corpus, elsewhere):
+        (folder / "r.txt").write_text("我们完成了全年目标任务，经济运行稳中向好。\n", encoding="utf-8")
+    assert "title: 目录里的标题" in explain(corpus / "r.txt", corpus)
+    assert "目录里的标题" not in explain(elsewhere / "r.txt", corpus)
+
+
 def test_a_collection_reads_its_notes_file_as_no_speech(tmp_path):
     (tmp_path / "a.txt").write_text("讲话\n我们完成了全年目标任务，经济运行稳中向好。\n", encoding="utf-8")
     (tmp_path / "LICENSE").write_text("CC0 1.0\n", encoding="utf-8")

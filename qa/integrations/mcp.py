@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from .. import __version__, schemas
-from ..dates import DateProblem, DateRange
+from ..dates import FILTER_DATE_PATTERN, DateProblem, DateRange
 from ..facets import Scope
 from ..retrieval import Result
 from ..service import Service
@@ -66,7 +66,7 @@ def cite(source: dict) -> str:
     return f"{who}《{title}》{source.get('date') or ''} 第{source['paragraph']}段"
 
 
-Date = Annotated[str | None, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY-MM-DD (or YYYY, YYYY-MM)")]
+Date = Annotated[str | None, Field(pattern=FILTER_DATE_PATTERN, description="YYYY-MM-DD (or YYYY, YYYY-MM)")]
 
 
 def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":

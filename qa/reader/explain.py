@@ -14,11 +14,9 @@ from pathlib import Path
 from ..tokens import ApproxTokens
 from . import boundary, limits, metadata
 from .formats import SUFFIXES, reader
-from .layout import read_layout
 from .model import Document
-from .pipeline import Draft, _turn_starts, build_document, draft
+from .pipeline import Draft, build_document, draft
 from .speakers import Turn, split_turns
-from .structure import title_block_line
 
 SHOWN_FURNITURE = 8  # distinct furniture lines listed
 SHOWN_TURNS = 20
@@ -28,20 +26,32 @@ class ExplainError(Exception):
     """The file cannot be explained (missing, not a format the reader knows, unreadable)."""
 
 
-def explain(path: Path, corpus_dir: Path | None = None, counter: ApproxTokens | None = None) -> str:
+def explain(
+    path: Path,
+    corpus_dir: Path | None = None,
+    counter: ApproxTokens | None = None,
+    max_file_bytes: int | None = None,
+) -> str:
     """The report for one file; `corpus_dir` (when the file is in it) supplies `metadata.csv` and the file's name
-    as the corpus knows it."""
-    path = Path(path)
+    as the corpus knows it. `max_file_bytes` is the build's size limit (default QA_MAX_FILE_MB's)."""
+    with limits.applied(max_file_bytes or limits.max_bytes()):
+        return _explain(Path(path), corpus_dir, counter)
+
+
+def _explain(path: Path, corpus_dir: Path | None, counter: ApproxTokens | None) -> str:
     if not path.is_file():
         raise ExplainError(f"{path} is not a file")
     if path.suffix.lower() not in SUFFIXES:
         raise ExplainError(f"{path.name}: {path.suffix or 'no suffix'} is not a format the reader knows")
     name = _name_in(path, corpus_dir)
     # The same boundary and limits as a build: a file the build would refuse is not read here either.
-    root = Path(corpus_dir) if _inside(path, corpus_dir) else path.parent
+    inside = _inside(path, corpus_dir)
+    root = Path(corpus_dir) if inside else path.parent
     try:
         data = boundary.read_inside(path, root, limits.max_bytes())
-        known = metadata.merge(metadata.sidecar(path, root), _catalogue(corpus_dir).get(name, {}))
+        # Only a file of the corpus has a row in its metadata.csv: another file of the same name is not that one.
+        catalogued = _catalogue(corpus_dir).get(name, {}) if inside else {}
+        known = metadata.merge(metadata.sidecar(path, root), catalogued)
         extracted = reader(path.suffix)(data, name)
     except boundary.TooLarge as exc:
         raise ExplainError(f"{name}: {limits.over_limit(exc.size)}") from None
@@ -49,10 +59,7 @@ def explain(path: Path, corpus_dir: Path | None = None, counter: ApproxTokens | 
         raise ExplainError(f"{name}: cannot be read ({exc})") from exc
     d = draft(name, extracted, known)
     lines = [f"{name} ({d.format}, language {d.language})"]
-    if extracted.text is not None:
-        _, body = metadata.bold_fields(metadata.front_matter(extracted.text, name)[1], name)
-        starts = _turn_starts(body, d.language)
-        _, layout = read_layout(body, d.language, d.format == "md", starts, title_block_line)
+    if (layout := d.layout) is not None:
         lines.append(f"layout: {layout.mode} ({layout.reason})")
         if layout.breaks:
             lines.append("  paragraph ends inside blocks: " + _counts(layout.breaks))

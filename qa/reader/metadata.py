@@ -39,7 +39,15 @@ DATE_FORMS = (
     (re.compile(r"^(\d{4})$"), 1),
 )
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# Dates printed in a line of text (a subtitle, a title block): `2017年3月5日`, `3 October 1994`, `October 3, 1994`.
 CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+ENGLISH_DATE = re.compile(
+    r"""(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})          # 3 October 1994
+        |(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4}))        # October 3, 1994""",
+    re.X,
+)
+MONTH_NAMES = "january february march april may june july august september october november december"
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES.split(), start=1)}
 FILE_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)(?!\d)")
 MAX_VALUE = 2000  # characters; a longer "title" is a paragraph pasted into the wrong field
 EXCERPT = 40  # characters of a bad value quoted in its warning
@@ -248,10 +256,32 @@ def _catalogue_rows(rows) -> dict[str, dict[str, str]]:
         line = rows.line_num + 1
 
 
+def ymd(year: str, month: str, day: str) -> str | None:
+    """`2017`, `3`, `5` → `2017-03-05`; None when that day is not in the calendar."""
+    return normalise_date(f"{year}-{int(month):02d}-{int(day):02d}")
+
+
 def date_in_line(line: str) -> str | None:
     """A full Chinese date in a subtitle line: `——2024年1月15日在…会议上` → 2024-01-15."""
     m = CHINESE_DATE.search(line)
-    return normalise_date(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}") if m else None
+    return ymd(*m.groups()) if m else None
+
+
+def printed_date(text: str) -> tuple[re.Match, str | None] | None:
+    """The first date printed in `text`, Chinese before English, and what it means (None: not a calendar day,
+    such as `31 February 2020`); None when it prints none."""
+    m = CHINESE_DATE.search(text)
+    if m:
+        return m, ymd(*m.groups())
+    m = ENGLISH_DATE.search(text)
+    if not m:
+        return None
+    day, month, year = (m.group("d1"), m.group("m1"), m.group("y1")) if m.group("d1") else m.group("d2", "m2", "y2")
+    number = MONTHS.get(month.lower()) or next((n for k, n in MONTHS.items() if k.startswith(month.lower())), 0)
+    try:
+        return m, dt.date(int(year), number, int(day)).isoformat() if number else None
+    except ValueError:
+        return m, None
 
 
 def date_from_name(name: str) -> str | None:

@@ -18,7 +18,7 @@ from ..errors import CorpusError
 from ..tokens import ApproxTokens
 from . import boundary, discovery, limits, metadata, structure
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
-from .layout import DEBRIS, Para, ends_sentence, language_of, paragraphs, rejoin
+from .layout import DEBRIS, Layout, Para, ends_sentence, language_of, paragraphs, read_layout, rejoin
 from .model import Corpus, Document, Passage, passage_id
 from .passages import drop_duplicates, windows
 from .speakers import ZH_QA_LABEL, Turn, english_label, label_counts, parse_header, split_turns, zh_turn
@@ -46,6 +46,7 @@ class Draft:
     paras: list[Para]
     title_line: str | None = None  # a first line taken as the title still counts towards boilerplate
     notes: list[str] = field(default_factory=list)  # what the structure step found, for `qa build --explain`
+    layout: Layout | None = None  # how a text file's lines became paragraphs (None: the format marks them)
 
 
 def _is_label(text: str, language: str, caps: Counter | None = None) -> bool:
@@ -88,8 +89,9 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
         starts, front = _turn_starts(body, language), structure.title_block_line
-        paras = paragraphs(body, language, markdown=suffix == ".md", starts=starts, front=front)
+        paras, layout = read_layout(body, language, suffix == ".md", starts, front)
     else:
+        layout = None
         meta = metadata.merge(known, metadata.clean(extracted.meta, name))
         blocks = [b for b in extracted.blocks or [] if b.text.strip() and not DEBRIS.match(b.text.strip())]
         language = _language(meta.get("language") or language_of("\n".join(b.text for b in blocks)))
@@ -112,7 +114,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["subtitle"] = paras.pop(0).text
     if not meta.get("date"):
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
-    d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line)
+    d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line, layout=layout)
     structure.infer(d)
     return d
 

@@ -31,7 +31,15 @@ MIN_TITLE_WORD = 4  # letters: shorter words (of, and, the) may stay lower case 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 SEPARATOR = " / "
 # A heading that names no section of the speech: what follows it is notes, not speech.
-TAIL_HEADINGS = re.compile(r"^(?:references|notes|footnotes|sources|bibliography|参考文献|参考资料|注释|脚注)$", re.I)
+TAIL_HEADINGS = re.compile(
+    r"""
+    ^(?: references | notes | footnotes | sources | bibliography   # English headings of a copy's apparatus
+       | 参考文献 | 参考资料                                         # references (Chinese)
+       | 注释 | 脚注                                                 # notes, footnotes (Chinese)
+    )$
+    """,
+    re.I | re.X,
+)
 ZH_TEXT = re.compile(f"[{HAN}]")
 
 

@@ -35,12 +35,21 @@ TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
 REPORTER = "记者"
 FOLLOW_UPS = ("追问", "补问", "再问")  # `记者追问：` is the same reporter asking again, not a person named 追问
 LABEL_REPEATS = 2  # a bare name is a turn label once it opens this many lines of the document
+ZH_LABEL_CHARS = 16  # characters of a Chinese turn label before its colon
+# What `label_counts` reads of a line: the longest label, its colon and the first character of its text.
+ZH_LABEL_PREFIX = ZH_LABEL_CHARS + 2
 ZH_TURN_LABEL = re.compile(
-    f"""^(?P<who>[{HAN}A-Za-z0-9·]{{1,16}})  # Chinese, Latin letters or digits: 总台CGTN记者, NHK记者, 华春莹
+    f"""^(?P<who>[{HAN}A-Za-z0-9·]{{1,{ZH_LABEL_CHARS}}})  # Chinese, Latin letters or digits: 总台CGTN记者, 华春莹
     \\s*[:：]\\s*(?=\\S)                       # a colon, and the turn's text on the same line""",
     re.X,
 )
-NAME_SHAPE = re.compile(f"[{HAN}]{{2,{MAX_NAME}}}|[{HAN}]{{1,4}}·[{HAN}]{{1,8}}")  # 华春莹, 阿卜杜·热合曼
+NAME_SHAPE = re.compile(
+    f"""
+      [{HAN}]{{2,{MAX_NAME}}}          # a Chinese name: 华春莹
+    | [{HAN}]{{1,4}} · [{HAN}]{{1,8}}  # a transcribed name with its middle dot: 阿卜杜·热合曼
+    """,
+    re.X,
+)
 SALUTATIONS = ("各位", "尊敬", "亲爱", "同志", "女士", "先生", "朋友")  # `各位代表：` greets, it does not speak
 LABEL_END = re.compile(r"\s*[:：]")
 HEADER_RE = re.compile(f"^(?P<who>[^:：。！？\\n]{{2,{MAX_HEADER_PREFIX}}})\\s*[:：]\\s*(?P<title>.+)$")
@@ -195,7 +204,8 @@ def label_counts(lines: list[str], language: str) -> Counter:
     """How many lines each turn label opens in one document: the evidence that a bare `KIM:` or `华春莹：` is a
     speaker's label and not a word that happens to be followed by a colon."""
     if language == "zh":
-        return Counter(m.group("who") for line in lines if (m := ZH_TURN_LABEL.match(simplified(line.strip()[:18]))))
+        heads = (simplified(line.strip()[:ZH_LABEL_PREFIX]) for line in lines)
+        return Counter(m.group("who") for head in heads if (m := ZH_TURN_LABEL.match(head)))
     return Counter(m.group("person") for line in lines if (m := CAPS_LABEL.match(line.strip())))
 
 

@@ -10,7 +10,6 @@ stamp glued to a title (`…记者会2020-09-03 18:58`) is split off. At the end
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import replace
 from typing import Protocol
@@ -39,16 +38,20 @@ HOSTED = re.compile(
         (?:主持|出席|答记者问|接受|会见|在|发表)                      # what they do there""",
     re.X,
 )
-ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-MONTH_NAMES = "january february march april may june july august september october november december"
-MONTHS = {name: number for number, name in enumerate(MONTH_NAMES.split(), start=1)}
-EN_DATE = re.compile(
-    r"""(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})          # 3 October 1994
-        |(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4}))        # October 3, 1994""",
+# What a dated line says besides the date: `——2017年3月5日在第十二届全国人民代表大会第五次会议上` → the meeting.
+EVENT_WORDS = re.compile(
+    r"""
+    ^ [\s，,、—–-]*           # the dash or comma between the date and the event
+    (?: 在 | 于 )?            # "at" (either word)
+    (?P<event> .+?)           # the event
+    (?: 上的 (?: 报告 | 讲话 | 发言 )   # "'s report / speech / address at"
+      | 上                    # "at"
+      | 的讲话 | 讲话          # "speech"
+    )?
+    [\s）)]* $               # a closing bracket
+    """,
     re.X,
 )
-# What a dated line says besides the date: `——2017年3月5日在第十二届全国人民代表大会第五次会议上` → the meeting.
-EVENT_WORDS = re.compile(r"^[\s，,、—–-]*(?:在|于)?(?P<event>.+?)(?:上的(?:报告|讲话|发言)|上|的讲话|讲话)?[\s）)]*$")
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
 DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
 # The notes a copy adds at its end: a licence, a source, footnotes.
@@ -109,7 +112,8 @@ def _title(d: Document) -> None:
     clean = " ".join(visible(title).split())
     stamp = GLUED_STAMP.search(clean)
     if stamp and stamp.start() > 0 and not clean[: stamp.start()].rstrip().endswith(("（", "(")):
-        _set_date(d, _ymd(stamp.group("y"), stamp.group("m"), stamp.group("d")), "the time stamp after the title")
+        stamped = metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d"))
+        _set_date(d, stamped, "the time stamp after the title")
         d.notes.append(f"time stamp {stamp.group().strip()!r} split off the title")
         clean = clean[: stamp.start()].strip()
     if clean != title:
@@ -121,35 +125,23 @@ def _title(d: Document) -> None:
     if not clean:
         return
     plain = simplified(clean)
-    m = ZH_DATE.search(plain)
+    m = metadata.CHINESE_DATE.search(plain)
     if m:
-        _set_date(d, _ymd(*m.groups()), "the title")
-    undated = ZH_DATE.sub(" ", plain)  # `2021年3月22日外交部发言人…`: the date's 日 is not part of the office
+        _set_date(d, metadata.ymd(*m.groups()), "the title")
+    # `2021年3月22日外交部发言人…`: the date's 日 is not part of the office
+    undated = metadata.CHINESE_DATE.sub(" ", plain)
     host = HOSTED.search(undated)
     if host and NAME_SHAPE.fullmatch(host.group("name")):
         _set_speaker(d, host.group("name"), host.group("role"), "the title")
 
 
-def _ymd(y: str, m: str, day: str) -> str | None:
-    return metadata.normalise_date(f"{y}-{int(m):02d}-{int(day):02d}")
-
-
 def dated_line(text: str) -> tuple[str, str | None] | None:
     """A line that prints a date (and perhaps its event): `（2022年10月16日）`, `——2017年3月5日在…会议上`,
     `3 October 1994` → the date and the event."""
-    m = ZH_DATE.search(text)
-    if m:
-        date = _ymd(*m.groups())
-    else:
-        m = EN_DATE.search(text)
-        if not m:
-            return None
-        day, month, year = (m.group("d1"), m.group("m1"), m.group("y1")) if m.group("d1") else m.group("d2", "m2", "y2")
-        number = MONTHS.get(month.lower()) or next((n for k, n in MONTHS.items() if k.startswith(month.lower())), 0)
-        try:
-            date = dt.date(int(year), number, int(day)).isoformat() if number else None
-        except ValueError:
-            date = None
+    found = metadata.printed_date(text)
+    if not found:
+        return None
+    m, date = found
     if not date or len(text) - len(m.group()) > DATE_LINE_EXTRA + MAX_EVENT:
         return None
     return date, event_of(text[: m.start()] + text[m.end() :])

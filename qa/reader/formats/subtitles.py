@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from ...textrules import CLOSERS
+from ...textrules import CLOSERS, FULL_STOPS
 from ...textrules import WIDE_CHAR as CJK
 from ..encoding import decode
 from . import Block, Extracted, UnreadableFile
@@ -33,7 +33,14 @@ SOUND = re.compile(
     re.IGNORECASE,
 )
 # A trailing "..." means the sentence goes on in the next cue, by subtitle convention.
-SENTENCE_END = re.compile(rf"(?:(?<!\.)\.|[!?。！？])[{re.escape(CLOSERS)}]*$")
+SENTENCE_END = re.compile(
+    rf"""
+    (?: (?<!\.) \.        # one full stop; "..." (two stops or more) does not end the sentence
+      | [{FULL_STOPS}]    # a full stop, ! or ? of either width
+    ) [{re.escape(CLOSERS)}]* $
+    """,
+    re.X,
+)
 
 
 @dataclass
