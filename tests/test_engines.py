@@ -127,7 +127,8 @@ def test_milvus_rebuild_reuses_switches_and_forgets(tmp_path, fake_registered, c
     write_corpus(settings.corpus_dir, without_wang + "\n东湖区还将建设五个口袋公园。\n")
     fake_registered.calls = 0
     stats = build(settings, fake_registered)
-    assert (stats.embedded, fake_registered.calls) == (1, 1)  # the embedding cache serves Milvus builds too
+    # The embedding cache serves Milvus builds too: the new paragraph and its one unit are embedded, nothing else.
+    assert (stats.embedded, fake_registered.calls) == (1, 2)
     second = milvus.current_collection(settings)
     assert second != first
     index = load_index(settings.index_dir, settings)
@@ -139,7 +140,7 @@ def test_milvus_rebuild_reuses_switches_and_forgets(tmp_path, fake_registered, c
     names = set(milvus.connect(settings).list_collections())
     third = milvus.current_collection(settings)
     assert {second, third} <= names and first not in names  # the replaced one stays, older ones go
-    assert first + milvus.META_SUFFIX not in names
+    assert first + milvus.META_SUFFIX not in names and first + milvus.UNITS_SUFFIX not in names
 
 
 def check_imports():
@@ -305,10 +306,10 @@ def test_failed_milvus_build_leaves_the_served_collection_whole(tmp_path, fake_r
     monkeypatch.undo()
     assert milvus.current_collection(settings) == served
     assert len(load_index(settings.index_dir, settings).passages) == 4
-    assert len(client.list_collections()) == 3  # served + its meta + the half-written one
+    assert len(client.list_collections()) == 4  # served + its meta and units + the half-written one
     build(settings, fake_registered)
     assert len(load_index(settings.index_dir, settings).passages) == 5
-    assert len(client.list_collections()) == 4  # the new and the replaced one, each with its meta
+    assert len(client.list_collections()) == 6  # the new and the replaced one, each with its meta and units
 
 
 def test_a_milvus_lite_file_held_elsewhere_is_one_line_without_tracebacks(tmp_path, caplog):

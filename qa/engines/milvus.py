@@ -33,13 +33,12 @@ from ..errors import IndexProblem, MilvusProblem
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
-from ..units import Units
 from . import lite
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written, union_scores
 from .folder import check_format, check_model
+from .milvus_units import UNITS_SUFFIX, open_units, unit_blobs, write_units
 
 META_SUFFIX = "_meta"
-UNITS_SUFFIX = "_units"  # the passages' sentence units: one row per unit, keyed by its place in passage order
 STAMP = r"\d{8}T\d{12}Z"
 INSERT_BATCH = 1000  # rows per insert call: well under gRPC's 64 MB message limit at 1,024 dimensions
 READ_BATCH = 1000  # rows per page when reading passages back
@@ -243,57 +242,8 @@ def _blobs(build, manifest: dict) -> dict[str, str]:
         "lexicon": json.dumps(build.lexicon, ensure_ascii=False),
         "vocab": json.dumps(vocab, ensure_ascii=False),
         "max_weights": base64.b64encode(terms.max_weights.astype("<f4").tobytes()).decode("ascii"),
-        **_unit_blobs(build.units),
+        **unit_blobs(build.units),
     }
-
-
-def _unit_blobs(units: Units | None) -> dict[str, str]:
-    """Where each passage's units are (small: two integers a unit); their vectors go to the units collection."""
-    if units is None:
-        return {}
-    return {
-        "unit_starts": base64.b64encode(units.starts.astype("<i8").tobytes()).decode("ascii"),
-        "unit_spans": base64.b64encode(units.spans.astype("<i4").tobytes()).decode("ascii"),
-    }
-
-
-def _write_units(client, name: str, units: Units) -> None:
-    from pymilvus import DataType
-
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("unit", DataType.INT64, is_primary=True)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=units.vectors.shape[1])
-    params = client.prepare_index_params()
-    params.add_index("vector", index_type="FLAT", metric_type=IP)  # never searched: read by key for candidates
-    client.create_collection(name, schema=schema, index_params=params)
-    for start in range(0, units.size, INSERT_BATCH):
-        end = min(start + INSERT_BATCH, units.size)
-        # Rounded as the FAISS folder stores them (float16), so both engines score a unit the same.
-        vectors = np.asarray(units.vectors[start:end], dtype=np.float16).astype(np.float32)
-        rows = [{"unit": u, "vector": v.tolist()} for u, v in zip(range(start, end), vectors, strict=True)]
-        client.insert(name, rows)
-    client.flush(name)
-
-
-class UnitVectors:
-    """The units collection read like an array: `vectors[members]` fetches just those rows (a search's
-    candidates' units), so a server holds no unit vector in memory."""
-
-    def __init__(self, client, collection: str, size: int, dimension: int):
-        self.client, self.collection = client, collection
-        self.shape = (size, dimension)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, members: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(members), self.shape[1]), dtype=np.float32)
-        if len(members):
-            got = self.client.get(self.collection, ids=[int(m) for m in members], output_fields=["vector"])
-            place = {int(m): i for i, m in enumerate(members)}
-            for r in got:
-                out[place[int(r["unit"])]] = r["vector"]
-        return out
 
 
 def _meta_index(client):
@@ -384,7 +334,7 @@ class MilvusEngine(Engine):
             client.insert(name, _rows(build, weights, start, min(start + INSERT_BATCH, n)))
         client.flush(name)
         if build.units is not None:
-            _write_units(client, name + UNITS_SUFFIX, build.units)
+            write_units(client, name + UNITS_SUFFIX, build.units, INSERT_BATCH, IP)
 
         section = {
             "backend": self.backend,
@@ -463,22 +413,12 @@ class MilvusEngine(Engine):
         search = MilvusSearch(client, collection, n, manifest["dimension"], kind, settings.hnsw_ef_search)
         tokenizer = Tokenizer(json.loads(blobs["words"]))
         lexicon = json.loads(blobs["lexicon"])
-        units = self._open_units(client, collection, blobs, manifest)
+        units = open_units(client, collection + UNITS_SUFFIX, blobs, manifest)
         if units is not None and not units.fits(n):
             raise IndexProblem(f"Milvus collection {collection} has units of another build: run `qa build`")
         index = Index(manifest, passages, search, Terms(vocab, weights), tokenizer, lexicon, None, collection)
         index.units = units
         return index
-
-    @staticmethod
-    def _open_units(client, collection: str, blobs: dict, manifest: dict) -> Units | None:
-        if "unit_starts" not in blobs:
-            return None  # built before units: passages are matched whole
-        starts = np.frombuffer(base64.b64decode(blobs["unit_starts"]), dtype="<i8").astype(np.int64)
-        spans = np.frombuffer(base64.b64decode(blobs["unit_spans"]), dtype="<i4").astype(np.int32).reshape(-1, 2)
-        client.load_collection(collection + UNITS_SUFFIX)
-        vectors = UnitVectors(client, collection + UNITS_SUFFIX, len(spans), manifest["dimension"])
-        return Units(starts, spans, vectors)
 
     def version(self, root: Path) -> str:
         return current_collection(self.settings)
