@@ -193,17 +193,9 @@ class Joiner:
         return "".join(self.pieces)
 
 
-def paragraphs(
-    text: str,
-    language: str,
-    markdown: bool = False,
-    starts: Callable[[str], bool] | None = None,
-    front: Callable[[str], bool] | None = None,
-) -> list[Para]:
-    """`starts(line)` marks lines that begin a paragraph whatever the layout (a speaker's label: a short
-    transcript gives too few lines to tell one-paragraph-a-line from wrapped print). `front(line)` marks lines
-    of a title block (a subtitle, a date, a byline): among the first lines, each is a paragraph of its own."""
-    return read_layout(text, language, markdown, starts, front)[0]
+def paragraphs(text: str, language: str, **options) -> list[Para]:
+    """The paragraphs of `text`, without the account of how they were found; `options` as for `read_layout`."""
+    return read_layout(text, language, **options)[0]
 
 
 def read_layout(
@@ -213,7 +205,10 @@ def read_layout(
     starts: Callable[[str], bool] | None = None,
     front: Callable[[str], bool] | None = None,
 ) -> tuple[list[Para], Layout]:
-    """The paragraphs of `text` and how they were found (see `paragraphs`). Inside a block of hard-wrapped
+    """The paragraphs of `text` and how they were found. `starts(line)` marks lines that begin a paragraph
+    whatever the layout (a speaker's label: a short transcript gives too few lines to tell one-paragraph-a-line
+    from wrapped print); `front(line)` marks lines of a title block (a subtitle, a date, a byline): among the first
+    lines, each is a paragraph of its own. Inside a block of hard-wrapped
     print, a line that ends a sentence and stops where the next line's first word would still have fitted ends
     its paragraph, and an indented line after a sentence starts one; a heading standing alone is a paragraph of
     its own in every layout."""
