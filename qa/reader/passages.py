@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ..textrules import sentences
 from .layout import Para
-from .sections import assign_sections
+from .sections import SEPARATOR, assign_sections
 
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
@@ -174,14 +174,17 @@ def group(windows: list[Window], target: int) -> list[Window]:
     out: list[Window] = []
     for w in windows:
         last = out[-1] if out else None
-        whole = last and last.part is None and w.part is None and last.section == w.section
+        whole = last and last.part is None and w.part is None
         if whole and last.tokens + w.tokens <= target:
+            # Across a heading too, as before sections existed: the passage keeps the first one's section and
+            # indexes both headings.
             out[-1] = replace(
                 last,
                 text=f"{last.text}{PARAGRAPH_BREAK}{w.text}",
                 end=w.end if w.end is not None else last.end,
                 last_paragraph=w.paragraph,
                 tokens=last.tokens + w.tokens + 1,
+                above=SEPARATOR.join(filter(None, (last.above, w.above))) or None,
             )
         else:
             out.append(w)
