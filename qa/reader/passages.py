@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ..textrules import sentences
 from .layout import Para
-from .sections import SEPARATOR, assign_sections
+from .sections import SEPARATOR, assign_sections, numbered
 
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
@@ -174,10 +174,10 @@ def group(windows: list[Window], target: int) -> list[Window]:
     out: list[Window] = []
     for w in windows:
         last = out[-1] if out else None
-        whole = last and last.part is None and w.part is None
+        # A numbered heading (the document's outline) ends a group; an unnumbered one (a topic label in running
+        # text) does not, as before sections existed: the passage keeps the first one's section and indexes both.
+        whole = last and last.part is None and w.part is None and not (w.above and numbered(w.above))
         if whole and last.tokens + w.tokens <= target:
-            # Across a heading too, as before sections existed: the passage keeps the first one's section and
-            # indexes both headings.
             out[-1] = replace(
                 last,
                 text=f"{last.text}{PARAGRAPH_BREAK}{w.text}",
