@@ -282,3 +282,16 @@ def test_a_hansard_label_alone_on_its_line_page_after_page_is_not_furniture():
     text = "\n".join(turn + minister + filler + turn + minister)
     speakers = [p.speaker for p in parse_text("b.md", "# Budget\n\n" + text).passages]
     assert speakers.count("Mr Speaker") == 2
+
+
+def test_a_numbered_heading_ends_a_group_of_short_paragraphs_an_unnumbered_one_does_not():
+    zh = (
+        "报告\n一、回顾\n我们完成了全年目标任务，经济运行稳中向好。\n二、任务\n今年要继续扩大有效投资，推动产业升级。\n"
+    )
+    assert [p.section for p in parse_text("r.txt", zh, target=200).passages] == ["一、回顾", "二、任务"]
+    en = (
+        "Speech\n\nEstate Duty\n\nWe will remove estate duty from our tax regime with effect from today.\n\n"
+        "Road Tax\n\nRoad tax on cars and motorcycles will rise by ten per cent next year.\n"
+    )
+    (grouped,) = parse_text("s.txt", en, target=200).passages
+    assert grouped.section == "Estate Duty" and "Road Tax" in grouped.indexed_text

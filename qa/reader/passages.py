@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ..textrules import sentences
 from .layout import Para
-from .sections import assign_sections
+from .sections import SEPARATOR, assign_sections, numbered
 
 PARAGRAPH_BREAK = "\n"  # between paragraphs grouped into one passage
 NOT_WORD = re.compile(r"[\W_]+")
@@ -174,7 +174,9 @@ def group(windows: list[Window], target: int) -> list[Window]:
     out: list[Window] = []
     for w in windows:
         last = out[-1] if out else None
-        whole = last and last.part is None and w.part is None and last.section == w.section
+        # A numbered heading (the document's outline) ends a group; an unnumbered one (a topic label in running
+        # text) does not, as before sections existed: the passage keeps the first one's section and indexes both.
+        whole = last and last.part is None and w.part is None and not (w.above and numbered(w.above))
         if whole and last.tokens + w.tokens <= target:
             out[-1] = replace(
                 last,
@@ -182,6 +184,7 @@ def group(windows: list[Window], target: int) -> list[Window]:
                 end=w.end if w.end is not None else last.end,
                 last_paragraph=w.paragraph,
                 tokens=last.tokens + w.tokens + 1,
+                above=SEPARATOR.join(filter(None, (last.above, w.above))) or None,
             )
         else:
             out.append(w)

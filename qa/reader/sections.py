@@ -73,6 +73,11 @@ def heading_level(line: str, language: str) -> int | None:
     return None
 
 
+def numbered(headings: str) -> bool:
+    """Does this heading (or any of a `SEPARATOR`-joined run) carry a number (`一、`, `（三）`, `I.`)?"""
+    return any(pattern.match(h) for h in headings.split(SEPARATOR) for pattern in NUMBERED)
+
+
 def _title_case(line: str) -> bool:
     """`Economic Development And Peace`: a short line whose longer words are capitalised and that ends no
     sentence."""
