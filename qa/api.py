@@ -51,11 +51,12 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(metrics.Metrics),  # inside ForwardedClient, which copies the scope the route is written into
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
+        # Before the admin gate, so guessing the admin token is rate limited like any other request.
+        Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
         # Before the body limit and the routes: a write without the admin token is answered unread.
         Middleware(AdminGate, admin_token=settings.admin_token),
         Middleware(BodyLimit, paths={WRITE_PATH: settings.upload_max_mb * MB + MULTIPART_SLACK}),
         *([Middleware(cors[0], **cors[1])] if origins else []),
-        Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
     ]
 
 

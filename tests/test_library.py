@@ -302,3 +302,11 @@ def test_an_upload_the_build_keeps_no_passage_of_fails_its_job_and_is_not_kept(l
     assert status["state"] == "failed" and "furniture.md: no paragraphs" in status["message"], status
     assert corpus_files(settings) == before_files
     assert client.get("/api/documents").json() == before_docs
+
+
+def test_admin_token_guesses_are_rate_limited(tmp_path, fake_registered):
+    settings = build_small_index(tmp_path, fake_registered, admin_token=TOKEN, rate_limit=0.001, rate_burst=2)
+    with TestClient(create_app(settings, embedder=fake_registered)) as client:
+        wrong = {"authorization": "Bearer guess"}
+        statuses = [client.delete(f"/api/documents/x{i}.txt", headers=wrong).status_code for i in range(3)]
+    assert statuses == [401, 401, 429]
