@@ -80,6 +80,10 @@ def test_dify_honours_top_k_threshold_and_speaker_condition(client):
     assert {(r["metadata"]["speaker"], r["metadata"]["paragraph"]) for r in found} == {("王芳", 1), ("李明", 2)}
 
 
+def dated(op: str, value: str) -> dict:
+    return {"conditions": [{"name": "date", "comparison_operator": op, "value": value}]}
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "status", "code"),
     [
@@ -89,6 +93,8 @@ def test_dify_honours_top_k_threshold_and_speaker_condition(client):
         (AUTH, {"query": "x"}, 400, 4001),
         (AUTH, retrieval(top_k=0), 400, 4001),
         (AUTH, retrieval() | {"knowledge_id": "other"}, 404, 2001),
+        (AUTH, retrieval(metadata_condition=dated("before", "99999999999999999999")), 400, 4001),
+        (AUTH, retrieval(metadata_condition=dated("after", "last spring")), 400, 4001),
     ],
 )
 def test_dify_refuses_with_error_code(client, headers, body, status, code):
@@ -297,3 +303,18 @@ def test_mcp_tools_through_the_sdk_client(shared_index, tmp_path):
     assert [p["paragraph"] for p in passage.structured_content["speech"]] == [1, 2]
     assert missing.is_error and "nope" in missing.content[0].text
     assert [s["speaker"] for s in people.structured_content["speakers"]] == ["李明", "王芳"]
+
+
+@pytest.mark.parametrize(
+    ("date", "op", "value", "expected"),
+    [
+        ("2019", "before", "2019-06-01", True),  # some day of 2019 is before June
+        ("2019", "after", "2019-06-01", True),
+        ("2019-05", "before", "2019-05-01", False),
+        ("2019-05", "after", "2019", False),  # "after 2019" is after the whole year
+        ("2019-05", "before", "2020", True),
+        ("2020-01-01", "after", "2019", True),
+    ],
+)
+def test_dify_date_conditions_match_speeches_dated_by_year_or_month(date, op, value, expected):
+    assert holds(Condition(name="date", comparison_operator=op, value=value), {"date": date}) is expected

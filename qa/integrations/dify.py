@@ -6,15 +6,15 @@ Register `http://HOST:PORT` as an external knowledge API in Dify with one of QA_
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from ..dates import HIGH_PAD, LOW_PAD, normalise_date
 from ..problems import readable_errors
 from ..retrieval import Result
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
@@ -25,7 +25,7 @@ BAD_HEADER, AUTH_FAILED, NO_KNOWLEDGE = 1001, 1002, 2001
 BAD_BODY = 4001  # ours: Dify names no code for a request it should not have sent
 FIELDS = ("speaker", "role", "document", "title", "speech_title", "date", "paragraph", "event", "place", "language")
 MAX_CONDITIONS = 20
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_OPERATORS = ("before", "after")
 EPOCH_DIGITS = 9  # a date value of this many digits or more is a Unix timestamp (Dify's date pickers send one)
 
 Operator = Literal[
@@ -56,6 +56,16 @@ class Condition(BaseModel):
     name: str | list[str] = Field(description="A metadata field, or several (Dify's older form): any may match")
     comparison_operator: Operator
     value: str | int | float | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _dated(self):
+        # Refused up front (400), rather than quietly matching nothing: a date filter Dify sent that is no date.
+        if self.comparison_operator in DATE_OPERATORS and _date(self.value) is None:
+            raise ValueError(
+                f"{self.comparison_operator}: {self.value!r} is not a date; "
+                "use YYYY, YYYY-MM, YYYY-MM-DD or a Unix timestamp"
+            )
+        return self
 
 
 class MetadataCondition(BaseModel):
@@ -120,12 +130,22 @@ def metadata(result: Result) -> dict[str, Any]:
 
 
 def _date(value) -> str | None:
-    """YYYY-MM-DD of an ISO date or datetime, or of a Unix timestamp."""
+    """YYYY, YYYY-MM or YYYY-MM-DD of a date, an ISO datetime or a Unix timestamp; None for anything else."""
     text = str(value).strip()
     if text.isdigit() and len(text) >= EPOCH_DIGITS:
-        return datetime.fromtimestamp(int(text), UTC).date().isoformat()
-    m = ISO_DATE.match(text)
-    return m.group() if m else None
+        try:
+            return datetime.fromtimestamp(int(text), UTC).date().isoformat()
+        except (OverflowError, OSError, ValueError):  # a timestamp past the platform's calendar
+            return None
+    return normalise_date(text)
+
+
+def _first_day(date: str) -> str:
+    return date + LOW_PAD[len(date) :]
+
+
+def _last_day(date: str) -> str:
+    return date + HIGH_PAD[len(date) :]
 
 
 def _number(value) -> float | None:
@@ -149,9 +169,13 @@ def _holds(op: str, field, value) -> bool:
     if op in ("in", "not in"):
         options = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
         return (text in options) == (op == "in")
-    if op in ("before", "after"):
+    if op in DATE_OPERATORS:
+        # As the search's date filters: a speech dated only 2019 or 2019-05 is before (after) a date if any day
+        # of it is; "after 2019" is after the whole year.
         have, limit = _date(field), _date(value)
-        return bool(have and limit) and (have < limit if op == "before" else have > limit)
+        if not (have and limit):
+            return False
+        return _first_day(have) < _first_day(limit) if op == "before" else _last_day(have) > _last_day(limit)
     if op in ("=", "≠", ">", "<", "≥", "≤"):
         a, b = _number(field), _number(value)
         if a is None or b is None:  # a date compared by the same operators, as YYYY-MM-DD strings
