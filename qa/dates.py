@@ -56,3 +56,8 @@ class DateRange:
 
 def years_named(query: str) -> set[str]:
     return {m.group("year") for m in YEAR.finditer(query)}
+
+
+def not_a_date(name: str, value) -> str:
+    """The one wording for a date field or filter that is not a date."""
+    return f"{name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"

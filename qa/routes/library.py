@@ -79,7 +79,8 @@ def upload(
     job = new_job_id()
     files = [(f.filename or "", f.file.read()) for f in file]
     try:
-        change = library.stage_upload(settings.corpus_dir, files, meta, job, jobs.reserved())
+        limit = library.file_limit(settings)
+        change = library.stage_upload(settings.corpus_dir, files, meta, job, jobs.reserved(), limit)
     except library.UploadProblem as exc:
         raise HTTPException(exc.status, str(exc)) from None
     jobs.submit(job, "upload", change)
