@@ -45,6 +45,10 @@ class NoPassages(Exception):
     """An uploaded file the reader took but found no speech in; the message is the reader's skip line."""
 
 
+class IndexNotServed(Exception):
+    """The build was published but the server would not load it."""
+
+
 def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -134,7 +138,7 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None], added: li
     have `service` serve it; returns a one-line summary. Raises whatever stopped it, and `NoPassages` before
     publishing if a document in `added` gives no passage (the reader skipped it)."""
     from .reader import read_speeches
-    from .store import build_lock, timed_build
+    from .store import build_lock, current_version, timed_build
 
     settings = service.settings
     with build_lock(settings.index_dir):
@@ -158,6 +162,9 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None], added: li
         stats = timed_build(corpus, service.embedder, settings, settings.index_dir, embedded)
     progress(PUBLISHED, "loading the new index")
     service.reload_if_changed()
+    # The watcher may have loaded it first; either way the job is done only if the server now serves it.
+    if service.loaded.version != current_version(settings):
+        raise IndexNotServed("the server refused the new index (its log says why) and still serves the previous one")
     return (
         f"{stats.documents} documents, {stats.passages} passages "
         f"({stats.embedded} indexed now, {stats.reused} unchanged) in {stats.seconds:.1f} s"

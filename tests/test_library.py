@@ -343,3 +343,15 @@ def test_the_listing_does_not_follow_a_link_out_of_the_corpus(tmp_path):
     manifest = {"documents": [{"file": "linked.txt", "title": "L"}, {"file": "own.txt", "title": "O"}]}
     listed = library.listing(SimpleNamespace(passages=[], manifest=manifest), corpus)
     assert [(d["document"], d["bytes"]) for d in listed] == [("linked.txt", None), ("own.txt", 3)]
+
+
+def test_a_job_whose_index_the_server_refuses_is_failed(tmp_path, fake_registered, monkeypatch):
+    from qa.jobs import IndexNotServed, rebuild_and_serve
+    from qa.service import Service
+
+    settings = build_small_index(tmp_path, fake_registered)
+    service = Service(settings, fake_registered)
+    (settings.corpus_dir / "more.txt").write_text("A new speech about the harbour and its ferries.\n")
+    monkeypatch.setattr(service, "reload_if_changed", lambda: False)  # as when the new index fails to load
+    with pytest.raises(IndexNotServed):
+        rebuild_and_serve(service, lambda share, message: None, ["more.txt"])
