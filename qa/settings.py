@@ -22,7 +22,8 @@ TOP_K_MIN, TOP_K_MAX = 1, 50
 # over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
 DEFAULT_SUPPORT_THRESHOLD = 0.8
 LLM_TIMEOUT_MAX = 600.0  # seconds
-SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})  # never echoed in an error message
+# Never echoed in an error message nor in repr(settings) (a log line or a traceback's locals).
+SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})
 
 # A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
 DEFAULT_MAX_FILE_MB = 50.0
@@ -96,7 +97,6 @@ class Settings(BaseSettings):
     )
     admin_token: str = Field(
         "",
-        repr=False,
         description="Bearer token for uploading and deleting speeches over the API; empty: the library is read-only.",
     )
     upload_max_mb: int = Field(50, ge=1, le=4096, description="Largest upload (all files of one request), in MB.")
@@ -173,6 +173,10 @@ class Settings(BaseSettings):
         if self.llm_base_url and not self.llm_model.strip():
             raise ValueError("QA_LLM_BASE_URL is set but QA_LLM_MODEL is not: name the model to ask (e.g. qwen2.5:7b)")
         return self
+
+
+for _secret in SECRETS:
+    Settings.model_fields[_secret].repr = False  # read by pydantic's repr on every call
 
 
 def api_keys(value: str) -> frozenset[str]:
