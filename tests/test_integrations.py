@@ -212,14 +212,16 @@ def test_quoted_instead_saying_why(shared_index, model, reply, delay, status, ti
     standin.reply, standin.delay, standin.status = reply, delay, status
     body = ask(shared_index, url, llm_timeout=timeout)[0].json()
     assert body["mode"] == "quoted" and why in body["fallback"] and "李明" in body["answer"]
+    # Where the model is and what it said stay in the server log.
+    assert url not in body["fallback"] and "stand-in failure" not in body["fallback"]
 
 
 def test_unreachable_model_is_quoted_instead(shared_index):
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    body = ask(shared_index, f"http://127.0.0.1:{port}/v1")[0].json()
-    assert body["mode"] == "quoted" and "could not reach" in body["fallback"]
+    body = ask(shared_index, f"http://someone:pa55word@127.0.0.1:{port}/v1")[0].json()
+    assert body["mode"] == "quoted" and body["fallback"] == "could not reach the model"  # no address, no password
 
 
 def test_page_stream_sends_text_as_it_comes_then_the_checked_answer(shared_index, model):
