@@ -396,3 +396,26 @@ def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:notaport", "http://127.0.0.1:99999", "no port at all"])
+def test_a_malformed_record_is_ignored(tmp_path, uri):
+    from qa.engines import lite
+
+    path = str(tmp_path / "milvus.db")
+    lite.record_path(path).write_text(json.dumps({"uri": uri, "pid": os.getppid()}))
+    assert lite._live_host(path) is None
+
+
+def test_another_users_record_is_neither_used_nor_removed(tmp_path, monkeypatch):
+    from qa.engines import lite
+
+    path = str(tmp_path / "milvus.db")
+    with socket.socket() as listening:  # a live server on the recorded port: only the owner is wrong
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        uri = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        lite.record_path(path).write_text(json.dumps({"uri": uri, "pid": os.getppid()}))
+        assert lite._live_host(path) == uri
+        monkeypatch.setattr(lite.os, "getuid", lambda: os.stat(path + lite.RECORD_SUFFIX).st_uid + 1)
+        assert lite._live_host(path) is None and lite.record_path(path).exists()
