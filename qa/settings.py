@@ -27,6 +27,10 @@ SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})
 
 # A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
 DEFAULT_MAX_FILE_MB = 50.0
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds a client has to send a request (body bytes add time: serving.py)
+# Bytes a second an upload must keep to on average (256 kbit/s, a poor mobile link): a QA_UPLOAD_MAX_MB of 50
+# may then take up to ~27 min past QA_REQUEST_TIMEOUT; a slower sender is cut off.
+MIN_BODY_RATE = 32 << 10
 MAX_FILE_MB_CEILING = 4096.0
 
 
@@ -105,11 +109,12 @@ class Settings(BaseSettings):
         5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."
     )
     request_timeout: float = Field(
-        30.0,
+        DEFAULT_REQUEST_TIMEOUT,
         gt=0.0,
         le=3600.0,
-        description="Seconds a client has to send a whole request (head and body) once it connects or after the "
-        "previous response; then the connection is closed.",
+        description="Seconds a client has to send a whole request once it connects or after the previous response; "
+        f"each body byte received adds the time it takes at {MIN_BODY_RATE >> 10} KiB/s, so a slow upload that "
+        "keeps that pace goes through. Then the connection is closed.",
     )
 
     backend: Literal["faiss", "milvus"] = Field(
