@@ -320,3 +320,28 @@ def test_mcp_tools_through_the_sdk_client(shared_index, tmp_path):
 )
 def test_dify_date_conditions_match_speeches_dated_by_year_or_month(date, op, value, expected):
     assert holds(Condition(name="date", comparison_operator=op, value=value), {"date": date}) is expected
+
+
+def test_a_bad_key_is_refused_while_the_index_is_still_loading(shared_index):
+    app = app_with(shared_index, api_keys=KEY)  # not started: no service loaded yet
+    with TestClient(app) as c:
+        del app.state.service
+        assert c.get("/v1/models").status_code == 401
+        assert (
+            c.post("/retrieval", json=retrieval(), headers={"Authorization": "Bearer wrong"}).json()["error_code"]
+            == 1002
+        )
+        assert c.get("/v1/models", headers=AUTH).status_code == 200
+        assert c.post("/retrieval", json=retrieval(), headers=AUTH).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [(None, None), ("Bearer k", "k"), ("bearer  k ", "k"), ("k", ""), ("Basic k", ""), ("Bearer ", "")],
+)
+def test_one_bearer_rule(header, token):
+    from qa import auth
+
+    assert auth.bearer_token(header) == token
+    assert auth.key_accepted(token, "a, k") is (token == "k")
+    assert (auth.admin_refusal(header, "k") is None) is (token == "k")

@@ -14,11 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from ..auth import key_accepted
+from ..bodylimit import MAX_BODY
 from ..dates import HIGH_PAD, LOW_PAD, normalise_date
-from ..problems import readable_errors
+from ..problems import LOADING, readable_errors
 from ..retrieval import Result
+from ..routes.deps import get_service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
-from .common import bearer_token, json_body, key_accepted, knowledge_name, normalised, search_where, service_of
+from .common import json_body, knowledge_name, normalised, search_where, sent_key
 
 # Dify's error codes (its contract): a malformed Authorization header, a key refused, an unknown knowledge base.
 BAD_HEADER, AUTH_FAILED, NO_KNOWLEDGE = 1001, 1002, 2001
@@ -111,8 +114,8 @@ ERRORS = {
     400: {"model": DifyError, "description": f"A body not as the contract has it (error_code {BAD_BODY})"},
     403: {"model": DifyError, "description": f"No Bearer key ({BAD_HEADER}), or a wrong one ({AUTH_FAILED})"},
     404: {"model": DifyError, "description": f"knowledge_id is not this server's index ({NO_KNOWLEDGE})"},
-    413: {"description": "Body over 1 MB"},
-    503: {"description": "The index is still loading"},
+    413: {"description": f"Body over {MAX_BODY:,} bytes"},
+    503: {"description": LOADING},
 }
 
 
@@ -227,19 +230,19 @@ router = APIRouter(tags=["dify"])
 )
 async def retrieval(request: Request):
     """Passages for Dify: `records` of content, score (0..1), title and metadata; errors as error_code/error_msg."""
-    service = service_of(request)
-    settings = service.settings
+    settings = request.app.state.settings  # keys are checked before, and whether or not, the index has loaded
     if not settings.api_keys:
         return error(403, AUTH_FAILED, "/retrieval is off: set QA_API_KEYS to the keys Dify may send")
-    token = bearer_token(request)
+    token = sent_key(request)
     if not token:
         return error(403, BAD_HEADER, "Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
-    if not key_accepted(settings, token):
+    if not key_accepted(token, settings.api_keys):
         return error(403, AUTH_FAILED, "Authorization failed: the key is not one of QA_API_KEYS")
     try:
         body = RetrievalRequest.model_validate_json(await request.body())
     except ValidationError as exc:  # not JSON, or not the contract's shape
         return error(400, BAD_BODY, readable_errors(exc))
+    service = get_service(request)
     name = knowledge_name(settings)
     if body.knowledge_id != name:
         message = f"The knowledge does not exist: {body.knowledge_id!r}; this server has {name!r}"

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .. import __version__, schemas
 from ..dates import DateProblem, DateRange
 from ..facets import Scope
+from ..problems import LOADING
 from ..retrieval import Result
 from ..service import Service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
@@ -81,7 +82,7 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
     def service() -> Service:
         loaded = get_service()
         if loaded is None:
-            raise ToolError("the index is still loading; try again in a few seconds")
+            raise ToolError(f"{LOADING}; try again in a few seconds")
         return loaded
 
     @server.tool(description=SEARCH, annotations=read_only)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
 
 from .. import library, schemas
+from ..auth import admin_refusal
 from ..jobs import JobQueue, new_job_id
-from ..problems import ADMIN_PROBLEMS, BAD_TOKEN, PROBLEM, RATE_LIMITED, UPLOADS_OFF, not_found
+from ..problems import ADMIN_PROBLEMS, PROBLEM, RATE_LIMITED, not_found
 from .deps import ServiceDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["library"], responses=RATE_LIMITED)
@@ -26,19 +26,9 @@ def get_jobs(request: Request) -> JobQueue:
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 
 
-def admin_refusal(authorization: str, admin_token: str) -> HTTPException | None:
-    """Why a write is refused (403 without QA_ADMIN_TOKEN, 401 without the right bearer token), or None."""
-    if not admin_token:
-        return HTTPException(403, UPLOADS_OFF)
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), admin_token.encode()):
-        return HTTPException(401, BAD_TOKEN, headers={"www-authenticate": "Bearer"})
-    return None
-
-
 def require_admin(request: Request, settings: SettingsDep) -> None:
     """Writes need `Authorization: Bearer <QA_ADMIN_TOKEN>`; without the setting the library is read-only."""
-    refused = admin_refusal(request.headers.get("authorization", ""), settings.admin_token)
+    refused = admin_refusal(request.headers.get("authorization"), settings.admin_token)
     if refused:
         raise refused
 
