@@ -133,8 +133,8 @@ class Settings(BaseSettings):
 
     api_keys: str = Field(
         "",
-        description="Comma-separated keys a caller sends as `Authorization: Bearer KEY` to /retrieval (Dify) and "
-        "/v1 (OpenAI clients); empty: /retrieval is off and /v1 is open.",
+        description="Comma-separated keys a caller sends as `Authorization: Bearer KEY` to /retrieval (Dify), "
+        "/v1 (OpenAI clients) and /mcp; empty: /retrieval is off, /v1 and /mcp are open.",
     )
     llm_base_url: str = Field(
         "",

@@ -345,3 +345,15 @@ def test_one_bearer_rule(header, token):
     assert auth.bearer_token(header) == token
     assert auth.key_accepted(token, "a, k") is (token == "k")
     assert (auth.admin_refusal(header, "k") is None) is (token == "k")
+
+
+def test_mcp_over_http_needs_a_key_once_keys_are_set(shared_index):
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    accept = {"accept": "application/json, text/event-stream", "host": "127.0.0.1:8000"}
+    with TestClient(app_with(shared_index, api_keys=KEY)) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}):
+            r = c.post("/mcp", json=hello, headers=accept | headers)
+            assert r.status_code == 401 and "QA_API_KEYS" in r.json()["detail"], r.text
+        assert c.post("/mcp", json=hello, headers=accept | AUTH).status_code == 200
+    with TestClient(app_with(shared_index)) as c:
+        assert c.post("/mcp", json=hello, headers=accept).status_code == 200

@@ -1,6 +1,6 @@
 """A Model Context Protocol server (the official `mcp` SDK's MCPServer): tools that let an assistant search the
 speeches, read a passage in its speech, and list who spoke. `qa mcp --index DIR` serves it over stdio; `qa serve`
-at /mcp over streamable HTTP.
+at /mcp over streamable HTTP, where with QA_API_KEYS set a client must send one of them as a bearer token.
 """
 
 # No `from __future__ import annotations`: the tools' annotations name SDK types imported inside `mcp_server`
@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from .. import __version__, schemas
+from ..auth import BEARER_CHALLENGE, bearer_token, key_accepted
 from ..dates import DateProblem, DateRange
 from ..facets import Scope
-from ..problems import LOADING
+from ..problems import BAD_KEY, LOADING
 from ..retrieval import Result
 from ..service import Service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
@@ -132,9 +133,10 @@ class _Endpoint:
     each start makes a new one.
     """
 
-    def __init__(self, server: "MCPServer", host: str):
+    def __init__(self, server: "MCPServer", host: str, api_keys: str):
         self.server = server
         self.host = host
+        self.api_keys = api_keys
         self.manager = None
         self.route: Route | None = None
 
@@ -155,6 +157,12 @@ class _Endpoint:
         # Starlette's router names the matched route in the scope; FastAPI's does so for its own routes only, and
         # the metrics count requests by it.
         scope["route"] = self.route
+        if self.api_keys:
+            header = dict(scope["headers"]).get(b"authorization")
+            token = bearer_token(None if header is None else header.decode("latin-1"))
+            if not key_accepted(token, self.api_keys):
+                response = JSONResponse({"detail": BAD_KEY}, status_code=401, headers=BEARER_CHALLENGE)
+                return await response(scope, receive, send)
         if self.manager is None:
             response = JSONResponse({"detail": "the MCP server is not running"}, status_code=503)
             return await response(scope, receive, send)
@@ -163,7 +171,7 @@ class _Endpoint:
 
 def http_router(settings: Settings, get_service: Callable[[], Service | None]) -> APIRouter:
     """/mcp over streamable HTTP, its session manager running for the app's lifetime (the router's lifespan)."""
-    endpoint = _Endpoint(mcp_server(get_service), settings.host)
+    endpoint = _Endpoint(mcp_server(get_service), settings.host, settings.api_keys)
     router = APIRouter(lifespan=endpoint.lifespan)
     endpoint.route = Route(PATH, endpoint=endpoint)
     router.routes.append(endpoint.route)
