@@ -27,6 +27,7 @@ from .integrations import chat_api, dify, mcp, metrics, openai_api
 from .jobs import JobQueue, rebuild_and_serve
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
+from .reader.limits import MB
 from .routes import ROUTERS
 from .routes.library import WRITE_PATH
 from .service import Service
@@ -37,7 +38,6 @@ WEB_DIR = (Path(__file__).parent / "web").resolve()
 log = logging.getLogger("qa.api")
 CORS_METHODS = ["GET", "POST", "DELETE"]
 CORS_HEADERS = ["content-type", "authorization"]
-MB = 1 << 20
 MULTIPART_SLACK = 64 << 10  # part headers and form fields around the files of an upload
 
 

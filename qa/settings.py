@@ -21,6 +21,7 @@ TOP_K_MIN, TOP_K_MAX = 1, 50
 # Share of a generated sentence's content words that its cited passages must hold; measured on labelled sentences
 # over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
 DEFAULT_SUPPORT_THRESHOLD = 0.8
+DEFAULT_TOP_K = 5
 LLM_TIMEOUT_MAX = 600.0  # seconds
 # Never echoed in an error message nor in repr(settings) (a log line or a traceback's locals).
 SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})
@@ -46,7 +47,10 @@ class Settings(BaseSettings):
     allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
 
     top_k: int = Field(
-        5, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages returned when the caller (CLI or API) does not say."
+        DEFAULT_TOP_K,
+        ge=TOP_K_MIN,
+        le=TOP_K_MAX,
+        description="Passages returned when the caller (CLI or API) does not say.",
     )
     candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import IndexProblem
 from ..keywords import BM25
+from . import FAISS
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written
 from .folder import (
     EMBEDDINGS,
@@ -120,7 +121,7 @@ class DenseIndex:
 
 
 class FaissEngine(Engine):
-    backend = "faiss"
+    backend = FAISS
 
     def ready(self) -> None:
         """The index folder is checked by the build lock, which creates it."""
@@ -144,7 +145,7 @@ class FaissEngine(Engine):
             check_files(folder, manifest["files"], verify)
             passages, _ = read_passages(folder)
             tokenizer, lexicon = read_vocabularies(folder)
-            stored = np.load(folder / EMBEDDINGS, mmap_mode="r")
+            stored = np.load(folder / EMBEDDINGS, mmap_mode="r", allow_pickle=False)
             dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
             bm25 = BM25.load(folder)
         except IndexProblem:

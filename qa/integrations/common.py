@@ -9,6 +9,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from ..auth import bearer_token, key_accepted
+from ..engines import MILVUS
 from ..retrieval import Result
 from ..service import Service
 from ..settings import Settings
@@ -47,7 +48,7 @@ def key_refused(request: Request, settings: Settings) -> bool:
 
 def knowledge_name(settings: Settings) -> str:
     """The name a client gives for the served index: its folder's name, or its Milvus alias."""
-    return settings.milvus_collection if settings.backend == "milvus" else settings.index_dir.resolve().name
+    return settings.milvus_collection if settings.backend == MILVUS else settings.index_dir.resolve().name
 
 
 def search_where(

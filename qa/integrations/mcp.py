@@ -89,7 +89,7 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
     @server.tool(description=SEARCH, annotations=read_only)
     def search_speeches(
         query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS, description="The question")],
-        top_k: Annotated[int, Field(ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages wanted")] = 5,
+        top_k: Annotated[int | None, Field(ge=TOP_K_MIN, le=TOP_K_MAX, description=schemas.TOP_K_DOC)] = None,
         speaker: Annotated[str | None, Field(max_length=schemas.MAX_NAME, description="Only this speaker")] = None,
         document: Annotated[str | None, Field(max_length=schemas.MAX_DOCUMENT, description="Only this file")] = None,
         date_from: Date = None,
@@ -101,14 +101,17 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
             dates = DateRange.parse(date_from, date_to)  # a bare year or month covers the whole of it
         except DateProblem as exc:
             raise ToolError(str(exc)) from None
-        results = service().search(query, top_k, speaker, document, Scope(dates))
+        serving = service()
+        results = serving.search(query, top_k or serving.settings.top_k, speaker, document, Scope(dates))
         output = SearchOutput(query=query, passages=[_passage(r) for r in results])
         lines = [f"[{r.rank}] {cite(r.source)}（id {r.id}）\n{r.text}" for r in results]
         text = "\n\n".join(lines) or "没有找到相关段落。No passage found."
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=output.model_dump())
 
     @server.tool(description=GET_PASSAGE, annotations=read_only)
-    def get_passage(id: Annotated[str, Field(max_length=64, description="A passage id")]) -> schemas.PassageContext:
+    def get_passage(
+        id: Annotated[str, Field(max_length=schemas.MAX_ID, description="A passage id")],
+    ) -> schemas.PassageContext:
         found = service().passage(id)
         if found is None:
             raise ToolError(f"no passage with id {id!r}: take ids from search_speeches")

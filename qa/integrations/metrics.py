@@ -47,7 +47,7 @@ JOB_SECONDS = Histogram(
     "qa_job_duration_seconds",
     "Time a library job (upload or deletion, with its rebuild) took, by kind and outcome.",
     ["kind", "state"],
-    buckets=(1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
+    buckets=JOB_BUCKETS,
     registry=REGISTRY,
 )
 DROPPED = Counter(

@@ -22,7 +22,7 @@ from ..crosslingual import is_english
 from ..generate import Answer
 from ..problems import LOADING, readable_errors
 from ..routes.deps import get_service
-from ..schemas import MAX_MESSAGES
+from ..schemas import MAX_MESSAGES, MAX_TURN_CHARS  # an earlier turn is cut to it, not refused
 from ..settings import MAX_QUERY_CHARS
 from .chat_api import SSE_HEADERS, answered
 from .common import json_body, key_refused
@@ -30,7 +30,6 @@ from .common import json_body, key_refused
 MODEL = "speeches"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served; /v1/models must give some time
 STREAM_PIECE = 40  # characters per streamed chunk of the checked answer
-MAX_TURN_CHARS = 4 * MAX_QUERY_CHARS  # an earlier turn is cut to this; only the question itself is refused
 # Chat UIs send the whole conversation: more turns than /api/chat takes are accepted, and the last MAX_MESSAGES read.
 MAX_CLIENT_MESSAGES = 10 * MAX_MESSAGES
 SOURCES = {"zh": "来源：", "en": "Sources:"}

@@ -98,7 +98,7 @@ def delete(
 
 
 @router.get("/jobs/{job}", response_model=schemas.JobStatus, responses={404: PROBLEM, 422: PROBLEM})
-def job_status(job: Annotated[str, PathParam(max_length=64)], jobs: JobsDep) -> schemas.JobStatus:
+def job_status(job: Annotated[str, PathParam(max_length=schemas.MAX_ID)], jobs: JobsDep) -> schemas.JobStatus:
     """Where a library job is: queued, running (with progress 0–1), done or failed (with why)."""
     found = jobs.get(job)
     if found is None:
