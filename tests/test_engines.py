@@ -34,7 +34,7 @@ from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
 from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
-from .support.traffic import Traffic, add_paragraph, seconds_until_served
+from .support.traffic import SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
 QUERIES = ["西山县 农业产业园", "东湖区建设什么？", "湿地公园", "李书记说了什么", "乡村振兴", "没有的词"]
@@ -224,7 +224,7 @@ def test_new_index_is_served_without_failing_a_request(backend, tmp_path, fake_r
         time.sleep(0.3)
         add_paragraph(settings, "甲乙丙")
         build(settings, fake_registered)
-        assert seconds_until_served(url, "甲乙丙") < 5.0
+        assert seconds_until_served(url, "甲乙丙") < SWAP_DEADLINE
         assert httpx.get(f"{url}/api/health").json() | {"built_at": None} == {
             "status": "ok",
             "model": FAKE,
@@ -342,6 +342,7 @@ def test_a_record_of_a_gone_server_is_ignored_and_removed(tmp_path):
     assert lite._live_host(path) is None
 
 
+LITE_SWAP_DEADLINE = 3 * SWAP_DEADLINE  # s: the build reaches Milvus Lite through a second process's server
 # `qa serve` with the fake embedder, in its own process: it holds the Milvus Lite file.
 SERVE = """
 from qa import embedding
@@ -387,7 +388,7 @@ def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_
             add_paragraph(settings, "甲乙丙")
             build(settings, fake_registered)  # through the server: opening the file here would fail on its lock
             assert milvus.connect(settings) is not None and lite_path not in lite._opened
-            assert seconds_until_served(url, "甲乙丙", limit=15.0) < 15.0
+            assert seconds_until_served(url, "甲乙丙", limit=LITE_SWAP_DEADLINE) < LITE_SWAP_DEADLINE
         assert traffic.failures == [] and traffic.count > 0
         server.terminate()
         server.wait(timeout=30)
