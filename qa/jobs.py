@@ -37,6 +37,10 @@ class Job:
     documents: list[str] = field(default_factory=list)
     seconds: float | None = None  # how long it ran, once it has finished (for /metrics)
 
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
     def view(self) -> dict:
         return {"job": self.id, "state": self.state, "progress": round(self.progress, 3), "message": self.message}
 
@@ -66,16 +70,18 @@ class JobQueue:
         self._worker: threading.Thread | None = None
 
     def reserved(self) -> set[str]:
-        """Names queued uploads will take."""
+        """Names uploads not yet finished will take (queued, or running and perhaps not yet renamed in)."""
         with self._lock:
-            return {final.name for job in self.jobs.values() if job.state == "queued" for _, final in job.change.moves}
+            return {final.name for job in self.jobs.values() if not job.finished for _, final in job.change.moves}
 
     def submit(self, job_id: str, kind: str, change: Change) -> Job:
         job = Job(job_id, kind, change, documents=change.documents)
         with self._lock:
             self.jobs[job.id] = job
-            while len(self.jobs) > KEPT_JOBS:
-                self.jobs.popitem(last=False)
+            # The oldest finished jobs are forgotten; one still queued or running can always be asked about.
+            finished = [old for old, kept in self.jobs.items() if kept.finished]
+            for old in finished[: max(len(self.jobs) - KEPT_JOBS, 0)]:
+                del self.jobs[old]
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run_all, name="qa-library-jobs", daemon=True)
                 self._worker.start()

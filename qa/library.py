@@ -154,9 +154,16 @@ class Change:
         done: list[tuple[Path, Path]] = []
         try:
             for staged, final in self.moves:
-                if final.exists():
-                    raise FileExistsError(f"{final.name} appeared in the corpus meanwhile")
-                os.replace(staged, final)
+                try:  # a link fails if the name is taken: no window between checking and renaming
+                    os.link(staged, final)
+                except FileExistsError:
+                    raise FileExistsError(f"{final.name} appeared in the corpus meanwhile") from None
+                except OSError:  # a filesystem without hard links: check, then rename
+                    if final.exists():
+                        raise FileExistsError(f"{final.name} appeared in the corpus meanwhile") from None
+                    os.replace(staged, final)
+                else:
+                    staged.unlink()
                 done.append((final, staged))
             for final, aside in self.removals:
                 os.replace(final, aside)

@@ -355,3 +355,32 @@ def test_a_job_whose_index_the_server_refuses_is_failed(tmp_path, fake_registere
     monkeypatch.setattr(service, "reload_if_changed", lambda: False)  # as when the new index fails to load
     with pytest.raises(IndexNotServed):
         rebuild_and_serve(service, lambda share, message: None, ["more.txt"])
+
+
+def test_unfinished_jobs_are_never_forgotten_and_their_names_stay_reserved(tmp_path, monkeypatch):
+    import threading
+
+    from qa import jobs, library
+
+    monkeypatch.setattr(jobs, "KEPT_JOBS", 2)
+    gate = threading.Event()
+    queue = jobs.JobQueue(clean_settings(), lambda progress, added: gate.wait(JOB_DEADLINE) and "built")
+    staged = tmp_path / ".upload-x.part"
+    staged.write_bytes(b"a speech")
+    ids = [jobs.new_job_id() for _ in range(4)]
+    queue.submit(ids[0], "upload", library.Change(tmp_path, moves=[(staged, tmp_path / "a.txt")]))
+    for job in ids[1:]:
+        queue.submit(job, "delete", library.Change(tmp_path))
+    try:
+        deadline = time.monotonic() + JOB_DEADLINE
+        while queue.get(ids[0]).state == "queued" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert all(queue.get(job) is not None for job in ids)  # over KEPT_JOBS, but none has finished
+        assert "a.txt" in queue.reserved()
+    finally:
+        gate.set()
+        queue.stop()
+    assert queue.get(ids[0]).state == "done" and (tmp_path / "a.txt").read_bytes() == b"a speech"
+    queue.submit(jobs.new_job_id(), "delete", library.Change(tmp_path))
+    queue.stop()
+    assert len(queue.jobs) == 2 and queue.reserved() == set()
