@@ -51,6 +51,7 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(metrics.Metrics),  # inside ForwardedClient, which copies the scope the route is written into
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
+        Middleware(metrics.Scrape),  # before the rate limit: a scraper polls on its own schedule
         # Before the admin gate, so guessing the admin token is rate limited like any other request.
         Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
         # Before the body limit and the routes: a write without the admin token is answered unread.

@@ -260,6 +260,7 @@ def test_metrics_count_requests_by_route_and_status(client):
     client.post("/retrieval", json=retrieval())
     client.post("/retrieval", json=retrieval())
     r = client.get("/metrics")
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]  # logged as any request
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert count(r.text, line) == before + 2
     assert 'qa_http_request_duration_seconds_bucket{le="0.005",route="/retrieval"}' in r.text

@@ -239,7 +239,7 @@ async def retrieval(request: Request):
     if not key_accepted(token, settings.api_keys):
         return error(403, AUTH_FAILED, "Authorization failed: the key is not one of QA_API_KEYS")
     try:
-        body = RetrievalRequest.model_validate_json(await request.body())
+        body = await run_in_threadpool(RetrievalRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not the contract's shape
         return error(400, BAD_BODY, readable_errors(exc))
     service = get_service(request)

@@ -201,7 +201,7 @@ async def chat_completions(request: Request):
         return problem
     service = get_service(request)
     try:
-        body = CompletionRequest.model_validate_json(await request.body())
+        body = await run_in_threadpool(CompletionRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not a chat-completions request
         return openai_error(400, readable_errors(exc), "invalid_request_error")
     if body.model != MODEL:
