@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -25,6 +26,7 @@ SECURITY_HEADERS = {
 # FastAPI's /docs page starts Swagger UI with an inline script; it is the one page exempt from the CSP.
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 MAX_REQUEST_ID = 64
+VISIBLE_ASCII = re.compile(rb"[\x21-\x7e]+")  # what a request id may be: no spaces, controls or other bytes
 access_log = logging.getLogger("qa.access")
 
 
@@ -36,8 +38,9 @@ class HeadersAndLog:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start = time.perf_counter()
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:MAX_REQUEST_ID]
-        request_id = given or uuid.uuid4().hex[:16]
+        given = dict(scope["headers"]).get(b"x-request-id", b"")[:MAX_REQUEST_ID]
+        # Kept only as visible ASCII, so the id echoed back and logged is the very bytes the client sent.
+        request_id = given.decode("ascii") if VISIBLE_ASCII.fullmatch(given) else uuid.uuid4().hex[:16]
         added = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
         if scope["path"] in DOCS_PATHS:
             added = [(k, v) for k, v in added if k != b"content-security-policy"]

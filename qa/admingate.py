@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from .routes.library import WRITE_METHODS, WRITE_PATH, admin_refusal
+from .auth import admin_refusal
+from .routes.library import WRITE_METHODS, WRITE_PATH
 
 
 class AdminGate:
@@ -21,7 +22,8 @@ class AdminGate:
         writes = path == WRITE_PATH or path.startswith(f"{WRITE_PATH}/")
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or not writes:
             return await self.app(scope, receive, send)
-        authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        header = dict(scope["headers"]).get(b"authorization")
+        authorization = None if header is None else header.decode("latin-1")
         refused = admin_refusal(authorization, self.admin_token)
         if refused is None:
             return await self.app(scope, receive, send)

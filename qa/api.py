@@ -27,6 +27,7 @@ from .integrations import chat_api, dify, mcp, metrics, openai_api
 from .jobs import JobQueue, rebuild_and_serve
 from .proxy import ForwardedClient
 from .ratelimit import RateLimit
+from .reader.limits import MB
 from .routes import ROUTERS
 from .routes.library import WRITE_PATH
 from .service import Service
@@ -37,7 +38,6 @@ WEB_DIR = (Path(__file__).parent / "web").resolve()
 log = logging.getLogger("qa.api")
 CORS_METHODS = ["GET", "POST", "DELETE"]
 CORS_HEADERS = ["content-type", "authorization"]
-MB = 1 << 20
 MULTIPART_SLACK = 64 << 10  # part headers and form fields around the files of an upload
 
 
@@ -51,11 +51,13 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(metrics.Metrics),  # inside ForwardedClient, which copies the scope the route is written into
         # Outside the limits, so a 413 or a 429 is logged and carries the security headers.
         Middleware(HeadersAndLog),
+        Middleware(metrics.Scrape),  # before the rate limit: a scraper polls on its own schedule
+        # Before the admin gate, so guessing the admin token is rate limited like any other request.
+        Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
         # Before the body limit and the routes: a write without the admin token is answered unread.
         Middleware(AdminGate, admin_token=settings.admin_token),
         Middleware(BodyLimit, paths={WRITE_PATH: settings.upload_max_mb * MB + MULTIPART_SLACK}),
         *([Middleware(cors[0], **cors[1])] if origins else []),
-        Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
     ]
 
 

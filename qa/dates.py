@@ -43,7 +43,7 @@ class DateRange:
                 continue
             date = normalise_date(value)
             if date is None:
-                raise DateProblem(f"{name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+                raise DateProblem(not_a_date(name, value))
             bounds[name] = date + pad[len(date) :]
         found = cls(bounds.get("date_from", LOW_PAD), bounds.get("date_to", HIGH_PAD))
         if found.first > found.last:
@@ -58,3 +58,8 @@ class DateRange:
 
 def years_named(query: str) -> set[str]:
     return {m.group("year") for m in YEAR.finditer(query)}
+
+
+def not_a_date(name: str, value) -> str:
+    """The one wording for a date field or filter that is not a date."""
+    return f"{name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"

@@ -43,7 +43,13 @@ QUESTION = {"zh": "问题：{question}", "en": "Question: {question}"}
 
 
 class ModelUnavailable(Exception):
-    """The model gave no usable answer; the message says why, for the fallback notice."""
+    """The model gave no usable answer. The message is the fixed reason a client is told (timeout, unreachable,
+    an HTTP error, an unreadable or empty reply); `detail` names the server and what it said, for the log only:
+    QA_LLM_BASE_URL may hold credentials, and an upstream error may say anything."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(reason)
+        self.detail = detail
 
 
 def passage_block(number: int, result: Result) -> str:
@@ -89,22 +95,27 @@ def ask_model(settings: Settings, messages: list[dict], on_text: Callable[[str],
             with client.chat.completions.create(**request, stream=True) as stream:
                 for chunk in stream:
                     if time.monotonic() > deadline:
-                        raise ModelUnavailable(f"{where} did not finish within {settings.llm_timeout:g} s")
+                        reason = f"the model did not finish within {settings.llm_timeout:g} s"
+                        raise ModelUnavailable(reason, f"{where}: {reason}")
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
                         parts.append(delta)
                         on_text(delta)
             text = "".join(parts)
     except openai.APITimeoutError:
-        raise ModelUnavailable(f"{where} did not answer within {settings.llm_timeout:g} s") from None
+        reason = f"the model did not answer within {settings.llm_timeout:g} s"
+        raise ModelUnavailable(reason, f"{where}: {reason}") from None
     except openai.APIConnectionError as exc:
-        raise ModelUnavailable(f"could not reach {where}: {exc.__cause__ or exc}") from None
+        detail = f"could not reach {where}: {exc.__cause__ or exc}"
+        raise ModelUnavailable("could not reach the model", detail) from None
     except openai.APIStatusError as exc:
-        raise ModelUnavailable(f"{where} answered HTTP {exc.status_code}: {exc.message}") from None
+        reason = f"the model answered HTTP {exc.status_code}"
+        raise ModelUnavailable(reason, f"{where} answered HTTP {exc.status_code}: {exc.message}") from None
     except openai.OpenAIError as exc:  # a reply the client cannot read is as good as none
-        raise ModelUnavailable(f"{where} gave an unreadable reply: {exc}") from None
+        detail = f"{where} gave an unreadable reply: {exc}"
+        raise ModelUnavailable("the model gave an unreadable reply", detail) from None
     if not text.strip():
-        raise ModelUnavailable(f"{where} returned no text")
+        raise ModelUnavailable("the model returned no text", f"{where} returned no text")
     return text
 
 
@@ -159,7 +170,7 @@ def answer_chat(
     try:
         reply = ask_model(settings, build_messages(query, results, language), on_text)
     except ModelUnavailable as exc:
-        log.warning("answering by quoting: %s", exc)
+        log.warning("answering by quoting: %s", exc.detail)
         answer.fallback = str(exc)
         return answer
     finally:

@@ -37,12 +37,20 @@ class Job:
     documents: list[str] = field(default_factory=list)
     seconds: float | None = None  # how long it ran, once it has finished (for /metrics)
 
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
     def view(self) -> dict:
         return {"job": self.id, "state": self.state, "progress": round(self.progress, 3), "message": self.message}
 
 
 class NoPassages(Exception):
     """An uploaded file the reader took but found no speech in; the message is the reader's skip line."""
+
+
+class IndexNotServed(Exception):
+    """The build was published but the server would not load it."""
 
 
 def new_job_id() -> str:
@@ -62,16 +70,18 @@ class JobQueue:
         self._worker: threading.Thread | None = None
 
     def reserved(self) -> set[str]:
-        """Names queued uploads will take."""
+        """Names uploads not yet finished will take (queued, or running and perhaps not yet renamed in)."""
         with self._lock:
-            return {final.name for job in self.jobs.values() if job.state == "queued" for _, final in job.change.moves}
+            return {final.name for job in self.jobs.values() if not job.finished for _, final in job.change.moves}
 
     def submit(self, job_id: str, kind: str, change: Change) -> Job:
         job = Job(job_id, kind, change, documents=change.documents)
         with self._lock:
             self.jobs[job.id] = job
-            while len(self.jobs) > KEPT_JOBS:
-                self.jobs.popitem(last=False)
+            # The oldest finished jobs are forgotten; one still queued or running can always be asked about.
+            finished = [old for old, kept in self.jobs.items() if kept.finished]
+            for old in finished[: max(len(self.jobs) - KEPT_JOBS, 0)]:
+                del self.jobs[old]
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run_all, name="qa-library-jobs", daemon=True)
                 self._worker.start()
@@ -134,7 +144,7 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None], added: li
     have `service` serve it; returns a one-line summary. Raises whatever stopped it, and `NoPassages` before
     publishing if a document in `added` gives no passage (the reader skipped it)."""
     from .reader import read_speeches
-    from .store import build_lock, timed_build
+    from .store import build_lock, current_version, timed_build
 
     settings = service.settings
     with build_lock(settings.index_dir):
@@ -158,6 +168,9 @@ def rebuild_and_serve(service, progress: Callable[[float, str], None], added: li
         stats = timed_build(corpus, service.embedder, settings, settings.index_dir, embedded)
     progress(PUBLISHED, "loading the new index")
     service.reload_if_changed()
+    # The watcher may have loaded it first; either way the job is done only if the server now serves it.
+    if service.loaded.version != current_version(settings):
+        raise IndexNotServed("the server refused the new index (its log says why) and still serves the previous one")
     return (
         f"{stats.documents} documents, {stats.passages} passages "
         f"({stats.embedded} indexed now, {stats.reused} unchanged) in {stats.seconds:.1f} s"

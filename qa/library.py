@@ -1,14 +1,16 @@
 """The speech library over HTTP: what the served index holds, and files added to or taken from the corpus.
 
 An upload is checked before anything is kept: a name the corpus can hold (no path parts, no control
-characters, a suffix a reader takes; a clash gets `-2`, `-3`, …), a size under QA_UPLOAD_MAX_MB, and the
-format reader's own check that the bytes give text. Each file is then written beside its final place under a
-hidden name (`.upload-…`, which no reader takes) and fsynced; the job renames it in. A deletion moves the file
-aside the same way. Either is undone if the rebuild fails, so the corpus is as it was before that job.
+characters, a suffix a reader takes; a clash gets `-2`, `-3`, …), a size under QA_UPLOAD_MAX_MB and
+QA_MAX_FILE_MB, and the format reader's own check (under the same QA_MAX_FILE_MB) that the bytes give text.
+Each file is then written beside its final place under a hidden name (`.upload-…`, which no reader takes) and
+fsynced; the job renames it in. A deletion moves the file aside the same way. Either is undone if the rebuild
+fails, so the corpus is as it was before that job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,12 +20,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .dates import not_a_date
+from .reader import limits
 from .reader.boundary import refusal
-from .reader.discovery import is_document
+from .reader.discovery import NOT_SPEECHES, is_document
 from .reader.formats import SUFFIXES, UnreadableFile, reader
 from .reader.metadata import SIDECAR_SUFFIX, normalise_date
 from .reader.pipeline import build_document, draft
+from .settings import Settings
 from .tokens import ApproxTokens
+from .untrusted import web_url
 
 META_FIELDS = ("speaker", "role", "date", "title", "event", "place", "url")
 MAX_META = 2000  # characters of one metadata field (the reader's own limit)
@@ -32,13 +38,8 @@ STAGED_PREFIX = ".upload-"
 SET_ASIDE_PREFIX = ".deleted-"
 PENDING_SUFFIX = ".part"  # no reader takes it, so a half-written file is never read as a speech
 FALLBACK_STEM = "speech"
-UNSAFE = re.compile(
-    r"""
-      [\x00-\x1f\x7f]        # control characters
-    | [<>:"|?*\\/]           # characters Windows or a shell cannot hold in a name
-    """,
-    re.X,
-)
+# Control characters are gone before this is applied (safe_name drops Unicode category C).
+UNSAFE = re.compile(r'[<>:"|?*\\/]')  # characters Windows or a shell cannot hold in a name
 SPACES = re.compile(r"\s+")
 
 
@@ -71,14 +72,30 @@ def unclashed(name: str, taken) -> str:
     return candidate
 
 
-def check_readable(raw: bytes, name: str) -> None:
-    """The format reader's own check, on the bytes, before anything is written."""
+def file_limit(settings: Settings) -> int:
+    """The largest file, in bytes, an upload may hold: under both QA_UPLOAD_MAX_MB and QA_MAX_FILE_MB."""
+    return int(min(settings.upload_max_mb, settings.max_file_mb) * limits.MB)
+
+
+def check_readable(raw: bytes, name: str, max_file_bytes: int) -> None:
+    """The format reader's own check, on the bytes, before anything is written; what a file inflates to is held
+    to `max_file_bytes` as a build holds it."""
     suffix = Path(name).suffix.lower()
+    if suffix in SUFFIXES and NOT_SPEECHES.match(name):
+        raise UploadProblem(
+            415,
+            f"{name}: named like a collection note (README/LICENSE/SOURCE/NOTES/CHANGELOG), which a build skips; "
+            "rename it",
+        )
     if suffix not in SUFFIXES or not is_document(Path(name)):
         kinds = ", ".join(s.lstrip(".") for s in SUFFIXES)
         raise UploadProblem(415, f"{name}: not a speech file this server reads (formats: {kinds})")
+    if len(raw) > max_file_bytes:
+        shown, limit = limits.megabytes(len(raw)), limits.megabytes(max_file_bytes)
+        raise UploadProblem(413, f"{name}: {shown}, over the largest file this server takes ({limit})")
     try:
-        extracted = reader(suffix)(raw, name)
+        with limits.applied(max_file_bytes):
+            extracted = reader(suffix)(raw, name)
     except UnreadableFile as exc:
         raise UploadProblem(422, f"{name}: cannot be read ({exc})") from None
     except Exception as exc:  # a format library's own failure on a broken file is still the file's problem
@@ -102,9 +119,9 @@ def sidecar_of(meta: dict[str, str | None]) -> dict[str, str] | None:
         if key == "date":
             value = normalise_date(value) or ""
             if not value:
-                raise UploadProblem(422, f"date: {meta[key]!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
-        if key == "url" and not value.startswith(("http://", "https://")):
-            raise UploadProblem(422, "url: must start with http:// or https://")
+                raise UploadProblem(422, not_a_date("date", meta[key]))
+        if key == "url" and not web_url(value):
+            raise UploadProblem(422, "url: must be an http:// or https:// address with a host")
         out[key] = value
     return out or None
 
@@ -137,9 +154,16 @@ class Change:
         done: list[tuple[Path, Path]] = []
         try:
             for staged, final in self.moves:
-                if final.exists():
-                    raise FileExistsError(f"{final.name} appeared in the corpus meanwhile")
-                os.replace(staged, final)
+                try:  # a link fails if the name is taken: no window between checking and renaming
+                    os.link(staged, final)
+                except FileExistsError:
+                    raise FileExistsError(f"{final.name} appeared in the corpus meanwhile") from None
+                except OSError:  # a filesystem without hard links: check, then rename
+                    if final.exists():
+                        raise FileExistsError(f"{final.name} appeared in the corpus meanwhile") from None
+                    os.replace(staged, final)
+                else:
+                    staged.unlink()
                 done.append((final, staged))
             for final, aside in self.removals:
                 os.replace(final, aside)
@@ -175,18 +199,23 @@ def pending_name(job: str) -> str:
 
 
 def stage_upload(
-    corpus: Path, files: list[tuple[str, bytes]], meta: dict[str, str | None], job: str, reserved: set[str]
+    corpus: Path,
+    files: list[tuple[str, bytes]],
+    meta: dict[str, str | None],
+    job: str,
+    reserved: set[str],
+    max_file_bytes: int,
 ) -> Change:
     """Check every file, then write each (and its sidecar) under a hidden name; nothing is kept if one fails.
 
-    `reserved`: names promised to queued jobs, which count as taken.
+    `reserved`: names promised to queued jobs, which count as taken; `max_file_bytes`: see `file_limit`.
     """
     sidecar = sidecar_of(meta)
     change = Change(corpus)
     names: list[str] = []
     for given, raw in files:
         name = safe_name(given)
-        check_readable(raw, name)
+        check_readable(raw, name, max_file_bytes)
         taken = set(names) | reserved
         name = unclashed(name, lambda c, taken=taken: c in taken or (corpus / c).exists() or _sidecar_taken(corpus, c))
         names.append(name)
@@ -233,11 +262,13 @@ def listing(index, corpus: Path) -> list[dict]:
     out = []
     for d in index.manifest.get("documents", []):
         entry = per_document.get(d["file"], {"speakers": {}, "passages": 0})
-        try:
-            stat = (corpus / d["file"]).stat()
-            size, added = stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
-        except OSError:  # the server may read an index of a corpus on another machine
-            size, added = None, None
+        path = corpus / d["file"]
+        size, added = None, None  # the server may read an index of a corpus on another machine
+        # A link out of the corpus is not followed: its size and time would tell a client about a file elsewhere.
+        if refusal(path, corpus) is None:
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                size, added = stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
         out.append(
             {
                 "document": d["file"],

@@ -19,6 +19,7 @@ INTERNAL_ERROR = "internal error; the server log has the details"
 LOADING = "the index is still loading"
 UPLOADS_OFF = "uploads are off: set QA_ADMIN_TOKEN"
 BAD_TOKEN = "this needs the admin token: send Authorization: Bearer <QA_ADMIN_TOKEN>"
+BAD_KEY = "this needs one of QA_API_KEYS: send Authorization: Bearer <key>"
 
 # OpenAPI descriptions of the failures a route can answer with.
 PROBLEM = {"model": schemas.Problem}

@@ -8,14 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .dates import DateRange
 from .facets import Scope
-from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
+from .settings import DEFAULT_TOP_K, MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN
 from .untrusted import web_url
 
 MAX_MESSAGES = 50
 MAX_NAME = 100  # speaker filter
 MAX_DOCUMENT = 500  # document filter
-TOP_K_DOC = "Passages returned; default QA_TOP_K (5 unless set)."
+TOP_K_DOC = f"Passages returned; default QA_TOP_K ({DEFAULT_TOP_K} unless set)."
 MAX_DATE = 10  # YYYY-MM-DD
+MAX_ID = 64  # a passage or job id (16 hex digits), with room
+MAX_TURN_CHARS = 4 * MAX_QUERY_CHARS  # an earlier turn of a chat; only the question itself is held to MAX_QUERY_CHARS
 DATE_DOC = "YYYY, YYYY-MM or YYYY-MM-DD, inclusive, against the speech's date; undated speeches are left out"
 GROUP_DOC = "speaker: the best passage of each speaker, best first, up to top_k speakers"
 
@@ -109,7 +111,7 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=4 * MAX_QUERY_CHARS)
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class ChatRequest(Facets):

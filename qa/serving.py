@@ -4,8 +4,10 @@ that a few sockets cannot hold the server.
 uvicorn closes a keep-alive connection that stays idle after a response (`timeout_keep_alive`), but a connection
 that never sends a request, or sends its head or body a byte at a time, is kept open forever. `request_timeout`
 gives every request a deadline from the moment its connection opens (or its previous response went out) to the
-moment it has been received whole; a connection that misses it is closed. Once a request is in, the deadline is
-off: how long the answer takes is the app's business.
+moment it has been received whole; a connection that misses it is closed. Body bytes as they arrive push the
+deadline back by the time they would take at `MIN_BODY_RATE`, so a large upload over a slow link is received
+while it keeps that pace on average, and a body sent a byte at a time still meets the deadline. Once a request
+is in, the deadline is off: how long the answer takes is the app's business.
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ import socket
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .settings import Settings
+from .settings import DEFAULT_REQUEST_TIMEOUT, MIN_BODY_RATE, Settings
 
 
 class DeadlineH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for receiving each whole request (`request_timeout` seconds)."""
+    """uvicorn's h11 protocol with a deadline for receiving each whole request (`request_timeout` seconds,
+    extended by body bytes received at `min_body_rate`)."""
 
-    request_timeout: float = 30.0
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    min_body_rate: float = MIN_BODY_RATE
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
+        self._expires_at = 0.0
         super().connection_made(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._deadline is not None and self._head_received():
+            self._expires_at += len(data) / self.min_body_rate  # checked when the timer fires, not re-armed here
         super().data_received(data)
         self._disarm_when_received()
 
@@ -47,20 +54,26 @@ class DeadlineH11Protocol(H11Protocol):
     def _arm(self) -> None:
         self._disarm()
         self._waiting_after = self.cycle  # the request the deadline is for is the next cycle after this one
-        self._deadline = self.loop.call_later(self.request_timeout, self._expire)
+        self._expires_at = self.loop.time() + self.request_timeout
+        self._deadline = self.loop.call_at(self._expires_at, self._expire)
 
     def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
 
+    def _head_received(self) -> bool:
+        return self.cycle is not None and self.cycle is not self._waiting_after
+
     def _disarm_when_received(self) -> None:
-        cycle = self.cycle
-        received = cycle is not None and cycle is not self._waiting_after and not cycle.more_body
+        received = self._head_received() and not self.cycle.more_body
         if self._deadline is not None and received:
             self._disarm()
 
     def _expire(self) -> None:
+        if self.loop.time() < self._expires_at:  # body bytes came in meanwhile: their time is still due
+            self._deadline = self.loop.call_at(self._expires_at, self._expire)
+            return
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()

@@ -21,11 +21,17 @@ TOP_K_MIN, TOP_K_MAX = 1, 50
 # Share of a generated sentence's content words that its cited passages must hold; measured on labelled sentences
 # over the seed corpus by scripts/support_threshold.py (README, "Generated answers").
 DEFAULT_SUPPORT_THRESHOLD = 0.8
+DEFAULT_TOP_K = 5
 LLM_TIMEOUT_MAX = 600.0  # seconds
-SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})  # never echoed in an error message
+# Never echoed in an error message nor in repr(settings) (a log line or a traceback's locals).
+SECRETS = frozenset({"api_keys", "llm_api_key", "milvus_token", "admin_token"})
 
 # A speech is text: a 300-page report in PDF or Word is a few MB. Past this a file is a mistake or an attack.
 DEFAULT_MAX_FILE_MB = 50.0
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds a client has to send a request (body bytes add time: serving.py)
+# Bytes a second an upload must keep to on average (256 kbit/s, a poor mobile link): a QA_UPLOAD_MAX_MB of 50
+# may then take up to ~27 min past QA_REQUEST_TIMEOUT; a slower sender is cut off.
+MIN_BODY_RATE = 32 << 10
 MAX_FILE_MB_CEILING = 4096.0
 
 
@@ -41,7 +47,10 @@ class Settings(BaseSettings):
     allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
 
     top_k: int = Field(
-        5, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages returned when the caller (CLI or API) does not say."
+        DEFAULT_TOP_K,
+        ge=TOP_K_MIN,
+        le=TOP_K_MAX,
+        description="Passages returned when the caller (CLI or API) does not say.",
     )
     candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
@@ -104,7 +113,6 @@ class Settings(BaseSettings):
     )
     admin_token: str = Field(
         "",
-        repr=False,
         description="Bearer token for uploading and deleting speeches over the API; empty: the library is read-only.",
     )
     upload_max_mb: int = Field(50, ge=1, le=4096, description="Largest upload (all files of one request), in MB.")
@@ -113,11 +121,12 @@ class Settings(BaseSettings):
         5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."
     )
     request_timeout: float = Field(
-        30.0,
+        DEFAULT_REQUEST_TIMEOUT,
         gt=0.0,
         le=3600.0,
-        description="Seconds a client has to send a whole request (head and body) once it connects or after the "
-        "previous response; then the connection is closed.",
+        description="Seconds a client has to send a whole request once it connects or after the previous response; "
+        f"each body byte received adds the time it takes at {MIN_BODY_RATE >> 10} KiB/s, so a slow upload that "
+        "keeps that pace goes through. Then the connection is closed.",
     )
 
     backend: Literal["faiss", "milvus"] = Field(
@@ -136,8 +145,8 @@ class Settings(BaseSettings):
 
     api_keys: str = Field(
         "",
-        description="Comma-separated keys a caller sends as `Authorization: Bearer KEY` to /retrieval (Dify) and "
-        "/v1 (OpenAI clients); empty: /retrieval is off and /v1 is open.",
+        description="Comma-separated keys a caller sends as `Authorization: Bearer KEY` to /retrieval (Dify), "
+        "/v1 (OpenAI clients) and /mcp; empty: /retrieval is off, /v1 and /mcp are open.",
     )
     llm_base_url: str = Field(
         "",
@@ -181,6 +190,10 @@ class Settings(BaseSettings):
         if self.llm_base_url and not self.llm_model.strip():
             raise ValueError("QA_LLM_BASE_URL is set but QA_LLM_MODEL is not: name the model to ask (e.g. qwen2.5:7b)")
         return self
+
+
+for _secret in SECRETS:
+    Settings.model_fields[_secret].repr = False  # read by pydantic's repr on every call
 
 
 def api_keys(value: str) -> frozenset[str]:

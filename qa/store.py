@@ -312,7 +312,7 @@ def load_cache(root: Path, settings: Settings) -> Cache | None:
         path = folder / EMBEDDINGS
         if path.stat().st_size != manifest["cache"][EMBEDDINGS]["bytes"]:
             return None
-        vectors = np.load(path, mmap_mode="r")
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
         if vectors.shape != (len(keys), manifest["dimension"]):
             return None
         return Cache(manifest, keys, vectors, _cached_units(folder, manifest, len(keys)))

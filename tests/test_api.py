@@ -270,3 +270,12 @@ def test_docs_work_offline(client):
     asset = client.get("/static-offline-docs/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
     assert "cdn." not in client.get("/redoc").text
+
+
+def test_secrets_never_show_in_the_settings_repr():
+    from qa.settings import SECRETS
+
+    given = {name: f"secret-{name}" for name in SECRETS}
+    settings = clean_settings(**given)
+    shown = repr(settings) + str(settings)
+    assert "backend=" in shown and not [value for value in given.values() if value in shown]

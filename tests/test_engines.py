@@ -34,7 +34,7 @@ from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
 from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
-from .support.traffic import Traffic, add_paragraph, seconds_until_served
+from .support.traffic import SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
 
 BACKENDS = ["faiss", "milvus"]
 QUERIES = ["西山县 农业产业园", "东湖区建设什么？", "湿地公园", "李书记说了什么", "乡村振兴", "没有的词"]
@@ -225,7 +225,7 @@ def test_new_index_is_served_without_failing_a_request(backend, tmp_path, fake_r
         time.sleep(0.3)
         add_paragraph(settings, "甲乙丙")
         build(settings, fake_registered)
-        assert seconds_until_served(url, "甲乙丙") < 5.0
+        assert seconds_until_served(url, "甲乙丙") < SWAP_DEADLINE
         assert httpx.get(f"{url}/api/health").json() | {"built_at": None} == {
             "status": "ok",
             "model": FAKE,
@@ -343,6 +343,7 @@ def test_a_record_of_a_gone_server_is_ignored_and_removed(tmp_path):
     assert lite._live_host(path) is None
 
 
+LITE_SWAP_DEADLINE = 3 * SWAP_DEADLINE  # s: the build reaches Milvus Lite through a second process's server
 # `qa serve` with the fake embedder, in its own process: it holds the Milvus Lite file.
 SERVE = """
 from qa import embedding
@@ -388,7 +389,7 @@ def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_
             add_paragraph(settings, "甲乙丙")
             build(settings, fake_registered)  # through the server: opening the file here would fail on its lock
             assert milvus.connect(settings) is not None and lite_path not in lite._opened
-            assert seconds_until_served(url, "甲乙丙", limit=15.0) < 15.0
+            assert seconds_until_served(url, "甲乙丙", limit=LITE_SWAP_DEADLINE) < LITE_SWAP_DEADLINE
         assert traffic.failures == [] and traffic.count > 0
         server.terminate()
         server.wait(timeout=30)
@@ -397,3 +398,26 @@ def test_a_build_beside_qa_serve_reaches_its_milvus_lite_file_and_is_served(tmp_
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:notaport", "http://127.0.0.1:99999", "no port at all"])
+def test_a_malformed_record_is_ignored(tmp_path, uri):
+    from qa.engines import lite
+
+    path = str(tmp_path / "milvus.db")
+    lite.record_path(path).write_text(json.dumps({"uri": uri, "pid": os.getppid()}))
+    assert lite._live_host(path) is None
+
+
+def test_another_users_record_is_neither_used_nor_removed(tmp_path, monkeypatch):
+    from qa.engines import lite
+
+    path = str(tmp_path / "milvus.db")
+    with socket.socket() as listening:  # a live server on the recorded port: only the owner is wrong
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        uri = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        lite.record_path(path).write_text(json.dumps({"uri": uri, "pid": os.getppid()}))
+        assert lite._live_host(path) == uri
+        monkeypatch.setattr(lite.os, "getuid", lambda: os.stat(path + lite.RECORD_SUFFIX).st_uid + 1)
+        assert lite._live_host(path) is None and lite.record_path(path).exists()

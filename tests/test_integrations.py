@@ -80,6 +80,10 @@ def test_dify_honours_top_k_threshold_and_speaker_condition(client):
     assert {(r["metadata"]["speaker"], r["metadata"]["paragraph"]) for r in found} == {("王芳", 1), ("李明", 2)}
 
 
+def dated(op: str, value: str) -> dict:
+    return {"conditions": [{"name": "date", "comparison_operator": op, "value": value}]}
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "status", "code"),
     [
@@ -89,6 +93,8 @@ def test_dify_honours_top_k_threshold_and_speaker_condition(client):
         (AUTH, {"query": "x"}, 400, 4001),
         (AUTH, retrieval(top_k=0), 400, 4001),
         (AUTH, retrieval() | {"knowledge_id": "other"}, 404, 2001),
+        (AUTH, retrieval(metadata_condition=dated("before", "99999999999999999999")), 400, 4001),
+        (AUTH, retrieval(metadata_condition=dated("after", "last spring")), 400, 4001),
     ],
 )
 def test_dify_refuses_with_error_code(client, headers, body, status, code):
@@ -206,14 +212,16 @@ def test_quoted_instead_saying_why(shared_index, model, reply, delay, status, ti
     standin.reply, standin.delay, standin.status = reply, delay, status
     body = ask(shared_index, url, llm_timeout=timeout)[0].json()
     assert body["mode"] == "quoted" and why in body["fallback"] and "李明" in body["answer"]
+    # Where the model is and what it said stay in the server log.
+    assert url not in body["fallback"] and "stand-in failure" not in body["fallback"]
 
 
 def test_unreachable_model_is_quoted_instead(shared_index):
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    body = ask(shared_index, f"http://127.0.0.1:{port}/v1")[0].json()
-    assert body["mode"] == "quoted" and "could not reach" in body["fallback"]
+    body = ask(shared_index, f"http://someone:pa55word@127.0.0.1:{port}/v1")[0].json()
+    assert body["mode"] == "quoted" and body["fallback"] == "could not reach the model"  # no address, no password
 
 
 def test_page_stream_sends_text_as_it_comes_then_the_checked_answer(shared_index, model):
@@ -252,6 +260,7 @@ def test_metrics_count_requests_by_route_and_status(client):
     client.post("/retrieval", json=retrieval())
     client.post("/retrieval", json=retrieval())
     r = client.get("/metrics")
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]  # logged as any request
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert count(r.text, line) == before + 2
     assert 'qa_http_request_duration_seconds_bucket{le="0.005",route="/retrieval"}' in r.text
@@ -297,3 +306,55 @@ def test_mcp_tools_through_the_sdk_client(shared_index, tmp_path):
     assert [p["paragraph"] for p in passage.structured_content["speech"]] == [1, 2]
     assert missing.is_error and "nope" in missing.content[0].text
     assert [s["speaker"] for s in people.structured_content["speakers"]] == ["李明", "王芳"]
+
+
+@pytest.mark.parametrize(
+    ("date", "op", "value", "expected"),
+    [
+        ("2019", "before", "2019-06-01", True),  # some day of 2019 is before June
+        ("2019", "after", "2019-06-01", True),
+        ("2019-05", "before", "2019-05-01", False),
+        ("2019-05", "after", "2019", False),  # "after 2019" is after the whole year
+        ("2019-05", "before", "2020", True),
+        ("2020-01-01", "after", "2019", True),
+    ],
+)
+def test_dify_date_conditions_match_speeches_dated_by_year_or_month(date, op, value, expected):
+    assert holds(Condition(name="date", comparison_operator=op, value=value), {"date": date}) is expected
+
+
+def test_a_bad_key_is_refused_while_the_index_is_still_loading(shared_index):
+    app = app_with(shared_index, api_keys=KEY)  # not started: no service loaded yet
+    with TestClient(app) as c:
+        del app.state.service
+        assert c.get("/v1/models").status_code == 401
+        assert (
+            c.post("/retrieval", json=retrieval(), headers={"Authorization": "Bearer wrong"}).json()["error_code"]
+            == 1002
+        )
+        assert c.get("/v1/models", headers=AUTH).status_code == 200
+        assert c.post("/retrieval", json=retrieval(), headers=AUTH).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [(None, None), ("Bearer k", "k"), ("bearer  k ", "k"), ("k", ""), ("Basic k", ""), ("Bearer ", "")],
+)
+def test_one_bearer_rule(header, token):
+    from qa import auth
+
+    assert auth.bearer_token(header) == token
+    assert auth.key_accepted(token, "a, k") is (token == "k")
+    assert (auth.admin_refusal(header, "k") is None) is (token == "k")
+
+
+def test_mcp_over_http_needs_a_key_once_keys_are_set(shared_index):
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    accept = {"accept": "application/json, text/event-stream", "host": "127.0.0.1:8000"}
+    with TestClient(app_with(shared_index, api_keys=KEY)) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}):
+            r = c.post("/mcp", json=hello, headers=accept | headers)
+            assert r.status_code == 401 and "QA_API_KEYS" in r.json()["detail"], r.text
+        assert c.post("/mcp", json=hello, headers=accept | AUTH).status_code == 200
+    with TestClient(app_with(shared_index)) as c:
+        assert c.post("/mcp", json=hello, headers=accept).status_code == 200

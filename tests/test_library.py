@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 
-from .conftest import build_small_index
+from .conftest import build_small_index, clean_settings
 
 TOKEN = "s3cret-token"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -129,7 +129,8 @@ def test_writes_need_the_token_and_the_setting(library, shared_index):
         ("empty.txt", b"   \n\n", 422, "has no text"),
         ("numbers.txt", b"1\n\n2\n\n3\n", 422, "no paragraph of speech"),
         ("tool.exe", b"MZ\x90\x00", 415, "not a speech file"),
-        ("README.md", b"# notes", 415, "not a speech file"),
+        ("README.md", b"# notes", 415, "named like a collection note"),
+        ("notes.txt", b"A speech about ferries.", 415, "rename it"),
     ],
 )
 def test_a_file_the_server_cannot_read_is_refused_and_nothing_changes(unchanging_library, name, raw, status, said):
@@ -295,10 +296,91 @@ def test_an_upload_the_build_keeps_no_passage_of_fails_its_job_and_is_not_kept(l
     client, settings = library
     before_files, before_docs = corpus_files(settings), client.get("/api/documents").json()
     # Past the upload's own check (here switched off), the build is the backstop: no passage, no publish.
-    monkeypatch.setattr("qa.library.check_readable", lambda raw, name: None)
+    monkeypatch.setattr("qa.library.check_readable", lambda raw, name, limit: None)
     r = upload(client, "furniture.md", b"1\n\n2\n\n3\n")
     assert r.status_code == 202, r.text
     status = finished(client, r.json()["job"])
     assert status["state"] == "failed" and "furniture.md: no paragraphs" in status["message"], status
     assert corpus_files(settings) == before_files
     assert client.get("/api/documents").json() == before_docs
+
+
+def test_admin_token_guesses_are_rate_limited(tmp_path, fake_registered):
+    settings = build_small_index(tmp_path, fake_registered, admin_token=TOKEN, rate_limit=0.001, rate_burst=2)
+    with TestClient(create_app(settings, embedder=fake_registered)) as client:
+        wrong = {"authorization": "Bearer guess"}
+        statuses = [client.delete(f"/api/documents/x{i}.txt", headers=wrong).status_code for i in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_an_upload_is_held_to_qa_max_file_mb_on_disk_and_inflated(tmp_path):
+    from qa import library
+
+    settings = clean_settings(upload_max_mb=50, max_file_mb=0.05)
+    limit = library.file_limit(settings)
+    assert limit == int(0.05 * (1 << 20))
+    with pytest.raises(library.UploadProblem) as raised:
+        library.check_readable(b"a speech. " * (limit // 10 + 1), "big.txt", limit)
+    assert raised.value.status == 413 and "big.txt" in str(raised.value)
+    # Small on disk, over the limit once unzipped: refused as a build would refuse it, not at the default limit.
+    bomb = make_docx("Harbour", [("p", "ferries " * (limit // 8 + 1))])
+    assert len(bomb) < limit
+    with pytest.raises(library.UploadProblem) as raised:
+        library.check_readable(bomb, "harbour.docx", limit)
+    assert raised.value.status == 422 and "QA_MAX_FILE_MB" in str(raised.value)
+
+
+def test_the_listing_does_not_follow_a_link_out_of_the_corpus(tmp_path):
+    from types import SimpleNamespace
+
+    from qa import library
+
+    corpus, secret = tmp_path / "corpus", tmp_path / "secret.txt"
+    corpus.mkdir()
+    secret.write_text("x" * 1234)
+    (corpus / "linked.txt").symlink_to(secret)
+    (corpus / "own.txt").write_text("abc")
+    manifest = {"documents": [{"file": "linked.txt", "title": "L"}, {"file": "own.txt", "title": "O"}]}
+    listed = library.listing(SimpleNamespace(passages=[], manifest=manifest), corpus)
+    assert [(d["document"], d["bytes"]) for d in listed] == [("linked.txt", None), ("own.txt", 3)]
+
+
+def test_a_job_whose_index_the_server_refuses_is_failed(tmp_path, fake_registered, monkeypatch):
+    from qa.jobs import IndexNotServed, rebuild_and_serve
+    from qa.service import Service
+
+    settings = build_small_index(tmp_path, fake_registered)
+    service = Service(settings, fake_registered)
+    (settings.corpus_dir / "more.txt").write_text("A new speech about the harbour and its ferries.\n")
+    monkeypatch.setattr(service, "reload_if_changed", lambda: False)  # as when the new index fails to load
+    with pytest.raises(IndexNotServed):
+        rebuild_and_serve(service, lambda share, message: None, ["more.txt"])
+
+
+def test_unfinished_jobs_are_never_forgotten_and_their_names_stay_reserved(tmp_path, monkeypatch):
+    import threading
+
+    from qa import jobs, library
+
+    monkeypatch.setattr(jobs, "KEPT_JOBS", 2)
+    gate = threading.Event()
+    queue = jobs.JobQueue(clean_settings(), lambda progress, added: gate.wait(JOB_DEADLINE) and "built")
+    staged = tmp_path / ".upload-x.part"
+    staged.write_bytes(b"a speech")
+    ids = [jobs.new_job_id() for _ in range(4)]
+    queue.submit(ids[0], "upload", library.Change(tmp_path, moves=[(staged, tmp_path / "a.txt")]))
+    for job in ids[1:]:
+        queue.submit(job, "delete", library.Change(tmp_path))
+    try:
+        deadline = time.monotonic() + JOB_DEADLINE
+        while queue.get(ids[0]).state == "queued" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert all(queue.get(job) is not None for job in ids)  # over KEPT_JOBS, but none has finished
+        assert "a.txt" in queue.reserved()
+    finally:
+        gate.set()
+        queue.stop()
+    assert queue.get(ids[0]).state == "done" and (tmp_path / "a.txt").read_bytes() == b"a speech"
+    queue.submit(jobs.new_job_id(), "delete", library.Change(tmp_path))
+    queue.stop()
+    assert len(queue.jobs) == 2 and queue.reserved() == set()

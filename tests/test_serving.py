@@ -69,3 +69,17 @@ def test_a_whole_request_is_answered_and_the_idle_connection_then_closed(server)
         conn.settimeout(WAIT)
         assert conn.recv(1024).startswith(b"HTTP/1.1 200")
         assert closed_by_server(conn)
+
+
+def test_a_body_that_keeps_arriving_has_its_deadline_pushed_back(server, monkeypatch):
+    from qa.serving import DeadlineH11Protocol
+
+    piece, pieces = 1000, 8
+    monkeypatch.setattr(DeadlineH11Protocol, "min_body_rate", piece)  # each piece buys a second
+    with socket.create_connection(("127.0.0.1", server)) as conn:
+        conn.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {piece * pieces}\r\n\r\n".encode())
+        for _ in range(pieces):  # the whole body takes twice the deadline
+            threading.Event().wait(DEADLINE / 4)
+            conn.sendall(b"a" * piece)
+        conn.settimeout(WAIT)
+        assert conn.recv(1024).startswith(b"HTTP/1.1 200")

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import IndexProblem
 from ..keywords import BM25
 from ..units import UNIT_FILES, load_units
+from . import FAISS
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written
 from .folder import (
     EMBEDDINGS,
@@ -121,7 +122,7 @@ class DenseIndex:
 
 
 class FaissEngine(Engine):
-    backend = "faiss"
+    backend = FAISS
 
     def ready(self) -> None:
         """The index folder is checked by the build lock, which creates it."""
@@ -147,7 +148,7 @@ class FaissEngine(Engine):
             check_files(folder, manifest["files"], verify)
             passages, _ = read_passages(folder)
             tokenizer, lexicon = read_vocabularies(folder)
-            stored = np.load(folder / EMBEDDINGS, mmap_mode="r")
+            stored = np.load(folder / EMBEDDINGS, mmap_mode="r", allow_pickle=False)
             dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
             bm25 = BM25.load(folder)
             units = load_units(folder) if manifest.get("units") else None

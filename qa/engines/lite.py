@@ -24,6 +24,7 @@ from ..errors import MilvusProblem
 
 RECORD_SUFFIX = ".serve"
 LOOPBACK = "127.0.0.1"
+MAX_PORT = 65535
 PROBE_SECONDS = 1.0  # a recorded port that does not accept within this is not a live host
 # They log tracebacks of failures we report in one line; grpc's server (Milvus Lite's, in this process) also of
 # calls Milvus Lite does not implement, which pymilvus then does without.
@@ -84,19 +85,23 @@ def release(path: str) -> None:
 
 
 def _live_host(path: str) -> str | None:
-    """The URI a live `qa serve` recorded for `path`, or None (no record, its process gone, or no answer)."""
+    """The URI a live `qa serve` of this user recorded for `path`, or None (no record or a malformed one, another
+    user's record, its process gone, or no answer)."""
     try:
-        record = json.loads(record_path(path).read_text(encoding="utf-8"))
+        with record_path(path).open(encoding="utf-8") as fh:
+            if os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None  # another user's server: not ours to talk to, nor to remove
+            record = json.load(fh)
         uri, pid = str(record["uri"]), int(record["pid"])
+        port = int(uri.rpartition(":")[2])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if pid == os.getpid():
+    if pid == os.getpid() or not 0 < port <= MAX_PORT:
         return None
     if not _alive(pid):  # a `qa serve` killed by a signal leaves its record behind
         with contextlib.suppress(OSError):
             record_path(path).unlink()
         return None
-    port = int(uri.rpartition(":")[2])
     try:
         with socket.create_connection((LOOPBACK, port), timeout=PROBE_SECONDS):
             return uri
@@ -105,12 +110,11 @@ def _live_host(path: str) -> str | None:
 
 
 def _alive(pid: int) -> bool:
+    """Is the process that wrote our record still there? A pid now held by another user's process is not it."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         return False
-    except PermissionError:
-        return True  # another user's process: alive, though its record is not ours to use
     return True
 
 

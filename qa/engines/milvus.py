@@ -33,7 +33,7 @@ from ..errors import IndexProblem, MilvusProblem
 from ..keywords import Tokenizer
 from ..reader import Passage
 from ..settings import Settings
-from . import lite
+from . import MILVUS, lite
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written, union_scores
 from .folder import check_format, check_model
 from .milvus_units import UNITS_SUFFIX, open_units, unit_blobs, write_units
@@ -124,7 +124,7 @@ def current_collection(settings: Settings) -> str:
 
 
 class MilvusSearch(Search):
-    backend = "milvus"
+    backend = MILVUS
 
     def __init__(self, client, collection: str, size: int, dimension: int, kind: str, ef_search: int):
         self.client = client

@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from .. import schemas
 from ..facets import EVERYTHING, Scope
 from ..generate import Answer, answer_chat
+from ..problems import INTERNAL_ERROR, LOADING
+from ..routes.deps import get_service
 from ..service import Service
 from . import metrics
-from .common import service_of
 
 log = logging.getLogger("qa.api")
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}  # nginx would hold the events back
@@ -56,14 +57,14 @@ router = APIRouter(prefix="/api", tags=["chat"])
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `answer`"},
         **{status: {"model": schemas.Problem} for status in (400, 413, 415, 422)},
-        503: {"model": schemas.Problem, "description": "The index is still loading"},
+        503: {"model": schemas.Problem, "description": LOADING},
     },
 )
 async def chat_stream(body: schemas.ChatRequest, request: Request):
     """The same answer as POST /api/chat, as server-sent events: `delta` ({"text"}) for each piece of the model's
     reply as it is written (unchecked: only with QA_LLM_BASE_URL set), then `answer` (the /api/chat response,
     checked; the page replaces the streamed text with it), or `error` ({"detail"})."""
-    service = service_of(request)
+    service = get_service(request)
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -75,7 +76,7 @@ async def chat_stream(body: schemas.ChatRequest, request: Request):
             put(event("answer", chat_response_streamed(service, body, lambda t: put(event("delta", {"text": t})))))
         except Exception:
             log.exception("streamed chat failed")
-            put(event("error", {"detail": "internal error; the server log has the details"}))
+            put(event("error", {"detail": INTERNAL_ERROR}))
         finally:
             put(None)
 

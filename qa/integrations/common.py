@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import replace
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from pydantic import BaseModel
 
-from ..problems import LOADING
+from ..auth import bearer_token, key_accepted
+from ..engines import MILVUS
 from ..retrieval import Result
 from ..service import Service
-from ..settings import Settings, api_keys
+from ..settings import Settings
 
 
 def json_body(model: type[BaseModel]) -> dict:
@@ -36,30 +36,19 @@ def json_body(model: type[BaseModel]) -> dict:
     return {"requestBody": {"required": True, "content": content}}
 
 
-def service_of(request: Request) -> Service:
-    service = getattr(request.app.state, "service", None)
-    if service is None:
-        raise HTTPException(503, LOADING)
-    return service
+def sent_key(request: Request) -> str | None:
+    """The bearer token a request sends (see `auth.bearer_token`)."""
+    return bearer_token(request.headers.get("authorization"))
 
 
-def bearer_token(request: Request) -> str | None:
-    """The KEY of `Authorization: Bearer KEY`; "" when the header is there in another form; None without one."""
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
-
-
-def key_accepted(settings: Settings, token: str) -> bool:
-    # Compared in constant time against every key, so the time taken says nothing about how close a guess was.
-    return any([hmac.compare_digest(token.encode(), key.encode()) for key in api_keys(settings.api_keys)])
+def key_refused(request: Request, settings: Settings) -> bool:
+    """With QA_API_KEYS set, does the request lack one of them? Settled before the index has loaded."""
+    return bool(settings.api_keys) and not key_accepted(sent_key(request), settings.api_keys)
 
 
 def knowledge_name(settings: Settings) -> str:
     """The name a client gives for the served index: its folder's name, or its Milvus alias."""
-    return settings.milvus_collection if settings.backend == "milvus" else settings.index_dir.resolve().name
+    return settings.milvus_collection if settings.backend == MILVUS else settings.index_dir.resolve().name
 
 
 def search_where(

@@ -6,26 +6,29 @@ Register `http://HOST:PORT` as an external knowledge API in Dify with one of QA_
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from ..problems import readable_errors
+from ..auth import key_accepted
+from ..bodylimit import MAX_BODY
+from ..dates import HIGH_PAD, LOW_PAD, normalise_date
+from ..problems import LOADING, readable_errors
 from ..retrieval import Result
+from ..routes.deps import get_service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
-from .common import bearer_token, json_body, key_accepted, knowledge_name, normalised, search_where, service_of
+from .common import json_body, knowledge_name, normalised, search_where, sent_key
 
 # Dify's error codes (its contract): a malformed Authorization header, a key refused, an unknown knowledge base.
 BAD_HEADER, AUTH_FAILED, NO_KNOWLEDGE = 1001, 1002, 2001
 BAD_BODY = 4001  # ours: Dify names no code for a request it should not have sent
 FIELDS = ("speaker", "role", "document", "title", "speech_title", "date", "paragraph", "event", "place", "language")
 MAX_CONDITIONS = 20
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_OPERATORS = ("before", "after")
 EPOCH_DIGITS = 9  # a date value of this many digits or more is a Unix timestamp (Dify's date pickers send one)
 
 Operator = Literal[
@@ -56,6 +59,16 @@ class Condition(BaseModel):
     name: str | list[str] = Field(description="A metadata field, or several (Dify's older form): any may match")
     comparison_operator: Operator
     value: str | int | float | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _dated(self):
+        # Refused up front (400), rather than quietly matching nothing: a date filter Dify sent that is no date.
+        if self.comparison_operator in DATE_OPERATORS and _date(self.value) is None:
+            raise ValueError(
+                f"{self.comparison_operator}: {self.value!r} is not a date; "
+                "use YYYY, YYYY-MM, YYYY-MM-DD or a Unix timestamp"
+            )
+        return self
 
 
 class MetadataCondition(BaseModel):
@@ -101,8 +114,8 @@ ERRORS = {
     400: {"model": DifyError, "description": f"A body not as the contract has it (error_code {BAD_BODY})"},
     403: {"model": DifyError, "description": f"No Bearer key ({BAD_HEADER}), or a wrong one ({AUTH_FAILED})"},
     404: {"model": DifyError, "description": f"knowledge_id is not this server's index ({NO_KNOWLEDGE})"},
-    413: {"description": "Body over 1 MB"},
-    503: {"description": "The index is still loading"},
+    413: {"description": f"Body over {MAX_BODY:,} bytes"},
+    503: {"description": LOADING},
 }
 
 
@@ -120,12 +133,22 @@ def metadata(result: Result) -> dict[str, Any]:
 
 
 def _date(value) -> str | None:
-    """YYYY-MM-DD of an ISO date or datetime, or of a Unix timestamp."""
+    """YYYY, YYYY-MM or YYYY-MM-DD of a date, an ISO datetime or a Unix timestamp; None for anything else."""
     text = str(value).strip()
     if text.isdigit() and len(text) >= EPOCH_DIGITS:
-        return datetime.fromtimestamp(int(text), UTC).date().isoformat()
-    m = ISO_DATE.match(text)
-    return m.group() if m else None
+        try:
+            return datetime.fromtimestamp(int(text), UTC).date().isoformat()
+        except (OverflowError, OSError, ValueError):  # a timestamp past the platform's calendar
+            return None
+    return normalise_date(text)
+
+
+def _first_day(date: str) -> str:
+    return date + LOW_PAD[len(date) :]
+
+
+def _last_day(date: str) -> str:
+    return date + HIGH_PAD[len(date) :]
 
 
 def _number(value) -> float | None:
@@ -149,9 +172,13 @@ def _holds(op: str, field, value) -> bool:
     if op in ("in", "not in"):
         options = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
         return (text in options) == (op == "in")
-    if op in ("before", "after"):
+    if op in DATE_OPERATORS:
+        # As the search's date filters: a speech dated only 2019 or 2019-05 is before (after) a date if any day
+        # of it is; "after 2019" is after the whole year.
         have, limit = _date(field), _date(value)
-        return bool(have and limit) and (have < limit if op == "before" else have > limit)
+        if not (have and limit):
+            return False
+        return _first_day(have) < _first_day(limit) if op == "before" else _last_day(have) > _last_day(limit)
     if op in ("=", "≠", ">", "<", "≥", "≤"):
         a, b = _number(field), _number(value)
         if a is None or b is None:  # a date compared by the same operators, as YYYY-MM-DD strings
@@ -203,19 +230,19 @@ router = APIRouter(tags=["dify"])
 )
 async def retrieval(request: Request):
     """Passages for Dify: `records` of content, score (0..1), title and metadata; errors as error_code/error_msg."""
-    service = service_of(request)
-    settings = service.settings
+    settings = request.app.state.settings  # keys are checked before, and whether or not, the index has loaded
     if not settings.api_keys:
         return error(403, AUTH_FAILED, "/retrieval is off: set QA_API_KEYS to the keys Dify may send")
-    token = bearer_token(request)
+    token = sent_key(request)
     if not token:
         return error(403, BAD_HEADER, "Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
-    if not key_accepted(settings, token):
+    if not key_accepted(token, settings.api_keys):
         return error(403, AUTH_FAILED, "Authorization failed: the key is not one of QA_API_KEYS")
     try:
-        body = RetrievalRequest.model_validate_json(await request.body())
+        body = await run_in_threadpool(RetrievalRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not the contract's shape
         return error(400, BAD_BODY, readable_errors(exc))
+    service = get_service(request)
     name = knowledge_name(settings)
     if body.knowledge_id != name:
         message = f"The knowledge does not exist: {body.knowledge_id!r}; this server has {name!r}"

@@ -1,6 +1,6 @@
 """A Model Context Protocol server (the official `mcp` SDK's MCPServer): tools that let an assistant search the
 speeches, read a passage in its speech, and list who spoke. `qa mcp --index DIR` serves it over stdio; `qa serve`
-at /mcp over streamable HTTP.
+at /mcp over streamable HTTP, where with QA_API_KEYS set a client must send one of them as a bearer token.
 """
 
 # No `from __future__ import annotations`: the tools' annotations name SDK types imported inside `mcp_server`
@@ -15,8 +15,10 @@ from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from .. import __version__, schemas
+from ..auth import BEARER_CHALLENGE, bearer_token, key_accepted
 from ..dates import FILTER_DATE_PATTERN, DateProblem, DateRange
 from ..facets import Scope
+from ..problems import BAD_KEY, LOADING
 from ..retrieval import Result
 from ..service import Service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
@@ -81,13 +83,13 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
     def service() -> Service:
         loaded = get_service()
         if loaded is None:
-            raise ToolError("the index is still loading; try again in a few seconds")
+            raise ToolError(f"{LOADING}; try again in a few seconds")
         return loaded
 
     @server.tool(description=SEARCH, annotations=read_only)
     def search_speeches(
         query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS, description="The question")],
-        top_k: Annotated[int, Field(ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages wanted")] = 5,
+        top_k: Annotated[int | None, Field(ge=TOP_K_MIN, le=TOP_K_MAX, description=schemas.TOP_K_DOC)] = None,
         speaker: Annotated[str | None, Field(max_length=schemas.MAX_NAME, description="Only this speaker")] = None,
         document: Annotated[str | None, Field(max_length=schemas.MAX_DOCUMENT, description="Only this file")] = None,
         date_from: Date = None,
@@ -99,14 +101,17 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
             dates = DateRange.parse(date_from, date_to)  # a bare year or month covers the whole of it
         except DateProblem as exc:
             raise ToolError(str(exc)) from None
-        results = service().search(query, top_k, speaker, document, Scope(dates))
+        serving = service()
+        results = serving.search(query, top_k or serving.settings.top_k, speaker, document, Scope(dates))
         output = SearchOutput(query=query, passages=[_passage(r) for r in results])
         lines = [f"[{r.rank}] {cite(r.source)}（id {r.id}）\n{r.text}" for r in results]
         text = "\n\n".join(lines) or "没有找到相关段落。No passage found."
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=output.model_dump())
 
     @server.tool(description=GET_PASSAGE, annotations=read_only)
-    def get_passage(id: Annotated[str, Field(max_length=64, description="A passage id")]) -> schemas.PassageContext:
+    def get_passage(
+        id: Annotated[str, Field(max_length=schemas.MAX_ID, description="A passage id")],
+    ) -> schemas.PassageContext:
         found = service().passage(id)
         if found is None:
             raise ToolError(f"no passage with id {id!r}: take ids from search_speeches")
@@ -131,9 +136,10 @@ class _Endpoint:
     each start makes a new one.
     """
 
-    def __init__(self, server: "MCPServer", host: str):
+    def __init__(self, server: "MCPServer", host: str, api_keys: str):
         self.server = server
         self.host = host
+        self.api_keys = api_keys
         self.manager = None
         self.route: Route | None = None
 
@@ -154,6 +160,12 @@ class _Endpoint:
         # Starlette's router names the matched route in the scope; FastAPI's does so for its own routes only, and
         # the metrics count requests by it.
         scope["route"] = self.route
+        if self.api_keys:
+            header = dict(scope["headers"]).get(b"authorization")
+            token = bearer_token(None if header is None else header.decode("latin-1"))
+            if not key_accepted(token, self.api_keys):
+                response = JSONResponse({"detail": BAD_KEY}, status_code=401, headers=BEARER_CHALLENGE)
+                return await response(scope, receive, send)
         if self.manager is None:
             response = JSONResponse({"detail": "the MCP server is not running"}, status_code=503)
             return await response(scope, receive, send)
@@ -162,7 +174,7 @@ class _Endpoint:
 
 def http_router(settings: Settings, get_service: Callable[[], Service | None]) -> APIRouter:
     """/mcp over streamable HTTP, its session manager running for the app's lifetime (the router's lifespan)."""
-    endpoint = _Endpoint(mcp_server(get_service), settings.host)
+    endpoint = _Endpoint(mcp_server(get_service), settings.host, settings.api_keys)
     router = APIRouter(lifespan=endpoint.lifespan)
     endpoint.route = Route(PATH, endpoint=endpoint)
     router.routes.append(endpoint.route)

@@ -47,7 +47,7 @@ JOB_SECONDS = Histogram(
     "qa_job_duration_seconds",
     "Time a library job (upload or deletion, with its rebuild) took, by kind and outcome.",
     ["kind", "state"],
-    buckets=(1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
+    buckets=JOB_BUCKETS,
     registry=REGISTRY,
 )
 DROPPED = Counter(
@@ -112,16 +112,14 @@ def route_of(scope) -> str:
 
 
 class Metrics:
-    """Counts and times every HTTP request (outermost, so 413s and 429s count too) and serves GET /metrics."""
+    """Counts and times every HTTP request but the scrape itself (outermost, so 413s and 429s count too)."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_scrape(scope):
             return await self.app(scope, receive, send)
-        if scope["path"] == PATH and scope["method"] in ("GET", "HEAD"):
-            return await self.scrape(scope, send)
         start = time.perf_counter()
         status = 500  # what the server answers when the app fails before sending a status
 
@@ -137,6 +135,22 @@ class Metrics:
             route = route_of(scope)
             REQUESTS.labels(route, scope["method"], str(status)).inc()
             LATENCY.labels(route).observe(time.perf_counter() - start)
+
+
+def is_scrape(scope) -> bool:
+    return scope["path"] == PATH and scope["method"] in ("GET", "HEAD")
+
+
+class Scrape:
+    """Answers GET /metrics; inside the access log, so a scrape is logged and carries the security headers."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not is_scrape(scope):
+            return await self.app(scope, receive, send)
+        await self.scrape(scope, send)
 
     async def scrape(self, scope, send):
         state = getattr(scope.get("app"), "state", None)

@@ -17,18 +17,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
+from ..bodylimit import MAX_BODY
 from ..crosslingual import is_english
 from ..generate import Answer
-from ..problems import readable_errors
-from ..schemas import MAX_MESSAGES
+from ..problems import LOADING, readable_errors
+from ..routes.deps import get_service
+from ..schemas import MAX_MESSAGES, MAX_TURN_CHARS  # an earlier turn is cut to it, not refused
 from ..settings import MAX_QUERY_CHARS
 from .chat_api import SSE_HEADERS, answered
-from .common import bearer_token, json_body, key_accepted, service_of
+from .common import json_body, key_refused
 
 MODEL = "speeches"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served; /v1/models must give some time
 STREAM_PIECE = 40  # characters per streamed chunk of the checked answer
-MAX_TURN_CHARS = 4 * MAX_QUERY_CHARS  # an earlier turn is cut to this; only the question itself is refused
 # Chat UIs send the whole conversation: more turns than /api/chat takes are accepted, and the last MAX_MESSAGES read.
 MAX_CLIENT_MESSAGES = 10 * MAX_MESSAGES
 SOURCES = {"zh": "来源：", "en": "Sources:"}
@@ -163,19 +164,15 @@ COMPLETION_RESPONSES = {
     400: {"model": OpenAIError, "description": "A body that is not a chat-completions request"},
     **UNAUTHORIZED,
     404: {"model": OpenAIError, "description": "A model other than `speeches`"},
-    413: {"description": "Body over 1 MB"},
-    503: {"description": "The index is still loading"},
+    413: {"description": f"Body over {MAX_BODY:,} bytes"},
+    503: {"description": LOADING},
 }
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
 def refused(request: Request) -> JSONResponse | None:
-    settings = service_of(request).settings
-    if not settings.api_keys:
-        return None
-    token = bearer_token(request)
-    if not token or not key_accepted(settings, token):
+    if key_refused(request, request.app.state.settings):
         return openai_error(401, "send one of QA_API_KEYS as the API key", "invalid_request_error", "invalid_api_key")
     return None
 
@@ -202,9 +199,9 @@ async def chat_completions(request: Request):
     once it is checked (a generated sentence is never shown before it has passed)."""
     if problem := refused(request):
         return problem
-    service = service_of(request)
+    service = get_service(request)
     try:
-        body = CompletionRequest.model_validate_json(await request.body())
+        body = await run_in_threadpool(CompletionRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not a chat-completions request
         return openai_error(400, readable_errors(exc), "invalid_request_error")
     if body.model != MODEL:

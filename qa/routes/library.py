@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
 
 from .. import library, schemas
+from ..auth import admin_refusal
 from ..jobs import JobQueue, new_job_id
-from ..problems import ADMIN_PROBLEMS, BAD_TOKEN, PROBLEM, RATE_LIMITED, UPLOADS_OFF, not_found
+from ..problems import ADMIN_PROBLEMS, PROBLEM, RATE_LIMITED, not_found
 from .deps import ServiceDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["library"], responses=RATE_LIMITED)
@@ -26,19 +26,9 @@ def get_jobs(request: Request) -> JobQueue:
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 
 
-def admin_refusal(authorization: str, admin_token: str) -> HTTPException | None:
-    """Why a write is refused (403 without QA_ADMIN_TOKEN, 401 without the right bearer token), or None."""
-    if not admin_token:
-        return HTTPException(403, UPLOADS_OFF)
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), admin_token.encode()):
-        return HTTPException(401, BAD_TOKEN, headers={"www-authenticate": "Bearer"})
-    return None
-
-
 def require_admin(request: Request, settings: SettingsDep) -> None:
     """Writes need `Authorization: Bearer <QA_ADMIN_TOKEN>`; without the setting the library is read-only."""
-    refused = admin_refusal(request.headers.get("authorization", ""), settings.admin_token)
+    refused = admin_refusal(request.headers.get("authorization"), settings.admin_token)
     if refused:
         raise refused
 
@@ -79,7 +69,8 @@ def upload(
     job = new_job_id()
     files = [(f.filename or "", f.file.read()) for f in file]
     try:
-        change = library.stage_upload(settings.corpus_dir, files, meta, job, jobs.reserved())
+        limit = library.file_limit(settings)
+        change = library.stage_upload(settings.corpus_dir, files, meta, job, jobs.reserved(), limit)
     except library.UploadProblem as exc:
         raise HTTPException(exc.status, str(exc)) from None
     jobs.submit(job, "upload", change)
@@ -107,7 +98,7 @@ def delete(
 
 
 @router.get("/jobs/{job}", response_model=schemas.JobStatus, responses={404: PROBLEM, 422: PROBLEM})
-def job_status(job: Annotated[str, PathParam(max_length=64)], jobs: JobsDep) -> schemas.JobStatus:
+def job_status(job: Annotated[str, PathParam(max_length=schemas.MAX_ID)], jobs: JobsDep) -> schemas.JobStatus:
     """Where a library job is: queued, running (with progress 0–1), done or failed (with why)."""
     found = jobs.get(job)
     if found is None:

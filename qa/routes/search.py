@@ -60,7 +60,7 @@ def chat(body: schemas.ChatRequest, service: ServiceDep) -> schemas.ChatResponse
 
 @router.get("/passages/{passage_id}", response_model=schemas.PassageContext, responses={404: PROBLEM, 422: PROBLEM})
 def passage(
-    passage_id: Annotated[str, PathParam(max_length=64, examples=["3f2a9c0d1b7e4a55"])], service: ServiceDep
+    passage_id: Annotated[str, PathParam(max_length=schemas.MAX_ID, examples=["3f2a9c0d1b7e4a55"])], service: ServiceDep
 ) -> schemas.PassageContext:
     """One passage with its whole speech, for reading it in context."""
     found = service.passage(passage_id)

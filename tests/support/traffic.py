@@ -10,10 +10,7 @@ import httpx
 from ..conftest import CORPUS_FILE
 
 SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every 0.2 s in these tests)
-# s: no request during a swap may take this long. Tens of ms on an idle machine; the margin is for a machine
-# running other work. A request blocked by the swap would wait for the client's timeout and fail anyway.
-STALL_LIMIT = 8.0
-CLIENT_TIMEOUT = 10.0  # s
+CLIENT_TIMEOUT = 10.0  # s: a request blocked by a swap fails on this, and is counted a failure
 POLL = 0.05  # s between checks for the new index
 JOIN_TIMEOUT = 15.0  # s
 
@@ -25,14 +22,13 @@ def add_paragraph(settings, marker: str) -> None:
 
 
 class Traffic:
-    """Clients asking search and chat questions without pause; every failure and the slowest answer are kept."""
+    """Clients asking search and chat questions without pause; every failure is kept."""
 
     def __init__(self, url: str, clients: int = 3):
         self.url = url
         self.stop = threading.Event()
         self.failures: list[str] = []
         self.count = 0
-        self.slowest = 0.0
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
 
@@ -41,7 +37,6 @@ class Traffic:
             n = 0
             while not self.stop.is_set():
                 n += 1
-                start = time.perf_counter()
                 try:
                     if (i + n) % 2:
                         r = client.post("/api/search", json={"query": "西山县 建设 示范园", "top_k": 3})
@@ -53,10 +48,8 @@ class Traffic:
                     problem = None if ok else f"{r.status_code} {r.text[:200]}"
                 except Exception as exc:
                     problem = f"{type(exc).__name__}: {exc}"
-                took = time.perf_counter() - start
                 with self.lock:
                     self.count += 1
-                    self.slowest = max(self.slowest, took)
                     if problem:
                         self.failures.append(problem)
 
