@@ -14,6 +14,7 @@ from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
 from qa.settings import load_settings
+from qa.textrules import CLOSERS, FULL_STOPS
 
 from .conftest import DIM, FAKE
 
@@ -25,7 +26,7 @@ def source():
 
 def test_text_source_is_real_text_cut_into_sentences(source):
     assert len(source.sentences) > 10_000 and len(source.groups) > 1_000
-    assert all("。" not in s.rstrip("。！？!?；;”’」』)）") for s in source.sentences)  # one sentence each
+    assert all("。" not in s.rstrip(FULL_STOPS + "；;" + CLOSERS) for s in source.sentences)  # one sentence each
     assert source.groups[0][0] == 0 and source.groups[-1][1] == len(source.sentences)
     assert min(source.lengths) >= 50 and max(source.lengths) <= 500
     assert source.headers and all(speaker for _, speaker, _ in source.headers)
