@@ -16,7 +16,7 @@ from .keywords import ENGLISH_WORD, speaker_names, stem
 from .script import simplified
 from .settings import Settings
 from .store import Index
-from .textrules import sentences
+from .textrules import is_chinese_char, sentences
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
@@ -77,7 +77,7 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
             continue  # a short English word or a stem: matched as whole words above, or not at all
         if len(term) < 2 and not term.isalnum():
             continue
-        if len(term) < 2 and "\u4e00" <= term <= "\u9fff":
+        if len(term) < 2 and is_chinese_char(term):
             continue  # a lone Chinese character lights up half the text
         start = lowered.find(term)
         while start >= 0:
