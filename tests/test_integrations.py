@@ -333,7 +333,12 @@ def test_a_bad_key_is_refused_while_the_index_is_still_loading(shared_index):
             == 1002
         )
         assert c.get("/v1/models", headers=AUTH).status_code == 200
-        assert c.post("/retrieval", json=retrieval(), headers=AUTH).status_code == 503
+        # Each integration says "loading" in its own client's error shape, so that client shows it as an error.
+        loading = c.post("/retrieval", json=retrieval(), headers=AUTH)
+        assert loading.status_code == 503 and loading.json()["error_code"] == 5003
+        completion = {"model": "speeches", "messages": [{"role": "user", "content": "城市"}]}
+        loading = c.post("/v1/chat/completions", json=completion, headers=AUTH)
+        assert loading.status_code == 503 and loading.json()["error"]["code"] == "index_loading"
 
 
 @pytest.mark.parametrize(

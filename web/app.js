@@ -17,7 +17,7 @@ const STRINGS = {
   zh: {
     pageTitle: "讲话问答",
     title: "讲话问答",
-    tagline: "答案逐字摘自讲话原文，并注明出处",
+    tagline: "答案出自讲话原文，每段注明出处；模型生成的回答另有标注",
     views: "视图",
     chat: "问答",
     library: "资料库",
@@ -92,7 +92,7 @@ const STRINGS = {
   en: {
     pageTitle: "Speech QA",
     title: "Speech QA",
-    tagline: "Answers quoted word for word from the speeches, with their sources",
+    tagline: "Answers drawn from the speeches, every passage with its source; a model-written answer says so",
     views: "Views",
     chat: "Ask",
     library: "Library",

@@ -19,13 +19,14 @@ from ..bodylimit import MAX_BODY
 from ..dates import HIGH_PAD, LOW_PAD, normalise_date
 from ..problems import LOADING, readable_errors
 from ..retrieval import Result
-from ..routes.deps import get_service
+from ..routes.deps import loaded_service
 from ..settings import MAX_QUERY_CHARS, TOP_K_MAX
 from .common import json_body, knowledge_name, normalised, search_where, sent_key
 
 # Dify's error codes (its contract): a malformed Authorization header, a key refused, an unknown knowledge base.
 BAD_HEADER, AUTH_FAILED, NO_KNOWLEDGE = 1001, 1002, 2001
 BAD_BODY = 4001  # ours: Dify names no code for a request it should not have sent
+NOT_READY = 5003  # ours too: the index is still loading (Dify retries on any 5xx)
 FIELDS = ("speaker", "role", "document", "title", "speech_title", "date", "paragraph", "event", "place", "language")
 MAX_CONDITIONS = 20
 DATE_OPERATORS = ("before", "after")
@@ -242,7 +243,9 @@ async def retrieval(request: Request):
         body = await run_in_threadpool(RetrievalRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not the contract's shape
         return error(400, BAD_BODY, readable_errors(exc))
-    service = get_service(request)
+    service = loaded_service(request)
+    if service is None:  # in Dify's error shape, not FastAPI's {"detail"}
+        return error(503, NOT_READY, LOADING)
     name = knowledge_name(settings)
     if body.knowledge_id != name:
         message = f"The knowledge does not exist: {body.knowledge_id!r}; this server has {name!r}"

@@ -21,7 +21,7 @@ from ..bodylimit import MAX_BODY
 from ..crosslingual import is_english
 from ..generate import Answer
 from ..problems import LOADING, readable_errors
-from ..routes.deps import get_service
+from ..routes.deps import loaded_service
 from ..schemas import MAX_MESSAGES, MAX_TURN_CHARS  # an earlier turn is cut to it, not refused
 from ..settings import MAX_QUERY_CHARS
 from .chat_api import SSE_HEADERS, answered
@@ -199,7 +199,9 @@ async def chat_completions(request: Request):
     once it is checked (a generated sentence is never shown before it has passed)."""
     if problem := refused(request):
         return problem
-    service = get_service(request)
+    service = loaded_service(request)
+    if service is None:  # in OpenAI's error shape, not FastAPI's {"detail"}
+        return openai_error(503, LOADING, "server_error", "index_loading")
     try:
         body = await run_in_threadpool(CompletionRequest.model_validate_json, await request.body())
     except ValidationError as exc:  # not JSON, or not a chat-completions request

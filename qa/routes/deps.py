@@ -11,8 +11,13 @@ from ..service import Service
 from ..settings import Settings
 
 
+def loaded_service(request: Request) -> Service | None:
+    """The service serving now, or None while the index loads (integrations answer that in their own error shape)."""
+    return getattr(request.app.state, "service", None)
+
+
 def get_service(request: Request) -> Service:
-    service = getattr(request.app.state, "service", None)
+    service = loaded_service(request)
     if service is None:
         raise HTTPException(503, LOADING)
     return service
