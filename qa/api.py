@@ -56,7 +56,7 @@ def layers(settings: Settings) -> list[Middleware]:
         Middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst),
         # Before the body limit and the routes: a write without the admin token is answered unread.
         Middleware(AdminGate, admin_token=settings.admin_token),
-        Middleware(BodyLimit, paths={WRITE_PATH: settings.upload_max_mb * MB + MULTIPART_SLACK}),
+        Middleware(BodyLimit, paths={WRITE_PATH: int(settings.upload_max_mb * MB) + MULTIPART_SLACK}),
         *([Middleware(cors[0], **cors[1])] if origins else []),
     ]
 

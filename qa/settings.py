@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         "",
         description="Bearer token for uploading and deleting speeches over the API; empty: the library is read-only.",
     )
-    upload_max_mb: int = Field(50, ge=1, le=4096, description="Largest upload (all files of one request), in MB.")
+    upload_max_mb: float = Field(50, gt=0.0, le=4096, description="Largest upload (all files of one request), in MB.")
     reload_interval: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between checks for a new index.")
     keep_alive_timeout: float = Field(
         5.0, gt=0.0, le=3600.0, description="Seconds an idle keep-alive connection stays open between requests."
