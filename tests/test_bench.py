@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import typing
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 
 from qa.bench.measure import Latency, percentile, recall_at_k
 from qa.bench.report import format_report
-from qa.bench.run import BenchResult, run_bench, scratch_settings
+from qa.bench.run import FLAT_PARTS, BenchResult, run_bench, scratch_settings
 from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
@@ -91,8 +92,10 @@ def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_regi
         200, settings, fake_registered, vectors=vectors, queries=10, say=lambda m: None, quiet=True, source=source
     )
     assert isinstance(r, BenchResult)
-    assert r.passages == 200 and r.queries == 10 and r.search.n == r.http.n == r.encode.n == 10
-    assert r.vectors == vectors and vectors in r.vectors_note and "recombined" in r.text_source
+    latency = r.latency
+    assert r.setup.passages == 200 and r.texts.queries == 10
+    assert latency.search.n == latency.http.n == latency.encode.n == 10
+    assert r.texts.vectors == vectors and vectors in r.texts.vectors_note and "recombined" in r.texts.text_source
     d = r.dense
     assert d.kind == "ivf" and d.ivf_lists == 200 // 39 and d.ivf_probes == settings.ivf_probes
     assert d.hnsw_m is None and d.hnsw_ef_search is None  # Milvus's parameters
@@ -101,7 +104,7 @@ def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_regi
     assert r.encoding.plain_passages_per_s is None and r.build.vs_plain is None  # no sentence-transformers model
     assert r.peak_rss_mb > 0 and r.build.index_mb > 0 and r.build.passages_per_s > 0
     assert set(r.build.index_files_mb) >= {"manifest.json", "dense.faiss"}
-    assert r.search.p50_ms <= r.search.p95_ms <= r.search.p99_ms <= r.search.max_ms
+    assert latency.search.p50_ms <= latency.search.p95_ms <= latency.search.p99_ms <= latency.search.max_ms
     assert not (tmp_path / "unused").exists()  # the bench builds in its own temporary folder
     m = r.serve_memory  # a child process loaded the index and answered the questions
     assert m.mapped_mb > 0 and m.private_mb >= m.private_before_load_mb > 0
@@ -123,7 +126,10 @@ def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["bench", "--passages", "200", "--queries", "10", "--json"], env={"QA_MODEL": FAKE})
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert set(data) == {f.name for f in dataclasses.fields(BenchResult)} | {"search_p95_over_encode_p50"}
+    parts = typing.get_type_hints(BenchResult)  # the flat parts' fields stand at the top, as in stored results
+    flat = {f.name for part in FLAT_PARTS for f in dataclasses.fields(parts[part])}
+    assert set(data) == (set(parts) - set(FLAT_PARTS)) | flat | {"search_p95_over_encode_p50"}
+    assert {"passages", "model", "backend", "vectors", "queries", "encode", "search", "http"} <= set(data)
     assert data["dense"]["kind"] == "flat" and data["dense"]["recall_at_10"] == 1.0
     assert data["vectors"] == "model" and data["passages"] == 200
     assert set(data["http"]) == {"n", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
