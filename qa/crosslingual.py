@@ -39,8 +39,11 @@ def cedict_path() -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+TONE = re.compile(r"[0-9:]")
+
+
 def _syllables(pinyin: str) -> list[str]:
-    return [re.sub(r"[0-9:]", "", s).lower().replace("u:", "v") for s in pinyin.split()]
+    return [TONE.sub("", s).lower().replace("u:", "v") for s in pinyin.split()]
 
 
 def is_english(text: str) -> bool:
@@ -62,14 +65,19 @@ def build_lexicon(vocabulary: set[str], names: list[str]) -> dict[str, list[str]
         if term not in terms and len(terms) < MAX_TERMS:
             terms.append(term)
 
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            m = ENTRY.match(line)
+    # Most of the dictionary is neither a corpus word nor a character of a name: those lines stay undecoded bytes.
+    wanted = {w.encode() for w in vocabulary} | {ch.encode() for ch in "".join(names)}
+    with path.open("rb") as fh:
+        for raw in fh:
+            head = raw.split(b" ", 2)
+            if len(head) < 3 or head[1] not in wanted:
+                continue
+            m = ENTRY.match(raw.decode("utf-8"))
             if not m:
                 continue
             simplified, pinyin, glosses = m.group(2), m.group(3), m.group(4)
-            if len(simplified) == 1:
-                char_pinyin.setdefault(simplified, _syllables(pinyin)[0])
+            if len(simplified) == 1 and simplified not in char_pinyin:
+                char_pinyin[simplified] = _syllables(pinyin)[0]
             if simplified not in vocabulary:
                 continue
             if pinyin[:1].isupper():  # a proper noun: readers write its pinyin (Zhengzhou, Gongyi)
