@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import os
 from pathlib import Path
@@ -29,6 +31,11 @@ def drop_qa_variables(mp: pytest.MonkeyPatch) -> None:
         mp.delenv(key)
 
 
+@functools.cache  # the suite encodes the same few thousand bigrams again and again
+def bigram_bucket(bigram: str) -> int:
+    return int.from_bytes(hashlib.md5(bigram.encode()).digest()[:4], "little") % DIM
+
+
 class FakeEmbedder(embedding.Embedder):
     """Character bigrams hashed into 64 buckets: similar wording gives similar vectors, with no model."""
 
@@ -42,14 +49,28 @@ class FakeEmbedder(embedding.Embedder):
         self.calls += len(texts)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
-            for j in range(max(len(text) - 1, 1)):
-                bucket = int.from_bytes(hashlib.md5(text[j : j + 2].encode()).digest()[:4], "little") % DIM
-                out[i, bucket] += 1.0
+            out[i] = np.bincount([bigram_bucket(text[j : j + 2]) for j in range(max(len(text) - 1, 1))], minlength=DIM)
             norm = np.linalg.norm(out[i])
             out[i] = out[i] / norm if norm else out[i]
         if progress:
             progress(len(texts))
         return out
+
+
+def pytest_collection_finish(session):
+    """What collection imported lives to the end of the run: frozen, it is left out of every later full garbage
+    collection, which then scans only what the tests make (measured: gen-2 collections took 6.9 s of a run)."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_flush_to_disk():
+    """`os.fsync` is a no-op here: it guards a build against power loss, which no test can observe, and the
+    suite calls it ~1,400 times (measured: 5.4 s of a run on this machine's disk); the code around each call runs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "fsync", lambda fd: None)
+        yield
 
 
 @pytest.fixture(autouse=True)
