@@ -145,6 +145,12 @@ def shared_index(tmp_path_factory):
 
 
 @pytest.fixture
+def shared_built(shared_index):
+    """The settings of `shared_index`, for tests that only read the built index (`built` builds one a test)."""
+    return shared_index[0]
+
+
+@pytest.fixture
 def settings(tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     return load_settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FAKE)

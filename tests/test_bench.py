@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qa.bench.measure import Latency, percentile, recall_at_k
 from qa.bench.report import format_report
-from qa.bench.run import FLAT_PARTS, BenchResult, run_bench, scratch_settings
+from qa.bench.run import FLAT_PARTS, MIN_PASSAGES, BenchResult, run_bench, scratch_settings
 from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
@@ -89,15 +89,22 @@ def test_choose_vectors():
 def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered, vectors):
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
     r = run_bench(
-        200, settings, fake_registered, vectors=vectors, queries=10, say=lambda m: None, quiet=True, source=source
+        MIN_PASSAGES,
+        settings,
+        fake_registered,
+        vectors=vectors,
+        queries=10,
+        say=lambda m: None,
+        quiet=True,
+        source=source,
     )
     assert isinstance(r, BenchResult)
     latency = r.latency
-    assert r.setup.passages == 200 and r.texts.queries == 10
+    assert r.setup.passages == MIN_PASSAGES and r.texts.queries == 10
     assert latency.search.n == latency.http.n == latency.encode.n == 10
     assert r.texts.vectors == vectors and vectors in r.texts.vectors_note and "recombined" in r.texts.text_source
     d = r.dense
-    assert d.kind == "ivf" and d.ivf_lists == 200 // 39 and d.ivf_probes == settings.ivf_probes
+    assert d.kind == "ivf" and d.ivf_lists == MIN_PASSAGES // 39 and d.ivf_probes == settings.ivf_probes
     assert d.hnsw_m is None and d.hnsw_ef_search is None  # Milvus's parameters
     assert 0.0 <= d.recall_at_10 <= 1.0
     assert d.recall_query_vectors == ("projection" if vectors == "projection" else "model")
@@ -123,7 +130,9 @@ def test_one_percentile_definition_numpy_linear():
 
 def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    r = CliRunner().invoke(cli, ["bench", "--passages", "200", "--queries", "10", "--json"], env={"QA_MODEL": FAKE})
+    r = CliRunner().invoke(
+        cli, ["bench", "--passages", str(MIN_PASSAGES), "--queries", "10", "--json"], env={"QA_MODEL": FAKE}
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     parts = typing.get_type_hints(BenchResult)  # the flat parts' fields stand at the top, as in stored results
@@ -131,7 +140,7 @@ def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     assert set(data) == (set(parts) - set(FLAT_PARTS)) | flat | {"search_p95_over_encode_p50"}
     assert {"passages", "model", "backend", "vectors", "queries", "encode", "search", "http"} <= set(data)
     assert data["dense"]["kind"] == "flat" and data["dense"]["recall_at_10"] == 1.0
-    assert data["vectors"] == "model" and data["passages"] == 200
+    assert data["vectors"] == "model" and data["passages"] == MIN_PASSAGES
     assert set(data["http"]) == {"n", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
 
 

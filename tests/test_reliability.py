@@ -270,11 +270,13 @@ def index_files(settings) -> list[str]:
     return [MANIFEST, *json.loads((folder / MANIFEST).read_text())["files"]]
 
 
-def test_every_index_file_is_checked(built):
+def test_every_index_file_is_checked(shared_built):
     """Every file a server reads is checked; the embedding cache, which only a build reads, is not served."""
-    cache = json.loads((current_folder(built.index_dir) / MANIFEST).read_text())["cache"]
+    cache = json.loads((current_folder(shared_built.index_dir) / MANIFEST).read_text())["cache"]
     assert set(cache) == {"embeddings.npy", *UNIT_FILES}  # the unit files are served too (index_files)
-    assert set(index_files(built)) | set(cache) == {p.name for p in current_folder(built.index_dir).iterdir()}
+    assert set(index_files(shared_built)) | set(cache) == {
+        p.name for p in current_folder(shared_built.index_dir).iterdir()
+    }
 
 
 def test_damaged_embedding_cache_is_not_reused(built, fake_registered):
