@@ -38,8 +38,8 @@ def test_rrf_rewards_agreement():
     assert fused[0] == 1 / 61  # no BM25 match adds nothing
 
 
-def test_search_finds_and_attributes(shared_built, fake_registered):
-    results = searcher(shared_built, fake_registered).search("西山县要建设几个农业产业园？", 2)
+def test_search_finds_and_attributes(built, fake_registered):
+    results = searcher(built, fake_registered).search("西山县要建设几个农业产业园？", 2)
     top = results[0]
     assert top.source["speaker"] == "王芳" and top.source["role"] == "西山县委书记、县长"
     assert top.source["paragraph"] == 1 and top.source["date"] == "2021-01-05"
@@ -47,14 +47,14 @@ def test_search_finds_and_attributes(shared_built, fake_registered):
     assert top.text[slice(*top.highlights[0])] in {"西山县", "农业", "产业园", "农业产业园"}
 
 
-def test_naming_the_place_finds_a_paragraph_that_does_not(shared_built, fake_registered):
+def test_naming_the_place_finds_a_paragraph_that_does_not(built, fake_registered):
     # Paragraph 2 of 李明's speech never says 李明; its speech context does.
-    results = searcher(shared_built, fake_registered).search("李明 湿地公园", 1)
+    results = searcher(built, fake_registered).search("李明 湿地公园", 1)
     assert results[0].source["speaker"] == "李明" and "湿地公园" in results[0].text
 
 
-def test_filters(shared_built, fake_registered):
-    s = searcher(shared_built, fake_registered)
+def test_filters(built, fake_registered):
+    s = searcher(built, fake_registered)
     assert {r.source["speaker"] for r in s.search("建设", 10, speaker="李明")} == {"李明"}
     assert s.search("建设", 10, speaker="无此人") == []
     assert s.search("建设", 10, document="other.txt") == []
@@ -85,8 +85,8 @@ def test_follow_up_takes_its_subject_from_the_earlier_turn():
     assert resolve_query([first, answer, {"role": "user", "content": standalone}], names) == standalone
 
 
-def test_answer_quotes_with_attribution(shared_built, fake_registered):
-    results = searcher(shared_built, fake_registered).search("湿地公园", 2)
+def test_answer_quotes_with_attribution(built, fake_registered):
+    results = searcher(built, fake_registered).search("湿地公园", 2)
     answer = compose_answer(results)
     assert answer.startswith("东湖区委书记李明在《建设生态新城区》中说：“")
     assert results[0].best_sentence in answer
@@ -137,8 +137,8 @@ def test_english_highlights_are_whole_words_of_the_same_stem():
     assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "Future", "Energy", "Fund", "funding"]
 
 
-def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_inside_it(shared_built, fake_registered):
-    s = searcher(shared_built, fake_registered)
+def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_inside_it(built, fake_registered):
+    s = searcher(built, fake_registered)
     assert s.index.units is not None and s.index.units.fits(len(s.index.passages))
     for result in s.search("湿地公园", 3):
         start = result.text.find(result.best_sentence)
@@ -147,9 +147,9 @@ def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_insi
         assert result.highlights
 
 
-def test_units_move_the_dense_score_only_as_far_as_unit_weight_says(shared_built, fake_registered):
-    index = load_index(shared_built.index_dir, shared_built)
+def test_units_move_the_dense_score_only_as_far_as_unit_weight_says(built, fake_registered):
+    index = load_index(built.index_dir, built)
     query = "湿地公园"
-    alone = Searcher(index, fake_registered, shared_built.model_copy(update={"unit_weight": 0.0})).rank(query, 5)
+    alone = Searcher(index, fake_registered, built.model_copy(update={"unit_weight": 0.0})).rank(query, 5)
     index.units = None  # an index from before units: matched by the passage vectors alone
-    assert Searcher(index, fake_registered, shared_built).rank(query, 5) == alone
+    assert Searcher(index, fake_registered, built).rank(query, 5) == alone
