@@ -8,9 +8,21 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qa.bench.measure import Latency, percentile, recall_at_k
+from qa.bench.measure import Latency, compare_encoders, percentile, recall_at_k
 from qa.bench.report import format_report
-from qa.bench.run import FLAT_PARTS, MIN_PASSAGES, BenchResult, run_bench, scratch_settings
+from qa.bench.run import (
+    ENCODE_SAMPLE,
+    FLAT_PARTS,
+    MIN_PASSAGES,
+    BenchResult,
+    load_as_served,
+    make_workload,
+    measure_build,
+    measure_recall,
+    question_vectors,
+    run_bench,
+    scratch_settings,
+)
 from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
@@ -85,8 +97,31 @@ def test_choose_vectors():
         choose_vectors("random", 1_000)
 
 
-@pytest.mark.parametrize("vectors", ["composed", "projection"])
-def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered, vectors):
+def quiet_say(message: str) -> None:
+    pass
+
+
+def test_composed_vectors_are_built_into_an_inverted_file_and_searched_with_model_vectors(
+    tmp_path, source, fake_registered
+):
+    """The composed workload through the bench's own phases: build, load, recall (the whole run: below)."""
+    settings = scratch_settings(load_settings(model=FAKE, ann_threshold=100), tmp_path, seed=0)
+    work = make_workload(MIN_PASSAGES, settings, fake_registered, "composed", 10, 0, source, quiet_say)
+    assert work.texts.vectors == "composed" and "composed" in work.texts.vectors_note and work.texts.queries == 10
+    sample = [p.indexed_text for p in work.corpus.passages[:ENCODE_SAMPLE]]
+    encoding = compare_encoders(fake_registered, sample, settings.batch_size)
+    build = measure_build(work, fake_registered, encoding, settings, quiet_say, quiet=True)
+    assert build.composed_from_sentences > 0 and build.vs_plain is None and build.vs_plain_estimated
+    assert build.index_mb > 0 and build.passages_per_s > 0
+    loaded = load_as_served(settings, fake_registered, quiet_say)
+    vectors = question_vectors(work, fake_registered, settings.batch_size, seed=0)
+    d = measure_recall(loaded, settings, vectors, work.texts.vectors, quiet_say)
+    assert d.kind == "ivf" and d.ivf_lists == MIN_PASSAGES // 39 and d.recall_query_vectors == "model"
+    assert 0.0 <= d.recall_at_10 <= 1.0
+
+
+def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered):
+    vectors = "projection"  # the cheapest passage vectors; composed ones are built through the phases above
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
     r = run_bench(
         MIN_PASSAGES,
@@ -107,7 +142,7 @@ def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_regi
     assert d.kind == "ivf" and d.ivf_lists == MIN_PASSAGES // 39 and d.ivf_probes == settings.ivf_probes
     assert d.hnsw_m is None and d.hnsw_ef_search is None  # Milvus's parameters
     assert 0.0 <= d.recall_at_10 <= 1.0
-    assert d.recall_query_vectors == ("projection" if vectors == "projection" else "model")
+    assert d.recall_query_vectors == "projection"
     assert r.encoding.plain_passages_per_s is None and r.build.vs_plain is None  # no sentence-transformers model
     assert r.peak_rss_mb > 0 and r.build.index_mb > 0 and r.build.passages_per_s > 0
     assert set(r.build.index_files_mb) >= {"manifest.json", "dense.faiss"}
