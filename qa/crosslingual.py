@@ -9,8 +9,10 @@ never reads the dictionary.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from itertools import compress
 from pathlib import Path
 
 from .packaged import packaged_file
@@ -39,13 +41,25 @@ def cedict_path() -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+TONE = re.compile(r"[0-9:]")
+
+
 def _syllables(pinyin: str) -> list[str]:
-    return [re.sub(r"[0-9:]", "", s).lower().replace("u:", "v") for s in pinyin.split()]
+    return [TONE.sub("", s).lower().replace("u:", "v") for s in pinyin.split()]
 
 
 def is_english(text: str) -> bool:
     latin, cjk = len(LATIN_LETTER.findall(text)), len(HAN_CHAR.findall(text))
     return latin > 0 and latin >= 2 * cjk
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary(path: Path) -> tuple[list[bytes], list[bytes | None]]:
+    """CC-CEDICT's lines, and each line's simplified headword: read once per process (~20 MB), so that each
+    build of a process that builds more than once (the server's library) looks up only its own words."""
+    lines = path.read_bytes().splitlines()
+    heads = [head[1] if len(head) == 3 else None for head in (line.split(b" ", 2) for line in lines)]
+    return lines, heads
 
 
 def build_lexicon(vocabulary: set[str], names: list[str]) -> dict[str, list[str]]:
@@ -62,27 +76,29 @@ def build_lexicon(vocabulary: set[str], names: list[str]) -> dict[str, list[str]
         if term not in terms and len(terms) < MAX_TERMS:
             terms.append(term)
 
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            m = ENTRY.match(line)
-            if not m:
+    # Most of the dictionary is neither a corpus word nor a character of a name: those lines stay undecoded bytes.
+    wanted = {w.encode() for w in vocabulary} | {ch.encode() for ch in "".join(names)}
+    lines, headwords = _dictionary(path)
+    for raw in compress(lines, map(wanted.__contains__, headwords)):
+        m = ENTRY.match(raw.decode("utf-8"))
+        if not m:
+            continue
+        simplified, pinyin, glosses = m.group(2), m.group(3), m.group(4)
+        if len(simplified) == 1 and simplified not in char_pinyin:
+            char_pinyin[simplified] = _syllables(pinyin)[0]
+        if simplified not in vocabulary:
+            continue
+        if pinyin[:1].isupper():  # a proper noun: readers write its pinyin (Zhengzhou, Gongyi)
+            add("".join(_syllables(pinyin)), simplified)
+        for gloss in glosses.split("/"):
+            gloss = re.split(r"[,;]", gloss)[0].strip().lower()
+            if not gloss or gloss.startswith(SKIP_GLOSS):
                 continue
-            simplified, pinyin, glosses = m.group(2), m.group(3), m.group(4)
-            if len(simplified) == 1:
-                char_pinyin.setdefault(simplified, _syllables(pinyin)[0])
-            if simplified not in vocabulary:
-                continue
-            if pinyin[:1].isupper():  # a proper noun: readers write its pinyin (Zhengzhou, Gongyi)
-                add("".join(_syllables(pinyin)), simplified)
-            for gloss in glosses.split("/"):
-                gloss = re.split(r"[,;]", gloss)[0].strip().lower()
-                if not gloss or gloss.startswith(SKIP_GLOSS):
-                    continue
-                words = re.findall(r"[a-z]+", NOISE.sub(" ", gloss).removeprefix("to "))
-                if words and words[0] == "to":
-                    words = words[1:]
-                if 1 <= len(words) <= MAX_GLOSS_WORDS:
-                    add(" ".join(words), simplified)
+            words = re.findall(r"[a-z]+", NOISE.sub(" ", gloss).removeprefix("to "))
+            if words and words[0] == "to":
+                words = words[1:]
+            if 1 <= len(words) <= MAX_GLOSS_WORDS:
+                add(" ".join(words), simplified)
     for name in names:
         syllables = [char_pinyin.get(ch) for ch in name]
         if all(syllables):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -110,7 +111,8 @@ class BuildStats:
     up_to_date: bool = False
 
 
-def _versions() -> dict:
+@functools.cache  # what this process runs does not change under it; reading package metadata costs ms a build
+def _installed_versions() -> dict:
     import importlib.metadata as md
 
     out = {"qa": __version__}
@@ -118,6 +120,10 @@ def _versions() -> dict:
         with contextlib.suppress(md.PackageNotFoundError):
             out[dist] = md.version(dist)
     return out
+
+
+def _versions() -> dict:
+    return dict(_installed_versions())
 
 
 def build_index(

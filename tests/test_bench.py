@@ -2,14 +2,27 @@
 
 import dataclasses
 import json
+import typing
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qa.bench.measure import Latency, percentile, recall_at_k
+from qa.bench.measure import Latency, compare_encoders, percentile, recall_at_k
 from qa.bench.report import format_report
-from qa.bench.run import BenchResult, run_bench, scratch_settings
+from qa.bench.run import (
+    ENCODE_SAMPLE,
+    FLAT_PARTS,
+    MIN_PASSAGES,
+    BenchResult,
+    load_as_served,
+    make_workload,
+    measure_build,
+    measure_recall,
+    question_vectors,
+    run_bench,
+    scratch_settings,
+)
 from qa.bench.text import load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
@@ -84,24 +97,56 @@ def test_choose_vectors():
         choose_vectors("random", 1_000)
 
 
-@pytest.mark.parametrize("vectors", ["composed", "projection"])
-def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered, vectors):
+def quiet_say(message: str) -> None:
+    pass
+
+
+def test_composed_vectors_are_built_into_an_inverted_file_and_searched_with_model_vectors(
+    tmp_path, source, fake_registered
+):
+    """The composed workload through the bench's own phases: build, load, recall (the whole run: below)."""
+    settings = scratch_settings(load_settings(model=FAKE, ann_threshold=100), tmp_path, seed=0)
+    work = make_workload(MIN_PASSAGES, settings, fake_registered, "composed", 10, 0, source, quiet_say)
+    assert work.texts.vectors == "composed" and "composed" in work.texts.vectors_note and work.texts.queries == 10
+    sample = [p.indexed_text for p in work.corpus.passages[:ENCODE_SAMPLE]]
+    encoding = compare_encoders(fake_registered, sample, settings.batch_size)
+    build = measure_build(work, fake_registered, encoding, settings, quiet_say, quiet=True)
+    assert build.composed_from_sentences > 0 and build.vs_plain is None and build.vs_plain_estimated
+    assert build.index_mb > 0 and build.passages_per_s > 0
+    loaded = load_as_served(settings, fake_registered, quiet_say)
+    vectors = question_vectors(work, fake_registered, settings.batch_size, seed=0)
+    d = measure_recall(loaded, settings, vectors, work.texts.vectors, quiet_say)
+    assert d.kind == "ivf" and d.ivf_lists == MIN_PASSAGES // 39 and d.recall_query_vectors == "model"
+    assert 0.0 <= d.recall_at_10 <= 1.0
+
+
+def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered):
+    vectors = "projection"  # the cheapest passage vectors; composed ones are built through the phases above
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
     r = run_bench(
-        200, settings, fake_registered, vectors=vectors, queries=10, say=lambda m: None, quiet=True, source=source
+        MIN_PASSAGES,
+        settings,
+        fake_registered,
+        vectors=vectors,
+        queries=10,
+        say=lambda m: None,
+        quiet=True,
+        source=source,
     )
     assert isinstance(r, BenchResult)
-    assert r.passages == 200 and r.queries == 10 and r.search.n == r.http.n == r.encode.n == 10
-    assert r.vectors == vectors and vectors in r.vectors_note and "recombined" in r.text_source
+    latency = r.latency
+    assert r.setup.passages == MIN_PASSAGES and r.texts.queries == 10
+    assert latency.search.n == latency.http.n == latency.encode.n == 10
+    assert r.texts.vectors == vectors and vectors in r.texts.vectors_note and "recombined" in r.texts.text_source
     d = r.dense
-    assert d.kind == "ivf" and d.ivf_lists == 200 // 39 and d.ivf_probes == settings.ivf_probes
+    assert d.kind == "ivf" and d.ivf_lists == MIN_PASSAGES // 39 and d.ivf_probes == settings.ivf_probes
     assert d.hnsw_m is None and d.hnsw_ef_search is None  # Milvus's parameters
     assert 0.0 <= d.recall_at_10 <= 1.0
-    assert d.recall_query_vectors == ("projection" if vectors == "projection" else "model")
+    assert d.recall_query_vectors == "projection"
     assert r.encoding.plain_passages_per_s is None and r.build.vs_plain is None  # no sentence-transformers model
     assert r.peak_rss_mb > 0 and r.build.index_mb > 0 and r.build.passages_per_s > 0
     assert set(r.build.index_files_mb) >= {"manifest.json", "dense.faiss"}
-    assert r.search.p50_ms <= r.search.p95_ms <= r.search.p99_ms <= r.search.max_ms
+    assert latency.search.p50_ms <= latency.search.p95_ms <= latency.search.p99_ms <= latency.search.max_ms
     assert not (tmp_path / "unused").exists()  # the bench builds in its own temporary folder
     m = r.serve_memory  # a child process loaded the index and answered the questions
     assert m.mapped_mb > 0 and m.private_mb >= m.private_before_load_mb > 0
@@ -120,12 +165,17 @@ def test_one_percentile_definition_numpy_linear():
 
 def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    r = CliRunner().invoke(cli, ["bench", "--passages", "200", "--queries", "10", "--json"], env={"QA_MODEL": FAKE})
+    r = CliRunner().invoke(
+        cli, ["bench", "--passages", str(MIN_PASSAGES), "--queries", "10", "--json"], env={"QA_MODEL": FAKE}
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert set(data) == {f.name for f in dataclasses.fields(BenchResult)} | {"search_p95_over_encode_p50"}
+    parts = typing.get_type_hints(BenchResult)  # the flat parts' fields stand at the top, as in stored results
+    flat = {f.name for part in FLAT_PARTS for f in dataclasses.fields(parts[part])}
+    assert set(data) == (set(parts) - set(FLAT_PARTS)) | flat | {"search_p95_over_encode_p50"}
+    assert {"passages", "model", "backend", "vectors", "queries", "encode", "search", "http"} <= set(data)
     assert data["dense"]["kind"] == "flat" and data["dense"]["recall_at_10"] == 1.0
-    assert data["vectors"] == "model" and data["passages"] == 200
+    assert data["vectors"] == "model" and data["passages"] == MIN_PASSAGES
     assert set(data["http"]) == {"n", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
 
 

@@ -111,20 +111,20 @@ def test_loaded_bm25_is_memory_mapped_and_searching_it_copies_nothing(tmp_path):
     assert weights == [bm.max_weight(t) for t in tokens] and weights[0] > 0
 
 
-def test_round_trip_and_manifest(built):
-    index = load_index(built.index_dir, built)
+def test_round_trip_and_manifest(shared_built):
+    index = load_index(shared_built.index_dir, shared_built)
     m = index.manifest
     assert m["model"] == FAKE and m["dimension"] == 64 and m["format_version"] == store.FORMAT_VERSION
     assert m["counts"] == {"documents": 1, "speeches": 2, "passages": 4}
     assert len(m["corpus_fingerprint"]) == 64 and m["built_at"] and m["versions"]["faiss-cpu"]
     assert index.passages[1].speaker == "李明"
     assert index.engine.size == len(index.passages) == 4 and index.backend == "faiss"
-    assert not list(built.index_dir.glob("**/*.pkl"))
+    assert not list(shared_built.index_dir.glob("**/*.pkl"))
     assert {*MATRIX_FILES.values(), SHAPE_FILE, VOCAB_FILE} <= set(m["files"]) and "bm25.npz" not in m["files"]
 
 
-def test_served_index_maps_its_bm25_matrix(built):
-    index = load_index(built.index_dir, built)
+def test_served_index_maps_its_bm25_matrix(shared_built):
+    index = load_index(shared_built.index_dir, shared_built)
     matrix = index.engine.bm25.matrix
     assert all(memory_mapped(getattr(matrix, part)) for part in ("data", "indices", "indptr"))
     columns, counts = index.terms.query(index.tokenizer.tokens("东湖区的湿地公园", query=True))

@@ -279,8 +279,8 @@ def test_huge_documents_are_read_in_linear_time(unit, repeats):
 
 
 @pytest.fixture
-def searcher(built, fake_registered):
-    return Searcher(load_index(built.index_dir, built), fake_registered, built)
+def searcher(shared_built, fake_registered):
+    return Searcher(load_index(shared_built.index_dir, shared_built), fake_registered, shared_built)
 
 
 QUERY = st.one_of(
@@ -308,8 +308,8 @@ MESSAGE = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant"]),
 
 
 @pytest.fixture
-def service(built, fake_registered):
-    return Service(built, fake_registered)
+def service(shared_built, fake_registered):
+    return Service(shared_built, fake_registered)
 
 
 @PROPERTY
@@ -321,8 +321,8 @@ def test_chat_never_raises(service, messages):
 
 
 @pytest.fixture
-def client(built, fake_registered):
-    with TestClient(create_app(built, embedder=fake_registered), raise_server_exceptions=False) as c:
+def client(shared_built, fake_registered):
+    with TestClient(create_app(shared_built, embedder=fake_registered), raise_server_exceptions=False) as c:
         yield c
 
 

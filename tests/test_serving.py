@@ -26,7 +26,7 @@ async def hello(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # each test opens its own connections: one server serves them all
 def server():
     settings = load_settings(request_timeout=DEADLINE, keep_alive_timeout=DEADLINE)
     import uvicorn

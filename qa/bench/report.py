@@ -19,6 +19,7 @@ def _row(label: str, latency: Latency, p99: bool = True) -> str:
 
 def format_report(r: BenchResult) -> str:
     m, b, d, e = r.machine, r.build, r.dense, r.encoding
+    setup, texts, latency = r.setup, r.texts, r.latency
     if d.kind == "hnsw":
         dense = (
             f"hnsw (M {d.hnsw_m}, efConstruction {d.hnsw_ef_construction}, efSearch {d.hnsw_ef_search}; "
@@ -31,18 +32,18 @@ def format_report(r: BenchResult) -> str:
     if e.plain_passages_per_s:
         est = ", estimated from the measured rates" if b.vs_plain_estimated else ""
         encode = (
-            f"plain SentenceTransformer.encode {e.plain_passages_per_s:.1f} passages/s, ours ({r.precision}, batch "
-            f"{r.batch_size}) {e.ours_passages_per_s:.1f} passages/s = {e.speedup:.2f}x on the "
+            f"plain SentenceTransformer.encode {e.plain_passages_per_s:.1f} passages/s, ours ({setup.precision}, batch "
+            f"{setup.batch_size}) {e.ours_passages_per_s:.1f} passages/s = {e.speedup:.2f}x on the "
             f"same {e.sample} passages\n             a build with model vectors runs at "
             f"{b.vs_plain:.2f}x plain encode{est}"
         )
     else:
         encode = f"ours {e.ours_passages_per_s:.1f} passages/s (no sentence-transformers model to compare)"
     ratio = r.search_p95_over_encode_p50
-    engine = "FAISS" if r.backend == "faiss" else "Milvus"
+    engine = "FAISS" if setup.backend == "faiss" else "Milvus"
     lines = [
-        f"qa bench: {r.passages:,} passages, {r.text_source}; backend {r.backend}",
-        f"vectors  : {r.vectors_note}",
+        f"qa bench: {setup.passages:,} passages, {texts.text_source}; backend {setup.backend}",
+        f"vectors  : {texts.vectors_note}",
         f"machine  : {m.cpu}, {m.cores} cores, {m.ram_gb} GB RAM, load {m.load_at_start} at start, "
         f"{m.load_at_end} at end",
         f"build    : {b.seconds:.1f} s = {b.passages_per_s:,.1f} passages/s (encoding {b.embed_seconds:.1f} s, "
@@ -50,14 +51,14 @@ def format_report(r: BenchResult) -> str:
         f"{b.index_mb:,.1f} MB on disk; load {r.load_seconds:.1f} s",
         f"dense    : {dense}",
         f"encoding : {encode}",
-        f"latency  : {r.queries} queries, top {r.top_k}; ms (percentiles: numpy linear)  p50      p95      p99",
-        _row(f"query encoding alone ({r.model})", r.encode, p99=False),
-        _row("search in-process (hybrid)", r.search),
-        _row("search over HTTP", r.http),
+        f"latency  : {texts.queries} queries, top {setup.top_k}; ms (percentiles: numpy linear)  p50      p95      p99",
+        _row(f"query encoding alone ({setup.model})", latency.encode, p99=False),
+        _row("search in-process (hybrid)", latency.search),
+        _row("search over HTTP", latency.http),
         f"  dense part only: {d.kind} {d.latency.p50_ms:.2f} ms p50, exact flat {d.exact_latency.p50_ms:.2f} ms p50 "
         f"(top {d.candidates}); search p95 / encode p50 = {ratio}",
         f"recall@10: {d.recall_at_10:.4f} of the {d.kind} index against exact search "
-        f"({r.queries} questions, {d.recall_query_vectors} vectors)",
+        f"({texts.queries} questions, {d.recall_query_vectors} vectors)",
         f"memory   : peak RSS {r.peak_rss_mb:,.0f} MB (after the build {b.peak_rss_mb:,.0f} MB)",
     ]
     if s := r.serve_memory:

@@ -91,17 +91,38 @@ class Queries:
 
 
 @dataclass
+class Setup:
+    """What the bench was asked to measure, with which model and engine."""
+
+    passages: int
+    seed: int
+    model: str
+    precision: str | None
+    batch_size: int
+    top_k: int
+    backend: str
+
+
+@dataclass
+class Texts:
+    """What was indexed and asked, as the result reports it."""
+
+    vectors: str  # model, composed or projection
+    vectors_note: str
+    text_source: str
+    generate_seconds: float
+    passage_chars_mean: float
+    queries: int
+
+
+@dataclass
 class Workload:
     """What is indexed and asked: recombined passages, questions, and where the passage vectors come from."""
 
-    vectors: str  # model, composed or projection
-    note: str
-    text_source: str
+    texts: Texts
     synthetic: Synthetic
     questions: list[str]
     stand_in: Embedder | None  # makes the passage vectors when they are not the model's
-    generate_seconds: float
-    passage_chars_mean: float
 
     @property
     def corpus(self) -> Corpus:
@@ -120,38 +141,35 @@ class Serving:
     seconds: float
 
 
+# The parts of a result whose fields stand at the top level of its JSON, as in every stored result and plot.
+FLAT_PARTS = ("setup", "texts", "latency")
+
+
 @dataclass
 class BenchResult:
-    passages: int
-    seed: int
-    model: str
-    precision: str | None
-    batch_size: int
-    vectors: str
-    vectors_note: str
-    text_source: str
-    generate_seconds: float
-    passage_chars_mean: float
+    """One run: each phase's own figures, as that phase returned them."""
+
+    setup: Setup
+    texts: Texts
     machine: Machine
     encoding: Encoding
     build: BuildFigures
     load_seconds: float
     dense: Dense
-    queries: int
-    top_k: int
-    encode: Latency  # bare query encoding by the model
-    search: Latency  # hybrid search in-process
-    http: Latency  # POST /api/search over HTTP
+    latency: Queries
     peak_rss_mb: float
-    backend: str = "faiss"  # results written before Milvus existed were all FAISS
-    serve_memory: ServeMemory | None = None  # a fresh process serving the index (FAISS only)
+    serve_memory: ServeMemory | None  # a fresh process serving the index
 
     @property
     def search_p95_over_encode_p50(self) -> float | None:
-        return round(self.search.p95_ms / self.encode.p50_ms, 2) if self.encode.p50_ms else None
+        search, encode = self.latency.search, self.latency.encode
+        return round(search.p95_ms / encode.p50_ms, 2) if encode.p50_ms else None
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "search_p95_over_encode_p50": self.search_p95_over_encode_p50}
+        data = asdict(self)
+        for part in FLAT_PARTS:
+            data.update(data.pop(part))
+        return {**data, "search_p95_over_encode_p50": self.search_p95_over_encode_p50}
 
 
 def post_search(conn: http.client.HTTPConnection, query: str, top_k: int) -> None:
@@ -218,7 +236,7 @@ def run_bench(
         gc.collect()
         loaded = load_as_served(bench_settings, embedder, say)
         query_vectors = question_vectors(work, embedder, settings.batch_size, seed)
-        dense = measure_recall(loaded, bench_settings, query_vectors, work.vectors, say)
+        dense = measure_recall(loaded, bench_settings, query_vectors, work.texts.vectors, say)
         timed = measure_queries(loaded, work.questions, embedder, settings.top_k, quiet)
         load_seconds = loaded.seconds
         del loaded
@@ -226,30 +244,11 @@ def run_bench(
         say("measuring the memory of a fresh process serving the index …")
         serve_memory = serving_memory(bench_settings, work.questions, query_vectors)
     machine.load_at_end = load_average()
+    setup = Setup(
+        passages, seed, settings.model, embedder.precision, settings.batch_size, settings.top_k, settings.backend
+    )
     return BenchResult(
-        passages=passages,
-        seed=seed,
-        model=settings.model,
-        precision=embedder.precision,
-        batch_size=settings.batch_size,
-        vectors=work.vectors,
-        vectors_note=work.note,
-        text_source=work.text_source,
-        generate_seconds=work.generate_seconds,
-        passage_chars_mean=work.passage_chars_mean,
-        machine=machine,
-        encoding=encoding,
-        build=build,
-        load_seconds=load_seconds,
-        dense=dense,
-        queries=len(work.questions),
-        top_k=settings.top_k,
-        encode=timed.encode,
-        search=timed.search,
-        http=timed.http,
-        peak_rss_mb=peak_rss_mb(),
-        backend=bench_settings.backend,
-        serve_memory=serve_memory,
+        setup, work.texts, machine, encoding, build, load_seconds, dense, timed, peak_rss_mb(), serve_memory
     )
 
 
@@ -275,16 +274,15 @@ def make_workload(
         stand_in = ProjectionEmbedder(embedder.dimension, seed)
     elif kind == "composed":
         stand_in = ComposedEmbedder(embedder, source, synthetic)
-    return Workload(
+    texts = Texts(
         vectors=kind,
-        note=vectors_note(kind, settings.model, stand_in),
+        vectors_note=vectors_note(kind, settings.model, stand_in),
         text_source=source.describe(),
-        synthetic=synthetic,
-        questions=questions,
-        stand_in=stand_in,
         generate_seconds=generate_seconds,
         passage_chars_mean=round(sum(len(p.text) for p in synthetic.corpus.passages) / passages, 1),
+        queries=len(questions),
     )
+    return Workload(texts, synthetic, questions, stand_in)
 
 
 def scratch_settings(settings: Settings, tmp: Path, seed: int) -> Settings:
@@ -314,12 +312,14 @@ def measure_build(
     passages = len(work.corpus.passages)
     root = settings.index_dir
     timed = TimedEmbedder(work.stand_in or embedder)
-    steps = passages + (len(np.unique(work.synthetic.units)) if work.vectors == "composed" else 0)
-    say(f"building {passages:,} passages ({work.vectors} vectors) …")
+    steps = passages + (len(np.unique(work.synthetic.units)) if work.texts.vectors == "composed" else 0)
+    say(f"building {passages:,} passages ({work.texts.vectors} vectors) …")
     gc.collect()
     start = time.perf_counter()
     with build_lock(root):
-        label = {"model": "embedding", "composed": "embedding sentences, composing"}.get(work.vectors, "projecting")
+        label = {"model": "embedding", "composed": "embedding sentences, composing"}.get(
+            work.texts.vectors, "projecting"
+        )
         with _bar(steps, label, "text", quiet) as bar:
             build, _ = build_index(work.corpus, timed, settings, progress=bar.update)
         built = time.perf_counter()
@@ -343,7 +343,7 @@ def measure_build(
         peak_rss_mb=peak_rss_mb(),
         vs_plain=round(model_build / plain, 2) if plain else None,
         vs_plain_estimated=work.stand_in is not None,
-        composed_from_sentences=work.stand_in.encoded_units if work.vectors == "composed" else None,
+        composed_from_sentences=work.stand_in.encoded_units if work.texts.vectors == "composed" else None,
     )
 
 
@@ -358,7 +358,7 @@ def load_as_served(settings: Settings, embedder: Embedder, say: Callable[[str], 
 
 def question_vectors(work: Workload, embedder: Embedder, batch_size: int, seed: int) -> np.ndarray:
     """The questions as the passages' vectors see them: projected like them, or the model's."""
-    encoder = ProjectionEmbedder(embedder.dimension, seed) if work.vectors == "projection" else embedder
+    encoder = ProjectionEmbedder(embedder.dimension, seed) if work.texts.vectors == "projection" else embedder
     return np.ascontiguousarray(encoder.encode_queries(work.questions, batch_size))
 
 

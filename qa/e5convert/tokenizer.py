@@ -45,20 +45,22 @@ def double_array(keys: dict[bytes, int]) -> list[int]:
     while queue:
         pos, node = queue.pop()
         labels = sorted(0 if k is None else k for k in node)
-        while used[free_from]:
-            free_from += 1
+        free_from = used.find(0, free_from)
+        if free_from < 0:  # every unit taken: the next block's first
+            free_from = len(used)
         base = None
         probe = free_from
         while base is None:
-            if probe >= len(used):
+            probe = used.find(0, probe)  # the next free unit: a search in C, not a walk over the used ones
+            if probe < 0:
+                probe = len(used)
                 units.extend([0] * UNIT_BLOCK)
                 used.extend(bytearray(UNIT_BLOCK))
-            if not used[probe]:
-                candidate = probe ^ labels[0]
-                if candidate not in bases and all(
-                    (candidate ^ c) < len(used) and not used[candidate ^ c] and (candidate ^ c) != 0 for c in labels
-                ):
-                    base = candidate
+            candidate = probe ^ labels[0]
+            if candidate not in bases and all(
+                (candidate ^ c) < len(used) and not used[candidate ^ c] and (candidate ^ c) != 0 for c in labels
+            ):
+                base = candidate
             probe += 1
         offset = pos ^ base
         if offset >= 1 << MAX_OFFSET_BITS:

@@ -12,14 +12,15 @@ import os
 import stat
 from pathlib import Path
 
-# What a path is when it is not a regular file, as the skip line says it.
-NOT_REGULAR = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe), not a regular file"),
-    (stat.S_ISSOCK, "a socket, not a regular file"),
-    (stat.S_ISCHR, "a character device, not a regular file"),
-    (stat.S_ISBLK, "a block device, not a regular file"),
-)
+FOLDER = "a folder"
+# What a path is when it is not a regular file, by its type letter in `stat.filemode` (`ls -l`'s first column).
+NOT_REGULAR = {
+    "d": FOLDER,
+    "p": "a FIFO (named pipe)",
+    "s": "a socket",
+    "c": "a character device",
+    "b": "a block device",
+}
 OUTSIDE = "a link to outside the corpus folder (not read)"
 
 
@@ -44,7 +45,10 @@ def refusal(path: Path | str, root: Path | str) -> str | None:
         mode = os.stat(real).st_mode
     except OSError as exc:
         return exc.strerror or str(exc)
-    return next((why for test, why in NOT_REGULAR if test(mode)), None)
+    if stat.S_ISREG(mode):
+        return None
+    kind = NOT_REGULAR.get(stat.filemode(mode)[0], "a special file")
+    return kind if kind == FOLDER else f"{kind}, not a regular file"
 
 
 def is_inside(path: Path | str, root: Path | str) -> bool:

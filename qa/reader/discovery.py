@@ -95,7 +95,7 @@ def _walk(root: Path, directory: Path, prefix: str, ignored, found: Found) -> No
             continue
         path = Path(entry.path)
         why = boundary.refusal(path, root)
-        if why == "a folder":
+        if why == boundary.FOLDER:
             why = "a link to a folder (not followed)"
         if why:
             found.skipped.append(f"{shown}: {why}")

@@ -6,13 +6,14 @@ import codecs
 
 from .formats import UnreadableFile
 
-BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+# The codec that reads a text starting with each byte-order mark (UTF-16 and UTF-32 read either byte order).
+BOM_CODECS = {
+    "utf-8-sig": (codecs.BOM_UTF8,),
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+BOMS = sorted(((bom, codec) for codec, boms in BOM_CODECS.items() for bom in boms), key=lambda m: -len(m[0]))
 # The detector names the family; reading with its superset keeps rare characters the narrower codec lacks.
 SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
 

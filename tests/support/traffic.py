@@ -67,9 +67,10 @@ class Traffic:
 def seconds_until_served(url: str, marker: str, limit: float = SWAP_DEADLINE) -> float:
     """Seconds until a search finds `marker`'s new paragraph, polled; infinity if not within `limit` (+1 s)."""
     start = time.monotonic()
-    while time.monotonic() - start < limit + 1:
-        r = httpx.post(f"{url}/api/search", json={"query": f"{marker}示范园", "top_k": 1}, timeout=CLIENT_TIMEOUT)
-        if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
-            return time.monotonic() - start
-        time.sleep(POLL)
+    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) as client:  # one client: each new one loads CA certificates
+        while time.monotonic() - start < limit + 1:
+            r = client.post("/api/search", json={"query": f"{marker}示范园", "top_k": 1})
+            if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
+                return time.monotonic() - start
+            time.sleep(POLL)
     return float("inf")
