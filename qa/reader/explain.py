@@ -72,6 +72,8 @@ def _explain(path: Path, corpus_dir: Path | None, counter: ApproxTokens | None) 
             lines.append(f"page numbers, rules and other debris lines removed: {removed.debris}")
         if removed.invisible:
             lines.append(f"invisible characters removed: {removed.invisible}")
+        if removed.escaped:
+            lines.append(f"code points written out as <U+XXXX> read as characters: {removed.escaped}")
     else:
         lines.append(f"layout: paragraphs as the {d.format} file marks them ({len(extracted.blocks or [])} blocks)")
     lines += _front(d)

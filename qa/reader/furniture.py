@@ -10,6 +10,7 @@ The few shapes that are furniture even when printed once (UN job numbers and doc
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +27,15 @@ DIGITS = re.compile(r"\d+")
 PRINTED_ONCE = re.compile(
     r"""^(?:
         \d{2}-\d{5}(?:\s*\([A-Z]\))?               # a UN job number: 09-52425, 94-86474 (E)
+      | \d{1,3}\s+\d{2}-\d{5} | \d{2}-\d{5}\s+\d{1,3}  # a job number with the page number beside it: 41 09-52604
       | [A-Z]{1,3}/\d{1,4}(?:/[A-Z0-9.]{1,12}){0,4}   # a UN document symbol: A/64/PV.4, S/2009/123
       | \*\s*\d{5,}\s*\*                          # a bar-code number: *0952425*
     )$""",
     re.X,
 )
+# A code point written out as text, `<U+00A0>` (how R writes a character its locale cannot encode): the character.
+ESCAPED_CODE_POINT = re.compile(r"<U\+(?P<hex>[0-9A-Fa-f]{4,6})>")
+SURROGATES = (0xD800, 0xDFFF)
 # A colon marks a turn label (`记者：`) or a list's lead-in, never furniture.
 COLONS = ("：", ":")
 
@@ -42,6 +47,7 @@ class Removed:
     lines: Counter = field(default_factory=Counter)  # furniture line (as first printed) → times removed
     debris: int = 0  # page numbers, rules and the like (the layout's DEBRIS lines)
     invisible: int = 0  # invisible characters removed
+    escaped: int = 0  # code points written out as `<U+00A0>`, read as the character
     first: dict[str, str] = field(default_factory=dict)  # furniture key → the line as first printed
 
 
@@ -98,7 +104,17 @@ def is_furniture(line: str, keys: set[str], removed: Removed | None = None) -> b
 
 def clean_line(raw: str, removed: Removed | None = None) -> str:
     """One line without invisible characters, full-width spaces folded, ends stripped."""
+    decoded, escapes = ESCAPED_CODE_POINT.subn(lambda m: _character(m.group("hex")), raw)
+    if removed is not None:
+        removed.escaped += escapes
+    raw = decoded
     line = visible(raw)
     if removed is not None and len(line) != len(raw):
         removed.invisible += len(raw) - len(line)
     return line.replace("\u3000", " ").strip()
+
+
+def _character(hex_digits: str) -> str:
+    code = int(hex_digits, 16)
+    surrogate = SURROGATES[0] <= code <= SURROGATES[1]  # half of a pair: no character on its own
+    return chr(code) if code <= sys.maxunicode and not surrogate else ""

@@ -48,6 +48,7 @@ PRINT_WIDTH = 160  # characters: lines of a hard-wrapped page are shorter than t
 WRAP_PERCENTILE = 90  # the wrap width is this percentile of line lengths (a few lines overrun it)
 TAB_WIDTH = 4
 MAX_FRONT_LINES = 8  # the title block (title, subtitle, date, byline) is at most this many lines
+INDENTED_STARTS = 3  # indented lines that show a wrapped document starts its paragraphs with an indent
 BLANK_LINES, PER_LINE, WRAPPED = "blank lines", "one paragraph per line", "hard-wrapped"
 
 
@@ -126,7 +127,7 @@ def _blocks(
         if DEBRIS.match(line):
             removed.debris += 1
             continue
-        if keys and is_furniture(tidy(line, markdown), keys, removed):
+        if is_furniture(tidy(line, markdown), keys, removed):  # some shapes are furniture even printed once
             continue
         heading = bool(markdown and MD_HEADING.match(line))
         line = tidy(MD_HEADING.sub("", line) if heading else line, markdown)
@@ -219,15 +220,20 @@ def read_layout(
     per_line = layout.mode == PER_LINE
     width = layout.width or 0
     base_indent = Counter(line.indent for block in blocks for line in block).most_common(1)[0][0] if blocks else 0
+    # In print that indents its paragraphs, what follows a heading starts one: a short line followed by an
+    # unindented one (`The General` / `Assembly has been …`) is where a sentence wrapped, not a heading.
+    indents = width > 0 and sum(line.indent > base_indent for block in blocks for line in block) >= INDENTED_STARTS
     seen, previous_front = 0, False  # lines read, and whether the last one was a title-block line
     out: list[Para] = []
     for block in blocks:
         current = Joiner(language)
         previous: str | None = None
-        for item in block:
+        for number, item in enumerate(block):
             line = item.text
             after_sentence = previous is None or ends_sentence(previous)
-            level = heading_level(line, language)
+            level = heading_level(line, language, wrapped=bool(width))
+            if level == UNNUMBERED and indents and number + 1 < len(block) and block[number + 1].indent <= base_indent:
+                level = None
             # A numbered heading stands alone wherever it falls; an unnumbered one only after a sentence.
             heading = item.heading or (
                 level is not None

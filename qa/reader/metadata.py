@@ -160,12 +160,24 @@ def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
 def bold_fields(text: str, origin: str) -> tuple[dict[str, str], str]:
     """`**Date:** …` lines among the first lines of a Markdown scrape (weakest source), and the text without them."""
     found, lines = {}, text.split("\n")
-    head = [i for i, line in enumerate(lines[:BOLD_LINES]) if BOLD_FIELD.match(line.strip())]
+    # A run of such lines is the scrape's field block when it holds a key it knows (`**Date:**`, then
+    # `**Speakers:** …`); a run without one is speakers' turns (`**LEHRER:** Good evening.`), not fields.
+    keys = {
+        i: m.group("key").strip().lower()
+        for i, line in enumerate(lines[:BOLD_LINES])
+        if (m := BOLD_FIELD.match(line.strip()))
+    }
+    head: list[int] = []
+    run: list[int] = []
+    for i in [*sorted(keys), None]:  # None closes the last run
+        if run and (i is None or i != run[-1] + 1):
+            head += run if any(keys[j] in BOLD_KEYS for j in run) else []
+            run = []
+        if i is not None:
+            run.append(i)
     for i in head:
-        m = BOLD_FIELD.match(lines[i].strip())
-        key = m.group("key").strip().lower()
-        if key in BOLD_KEYS:
-            found[BOLD_KEYS[key]] = m.group("value").strip()
+        if keys[i] in BOLD_KEYS:
+            found[BOLD_KEYS[keys[i]]] = BOLD_FIELD.match(lines[i].strip()).group("value").strip()
     if not head:
         return {}, text
     return clean(found, origin), "\n".join(line for i, line in enumerate(lines) if i not in set(head))

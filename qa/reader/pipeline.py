@@ -116,6 +116,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
     d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line, layout=layout)
     structure.infer(d)
+    if layout and layout.removed.lines:
+        structure.running_head_date(d, list(layout.removed.lines))
     return d
 
 

@@ -27,6 +27,9 @@ MAX_ZH_HEADING = 40  # characters: a longer numbered line is a paragraph that be
 MAX_EN_HEADING = 90
 MAX_TITLE_CASE_WORDS = 8  # an unnumbered English heading is a short line
 TITLE_CASE_SHARE = 0.6  # share of its longer words that are capitalised
+# Inside hard-wrapped print a short line is often just where the page wrapped prose (`Furthermore, as members of
+# the Non-Aligned`), so a heading there must capitalise every longer word and hold no comma.
+WRAPPED_TITLE_CASE_SHARE = 1.0
 MIN_TITLE_WORD = 4  # letters: shorter words (of, and, the) may stay lower case in a heading
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 SEPARATOR = " / "
@@ -56,8 +59,9 @@ class Paragraph(Protocol):
 P = TypeVar("P", bound=Paragraph)
 
 
-def heading_level(line: str, language: str) -> int | None:
-    """The level (0 outermost) of a heading line, or None when the line is not a heading."""
+def heading_level(line: str, language: str, wrapped: bool = False) -> int | None:
+    """The level (0 outermost) of a heading line, or None when the line is not a heading. `wrapped`: the line
+    comes from hard-wrapped print, where an unnumbered heading needs stronger evidence."""
     line = line.strip()
     if not line or line.endswith(("：", ":", "，", ",", "；", ";")):
         return None
@@ -68,8 +72,8 @@ def heading_level(line: str, language: str) -> int | None:
         if pattern.match(line):
             # A numbered line that runs on into sentences (`一、我们……。其次……`) is a paragraph.
             return level if line.count("。") <= 1 and line.count(". ") <= 1 else None
-    if language != "zh" and _title_case(line):
-        return UNNUMBERED
+    if language != "zh" and _title_case(line, WRAPPED_TITLE_CASE_SHARE if wrapped else TITLE_CASE_SHARE):
+        return None if wrapped and "," in line else UNNUMBERED
     return None
 
 
@@ -78,14 +82,14 @@ def numbered(headings: str) -> bool:
     return any(pattern.match(h) for h in headings.split(SEPARATOR) for pattern in NUMBERED)
 
 
-def _title_case(line: str) -> bool:
+def _title_case(line: str, share: float = TITLE_CASE_SHARE) -> bool:
     """`Economic Development And Peace`: a short line whose longer words are capitalised and that ends no
     sentence."""
     words = WORD.findall(line)
     if not words or len(line.split()) > MAX_TITLE_CASE_WORDS or ends_sentence(line) or not line[0].isupper():
         return False
     long_words = [w for w in words if len(w) >= MIN_TITLE_WORD] or words
-    return sum(w[0].isupper() for w in long_words) >= TITLE_CASE_SHARE * len(long_words)
+    return sum(w[0].isupper() for w in long_words) >= share * len(long_words)
 
 
 def assign_sections(paras: list[P], language: str) -> list[P]:

@@ -96,6 +96,27 @@ LABELS = (
 CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
 CAPS_HONORIFIC = _pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
 QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
+# English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
+RECURRING_LABELS = (
+    # `THE PRESIDENT. text`, `MR. CARTER. text`, `Q. text`: capitals and a full stop (never `MR.` alone)
+    re.compile(
+        r"""^(?P<person>(?:(?:MR|MRS|MS|DR)\.\s+)?(?!(?:MR|MRS|MS|DR)\.)[A-Z][A-Z'’-]*(?:\s+[A-Z][A-Z'’-]+){0,3})
+            \.\s+(?P<text>\S.*)$""",
+        re.S | re.X,
+    ),
+    # `Mr. Perot. text`, `President Bush. text`, `The President. text`: a title or office, a name, a full stop
+    _pattern(
+        r"^(?P<person>(?:@HONORIFIC|(?:The\s+)?(?:@ROLES))\s+[A-Z][\w'’-]+|The\s+(?:@ROLES)) \.\s+(?P<text>\S.*)$", re.S
+    ),
+    # `Q    Thank you, Mr. President.`: a bare Q, spaces, then the question
+    re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“].*)$", re.S),
+    # `Wallace: text`: one to three title-case words and a colon
+    re.compile(r"^(?P<person>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*:\s+(?P<text>\S.*)$", re.S),
+)
+CAPS_STOP = RECURRING_LABELS[0]
+# `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
+BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
+MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 QUESTIONER = "Questioner"
@@ -206,7 +227,31 @@ def label_counts(lines: list[str], language: str) -> Counter:
     if language == "zh":
         heads = (simplified(line.strip()[:ZH_LABEL_PREFIX]) for line in lines)
         return Counter(m.group("who") for head in heads if (m := ZH_TURN_LABEL.match(head)))
-    return Counter(m.group("person") for line in lines if (m := CAPS_LABEL.match(line.strip())))
+    counts: Counter = Counter()
+    for line in lines:
+        line = _unbold(line.strip()[:MAX_LABEL])
+        caps = CAPS_LABEL.match(line)
+        if caps:
+            counts[caps.group("person")] += 1
+        recurring = None if caps else _recurring_head(line)
+        if recurring:
+            counts[recurring[0]] += 1
+    return counts
+
+
+def _unbold(text: str) -> str:
+    m = BOLD_LABEL.match(text)
+    return f"{m.group('label')}: {m.group('text')}" if m else text
+
+
+def _recurring_head(text: str) -> tuple[str, str] | None:
+    """The label and text of a line that opens with one of `RECURRING_LABELS` (capitals only when the label names
+    a title or office, or is `Q`: `OK.` opens lines too)."""
+    for pattern in RECURRING_LABELS:
+        m = pattern.match(text)
+        if m and (pattern is not CAPS_STOP or m.group("person") == "Q" or CAPS_HONORIFIC.match(m.group("person"))):
+            return m.group("person"), m.group("text")
+    return None
 
 
 def asks(turn: Turn | None) -> bool:
@@ -225,7 +270,7 @@ def voice_turn(voice: str) -> Turn:
 
 def _person(label: str) -> tuple[str, str | None]:
     """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
-    label = " ".join(label.split())
+    label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED else w for w in label.split())
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
@@ -234,6 +279,7 @@ def _person(label: str) -> tuple[str, str | None]:
 
 def english_label(text: str, default_speaker: str | None, caps_seen: Counter) -> tuple[Turn, str] | None:
     """A speaker label at the start of a paragraph → the turn and the text after the label (may be empty)."""
+    text = _unbold(text)
     head = text[:MAX_LABEL]
     for pattern in LABELS:
         m = pattern.match(text) if len(text) <= MAX_LABEL or ":" in head else None
@@ -252,13 +298,46 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
     if m:
         turn = Turn(QUESTIONER) if m.group("person") == "Q" else Turn(default_speaker or "Answer")
         return turn, m.group("text").strip()
+    recurring = _recurring_head(text) if len(text) > 2 else None
+    if recurring and caps_seen[recurring[0]] >= LABEL_REPEATS:
+        person, rest = recurring
+        if person == "Q":
+            return Turn(QUESTIONER), rest.strip()
+        speaker, role = _person(person.title() if person.isupper() else person)
+        return Turn(speaker, role), rest.strip()
     return None
+
+
+def _label_of(text: str, rest: str) -> str:
+    """The label as printed: what comes before the turn's text, without its colon or full stop."""
+    head = text[: len(text) - len(rest)] if rest and text.endswith(rest) else LABEL_END.split(text, maxsplit=1)[0]
+    return head.strip().rstrip(":：.").strip()
+
+
+def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
+    """The document's own speaker behind a label: `THE PRESIDENT` when the byline names a president (unless that
+    person also has a label of their own: then the president is someone else), `MR. KENNEDY` or `Senator Kennedy`
+    when the byline is John F. Kennedy."""
+    if default is None or " " not in default.speaker:
+        return turn
+    surname = default.speaker.split()[-1]
+    office = turn.speaker.lower().startswith("the ") and turn.role and default.role
+    if office and turn.role.lower() in default.role.lower() and surname not in labelled:
+        return default
+    words = turn.speaker.split()
+    return default if len(words) <= 2 and words[-1] == surname else turn
+
+
+def labelled_surnames(counts: Counter) -> set[str]:
+    """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`)."""
+    return {_person(label.title() if label.isupper() else label)[0].split()[-1] for label in counts}
 
 
 def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[Section]:
     """Sections in order: what comes before the first turn (speaker `default`), then one per turn."""
     sections = [Section(default)]
     caps_seen = label_counts([p.text for p in paras], language)
+    labelled = labelled_surnames(caps_seen) if language != "zh" else set()
     asking: Turn | None = None  # the last reporter who asked, for `记者追问：`
     roles: dict[str, str] = {}  # a member named again without their office keeps it
     label_only = False
@@ -309,13 +388,14 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             found = english_label(text, default.speaker if default else None, caps_seen)
             if found:
                 turn, rest = found
+                turn = resolve(turn, default, labelled)
                 if turn.role:
                     roles.setdefault(turn.speaker, turn.role)
                 else:
                     turn = replace(turn, role=roles.get(turn.speaker))
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
-                    sections.append(Section(turn, label=LABEL_END.split(text, maxsplit=1)[0].strip()))
+                    sections.append(Section(turn, label=_label_of(_unbold(text), rest)))
                 if rest:
                     sections[-1].paras.append(replace(para, text=rest))
                 else:

@@ -19,7 +19,7 @@ from ..textrules import HAN, ends_sentence, sentences, visible
 from . import metadata
 from .layout import Para
 from .sections import drop_tail_notes
-from .speakers import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
+from .speakers import NAME_SHAPE, PARTS, TURN_ROLE_WORDS, parse_byline
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
 FRONT_LINES = 6  # title-block lines read after the title
@@ -38,6 +38,21 @@ HOSTED = re.compile(
         (?:主持|出席|答记者问|接受|会见|在|发表)                      # what they do there""",
     re.X,
 )
+# A news agency's dateline printed above a report (`新华社北京3月16日电`): where and when it was filed, not a title.
+DATELINE = re.compile(rf"^[{HAN}]{{2,12}}?(?:[\d０-９]{{4}}年)?[\d０-９]{{1,2}}月[\d０-９]{{1,2}}日电$")
+# A photo caption ends with its photographer's credit (`新华社记者 庞兴雷 摄`): a picture's, not speech.
+CAPTION = re.compile(f"记者\\s*(?:[{HAN}·]{{2,4}}\\s*)+摄\\s*$")
+# A title whose characters are spaced out for display: `政 府 工 作 报 告`.
+SPACED_TITLE = re.compile(f"(?:[{HAN}] ){{2,}}[{HAN}]")
+# The dated rest of a title line that also carries the byline: `…在第十二届全国人大第五次会议上国务院总理　李克强`.
+MEETING_THEN_BYLINE = re.compile(
+    r"""^(?P<dated> .+?
+          (?: 会议 | 大会 | 会 ) 上   # the meeting it was given at: 会议上 (a session), 大会上 (a congress), 会上
+        )
+        (?P<byline> [^上]{2,24} )$   # the office and name after it""",
+    re.X,
+)
+MAX_GLUED_TITLE = 120  # characters: a title line that carries its date, event and byline
 # What a dated line says besides the date: `——2017年3月5日在第十二届全国人民代表大会第五次会议上` → the meeting.
 EVENT_WORDS = re.compile(
     r"""
@@ -50,6 +65,13 @@ EVENT_WORDS = re.compile(
     )?
     [\s）)]* $               # a closing bracket
     """,
+    re.X,
+)
+# An English byline standing where a title would: a copy's first line `President: John F. Kennedy`.
+EN_BYLINE = re.compile(
+    rf"""^(?P<role>(?:Vice\s+|Prime\s+)?(?:{PARTS["ROLES"]}))  # the office: President, Prime Minister, Senator
+        \s*:\s*                                              # a colon
+        (?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,5}})$  # a full name of two to six words""",
     re.X,
 )
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
@@ -79,6 +101,7 @@ class Document(Protocol):
 def infer(d: Document) -> None:
     """Title, speaker, role, date and event from the document's own lines; its tail notes dropped. `d.notes`
     says what was found, for `qa build --explain`."""
+    _captions(d)
     _title(d)
     _front(d)
     _subtitle_event(d)
@@ -106,10 +129,13 @@ def _set_speaker(d: Document, speaker: str, role: str | None, where: str) -> Non
 
 
 def _title(d: Document) -> None:
+    _skip_dateline(d)
     title = d.meta.get("title")
     if title is None:
         return
     clean = " ".join(visible(title).split())
+    if d.language == "zh":
+        clean = SPACED_TITLE.sub(lambda m: m.group().replace(" ", ""), clean)
     stamp = GLUED_STAMP.search(clean)
     if stamp and stamp.start() > 0 and not clean[: stamp.start()].rstrip().endswith(("（", "(")):
         stamped = metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d"))
@@ -124,6 +150,15 @@ def _title(d: Document) -> None:
             d.notes.append("the title was invisible characters only")
     if not clean:
         return
+    by = EN_BYLINE.match(clean) if d.language != "zh" and title == d.title_line else None
+    if by:
+        _set_speaker(d, by.group("name"), by.group("role"), f"the byline {clean!r}")
+        del d.meta["title"]  # no title was printed: the file's name stands in
+        d.title_line = None
+        return
+    if d.language == "zh" and title == d.title_line:
+        clean = _split_glued_block(d, clean)
+        d.meta["title"] = clean
     plain = simplified(clean)
     m = metadata.CHINESE_DATE.search(plain)
     if m:
@@ -133,6 +168,74 @@ def _title(d: Document) -> None:
     host = HOSTED.search(undated)
     if host and NAME_SHAPE.fullmatch(host.group("name")):
         _set_speaker(d, host.group("name"), host.group("role"), "the title")
+
+
+def _captions(d: Document) -> None:
+    """Photo captions are not speech, and a caption taken for the title is no title."""
+    if d.language != "zh":
+        return
+    kept = [p for p in d.paras if not CAPTION.search(p.text)]
+    if len(kept) < len(d.paras):
+        d.notes.append(f"photo captions dropped: {len(d.paras) - len(kept)}")
+        d.paras = kept
+    title = d.meta.get("title")
+    if title and title == d.title_line and CAPTION.search(title):
+        d.notes.append("a photo caption is not the title")
+        _title_from_next_line(d)
+
+
+def _skip_dateline(d: Document) -> None:
+    """A dateline taken for the title gives way to the line under it (a report's own title line)."""
+    while True:
+        title = d.meta.get("title")
+        if d.language != "zh" or not title or title != d.title_line:
+            return
+        if not DATELINE.match("".join(visible(title).split())):
+            return
+        d.notes.append(f"the dateline {title.strip()!r} is not the title")
+        _title_from_next_line(d)
+
+
+def _title_from_next_line(d: Document) -> None:
+    below = d.paras[0].text.strip() if d.paras else ""
+    if below and len(below) <= MAX_GLUED_TITLE and not ends_sentence(below) and not d.paras[0].heading:
+        d.meta["title"] = d.title_line = d.paras.pop(0).text
+    else:
+        del d.meta["title"]
+        d.title_line = None
+
+
+def _without_byline(d: Document, dated: str) -> str:
+    """A dated line that ends in the byline (`…会议上国务院总理　李克强`) sets the speaker and loses it."""
+    glued = MEETING_THEN_BYLINE.match(dated)
+    who = byline(glued.group("byline").strip()) if glued else None
+    if not who:
+        return dated
+    _set_speaker(d, who[0], who[1], f"the byline {glued.group('byline').strip()!r} at the end of {dated!r}")
+    return glued.group("dated")
+
+
+def _split_glued_block(d: Document, title: str) -> str:
+    """`政府工作报告——2017年3月5日在…会议上国务院总理　李克强` → the title `政府工作报告`; the dated rest becomes the
+    subtitle (date and event) and a byline at its end the speaker."""
+    cut = title.find(SUBTITLE_MARKS[0], 1)
+    if cut <= 0 or not metadata.printed_date(title[cut:]):
+        return title
+    head, rest = title[:cut].strip(), _without_byline(d, title[cut:].strip())
+    if not d.meta.get("subtitle"):
+        d.meta["subtitle"] = rest
+    d.notes.append(f"the subtitle {rest!r} split off the title")
+    return head
+
+
+def running_head_date(d: Document, heads: list[str]) -> None:
+    """A running head removed as furniture that prints a day (`Forty-ninth session 3 October 1994` on every page
+    of a UN record) dates the document, when it agrees with what is known (a catalogue's year)."""
+    for head in heads:
+        found = metadata.printed_date(head)
+        if found and found[1] and _better_date(found[1], d.meta.get("date")):
+            _set_date(d, found[1], f"the running head {head!r}")
+            return
 
 
 def dated_line(text: str) -> tuple[str, str | None] | None:
@@ -189,6 +292,7 @@ def _front(d: Document) -> None:
         if len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text:
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
+        text = _without_byline(d, text) if d.language == "zh" else text
         who = byline(text) if d.language == "zh" else None
         if who:
             _set_speaker(d, who[0], who[1], f"the byline {text!r}")
@@ -228,6 +332,8 @@ def _subtitle_event(d: Document) -> None:
     subtitle = d.meta.get("subtitle")
     if not subtitle:
         return
+    if d.language == "zh":
+        subtitle = d.meta["subtitle"] = _without_byline(d, subtitle)
     dated = dated_line(subtitle)
     if dated:
         _set_date(d, dated[0], "the subtitle")

@@ -1,0 +1,127 @@
+"""English transcripts as public copies print them: a byline as the first line, labels ending in a full stop, a bare
+`Q`, bolded labels, `THE PRESIDENT` resolved to the person the byline names; wrapped prose never read as headings."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qa.reader import parse_text
+from qa.reader.furniture import is_furniture
+from qa.reader.sections import UNNUMBERED, heading_level
+from qa.reader.speakers import english_label, label_counts
+
+PRESS = """President: Lyndon B. Johnson
+
+THE PRESIDENT. This past week we made progress on several fronts.
+
+Q. Mr. President, what about Panama?
+
+THE PRESIDENT. We are talking with Panama without preconditions.
+
+Q. Will you meet their president?
+
+THE PRESIDENT. Not this month.
+"""
+
+
+def test_a_first_line_byline_is_the_speaker_not_the_title():
+    doc = parse_text("1964-02-01-press-conference.txt", PRESS)
+    assert doc.title == "1964-02-01-press-conference"
+    assert {p.speaker for p in doc.passages} == {"Lyndon B. Johnson", "Questioner"}
+    assert doc.passages[0].role == "President"
+
+
+def test_full_stop_labels_and_q_start_turns_and_the_answer_keeps_its_question():
+    doc = parse_text("press.txt", PRESS)
+    got = [(p.speaker, p.text.split()[0]) for p in doc.passages]
+    assert got == [
+        ("Lyndon B. Johnson", "This"),
+        ("Questioner", "Mr."),
+        ("Lyndon B. Johnson", "We"),
+        ("Questioner", "Will"),
+        ("Lyndon B. Johnson", "Not"),
+    ]
+    assert doc.passages[2].question == "Mr. President, what about Panama?"
+
+
+def test_the_president_is_someone_else_when_the_byline_person_has_a_label_of_their_own():
+    debate = (
+        "President: Jimmy Carter\n\nMR. CARTER. Jobs come first.\n\nTHE PRESIDENT. I disagree with Mr. Carter.\n\n"
+        "MR. CARTER. Jobs still come first.\n\nTHE PRESIDENT. Taxes come first.\n"
+    )
+    speakers = [p.speaker for p in parse_text("d.txt", debate).passages]
+    assert speakers == ["Jimmy Carter", "The President", "Jimmy Carter", "The President"]
+
+
+def test_a_label_with_the_byline_surname_is_the_byline_person():
+    debate = "President: John F. Kennedy\n\nSENATOR KENNEDY: Mr. Smith, Mr. Nixon.\n\nMR. NIXON: Thank you.\n"
+    speakers = [p.speaker for p in parse_text("d.txt", debate + "\nMr. NIXON: Again.\n").passages]
+    assert speakers == ["John F. Kennedy", "Mr. Nixon", "Mr. Nixon"]  # `Mr. NIXON` printed in capitals, same man
+
+
+def test_bare_q_with_spaces_and_bolded_labels():
+    press = "THE PRESIDENT: Go ahead.\n\nQ    Thank you, sir. Why?\n\nTHE PRESIDENT: Because.\n\nQ Why not?\n"
+    assert [p.speaker for p in parse_text("p.txt", press).passages][1::2] == ["Questioner", "Questioner"]
+    debate = "**LEHRER:** Good evening.\n\n**BUSH:** Thank you.\n\n**LEHRER:** Governor?\n\n**BUSH:** Yes.\n"
+    assert [p.speaker for p in parse_text("d.txt", debate).passages] == ["Lehrer", "Bush", "Lehrer", "Bush"]
+
+
+def test_a_full_stop_label_counts_only_once_the_document_repeats_it():
+    lines = ["Mr. Perot. I think.", "Governor Clinton. I agree.", "Mr. Perot. Good.", "OK. Fine.", "OK. Fine again."]
+    counts = label_counts(lines, "en")
+    assert counts["Mr. Perot"] == 2 and "OK" not in counts  # capitals need a title or office: `OK.` is no label
+    assert english_label("Mr. Perot. I think.", None, counts)[0].speaker == "Mr. Perot"
+    assert english_label("Governor Clinton. I agree.", None, counts) is None
+
+
+def test_a_title_case_name_label_by_recurrence():
+    text = "Debate\n\nWallace: Good evening.\n\nBiden: Thank you.\n\nWallace: First question.\n\nBiden: Yes.\n"
+    assert [p.speaker for p in parse_text("d.txt", text).passages] == ["Wallace", "Biden", "Wallace", "Biden"]
+    assert english_label("Wallace: Good evening.", None, Counter({"Wallace": 1})) is None
+
+
+def test_a_short_line_of_wrapped_prose_is_not_a_heading():
+    assert heading_level("Furthermore, as members of the Non-Aligned", "en") == UNNUMBERED
+    assert heading_level("Furthermore, as members of the Non-Aligned", "en", wrapped=True) is None
+    assert heading_level("This Organization’s Charter commits each of us", "en", wrapped=True) is None
+    assert heading_level("Economic Development And Peace", "en", wrapped=True) == UNNUMBERED
+
+
+def test_a_bolded_speaker_label_at_the_top_is_not_taken_for_a_metadata_field():
+    text = (
+        "**Date:** 1988-09-25\n\n**LEHRER:** Good evening.\n**BUSH:** Thank you.\n**LEHRER:** Next.\n**BUSH:** Yes.\n"
+    )
+    doc = parse_text("d.txt", text)
+    assert doc.date == "1988-09-25"
+    assert [p.text for p in doc.passages] == ["Good evening.", "Thank you.", "Next.", "Yes."]
+
+
+def test_a_running_head_that_prints_the_day_dates_the_record():
+    page = ["General Assembly 14th meeting", "Forty-ninth session 3 October 1994"]
+    body = [f"Line {n} of the statement goes on and on here," for n in range(40)] + ["and it ends."]
+    text = "\n".join(page + body[:20] + page + body[20:] + page)
+    assert parse_text("ZAF_49_1994.txt", text).date == "1994-10-03"
+
+
+def test_a_un_job_number_with_its_page_number_is_furniture_even_once():
+    assert is_furniture("09-52604 40", set()) and is_furniture("41 09-52604", set())
+    assert not is_furniture("In 2009 we had 40 members.", set())
+
+
+def test_a_job_number_printed_once_is_removed_even_when_nothing_recurs():
+    text = "We must resolve\n09-52604 40\nremaining historical conflicts.\n"
+    (para,) = parse_text("AFG_64_2009.txt", "Statement\n\n" + text).passages
+    assert para.text == "We must resolve remaining historical conflicts."
+
+
+def test_in_print_that_indents_its_paragraphs_a_short_line_before_an_unindented_one_is_no_heading():
+    body = ["The General", "Assembly has been and must continue to be the great", "forum for general debate."]
+    more = [" I wish to discuss three issues which I think are", "crucial for the world today and tomorrow."] * 3
+    doc = parse_text("BRA_64_2009.txt", "\n".join(body + more))
+    assert doc.title == "BRA_64_2009" and doc.passages[0].text.startswith("The General Assembly has been")
+
+
+def test_a_scrapes_field_block_goes_whole_when_it_holds_a_known_key():
+    text = "# Budget\n\n**Date:** 1964-11-02\n**Speakers:** Dr Goh (Minister for Finance);\n\nMr Speaker, Sir, I beg to move.\n"
+    doc = parse_text("b.md", text)
+    assert doc.date == "1964-11-02" and [p.text for p in doc.passages] == ["Mr Speaker, Sir, I beg to move."]
