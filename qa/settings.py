@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Share of a passage's best sentence (unit) in its dense score, the rest its own vector's; "
         "0: the passage vector alone (the unit still gives the best sentence). 0.7 measured best (README).",
     )
+    unit_keyword_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of a passage's best unit in its keyword score (the query terms' weights one sentence "
+        "holds), the rest its BM25's; 0: BM25 of the whole passage alone.",
+    )
     year_boost: float = Field(
         0.3, ge=0.0, le=1.0, description="Added to passages of a year the question names (2019年…, in 1961)."
     )

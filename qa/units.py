@@ -53,6 +53,12 @@ def unit_spans(text: str, language: str | None) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
+def shared_weight(lowered: str, weights: dict[str, float]) -> float:
+    """How much of the question a text holds: the weights of the query terms found in it (lower-cased,
+    simplified). Found as substrings, as Chinese words are, so no tokenizer runs on a text at query time."""
+    return sum(w for term, w in weights.items() if term in lowered)
+
+
 @dataclass(frozen=True)
 class Units:
     """Every passage's units: `starts` (passages + 1) offsets into `spans` (units × 2) and `vectors` (units × d)."""
@@ -77,6 +83,19 @@ class Units:
         winners = np.flatnonzero(scores >= best[owner])[::-1]  # reversed: the first of tied units is kept
         unit[owner[winners]] = members[winners]
         return best, unit
+
+    def keyword(self, rows: np.ndarray, lowered, weights: dict[str, float]) -> np.ndarray:
+        """For each passage row: the most of the question (`shared_weight`) any one of its units holds;
+        `lowered(row)` is the passage's text as terms are matched in it, offsets unchanged."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not weights:
+            return out
+        for i, row in enumerate(rows):
+            text = lowered(int(row))
+            out[i] = max(
+                shared_weight(text[s:e], weights) for s, e in self.spans[self.starts[row] : self.starts[row + 1]]
+            )
+        return out
 
     def fits(self, passages: int) -> bool:
         """Whether these units belong to a build of `passages` passages (no part truncated or from another)."""

@@ -153,3 +153,14 @@ def test_units_move_the_dense_score_only_as_far_as_unit_weight_says(built, fake_
     alone = Searcher(index, fake_registered, built.model_copy(update={"unit_weight": 0.0})).rank(query, 5)
     index.units = None  # an index from before units: matched by the passage vectors alone
     assert Searcher(index, fake_registered, built).rank(query, 5) == alone
+
+
+def test_unit_keyword_weight_moves_the_keyword_score_towards_the_line_holding_the_question(built, fake_registered):
+    index = load_index(built.index_dir, built)
+    query = "建设 湿地公园 农业产业园"
+    whole = Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": 0.0})).rank(query, 5)
+    mixed = Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": 0.5})).rank(query, 5)
+    assert [row for row, _ in mixed] and dict(mixed) != dict(whole)
+    index.units = None  # without units there is no line to hold it: the passage's BM25 alone
+    ranks = [Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": w})) for w in (0, 0.5)]
+    assert ranks[0].rank(query, 5) == ranks[1].rank(query, 5)
