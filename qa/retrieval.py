@@ -232,7 +232,10 @@ class Searcher:
         if s.fusion == "rrf":
             fused = rrf_fusion(dense, keyword, s.rrf_k)
         else:
-            fused = weighted_fusion(dense, keyword, s.dense_weight)
+            # English BM25 (stemmed, over long passages) rewards the topic words every passage of a speech
+            # repeats; the question's meaning tells the passage better, so an English question leans on it more.
+            share = s.dense_weight_en if is_english(query) else s.dense_weight
+            fused = weighted_fusion(dense, keyword, share)
         named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
         if named and s.speaker_boost:
             # The question names a place or person: prefer what that speaker said.

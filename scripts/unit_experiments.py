@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.crosslingual import is_english
 from qa.dates import years_named
 from qa.engines.base import Query
 from qa.evaluation import read_jsonl
@@ -50,6 +51,7 @@ SETS = [
     ("paraphrased", "seed"),
 ]
 TOP = 10
+DEPTH = 100  # today's candidates: the only depth a separate English dense share is tried at
 DIAGNOSED = ("sotu_en", "sg_budget_en")
 
 
@@ -129,7 +131,7 @@ class Prepared:
         years = years_named(query)
         if years:
             boost = boost + self.settings.year_boost * np.isin(self.dates, list(years))
-        out = {"own": self.vectors @ vector, "boost": boost}
+        out = {"own": self.vectors @ vector, "boost": boost, "english": is_english(query)}
         out["kw"] = self.index.engine.keyword_scores(Query(vector, columns, counts))
         weight = self.index.terms.max_weight
         asked = {t: weight(t) for t in set(tokens)}
@@ -169,7 +171,8 @@ def rank(sig: dict, v: dict) -> np.ndarray:
         fused = rrf_fusion(dense[cand], keyword, 60)
         fused = fused / fused.max() if fused.max() > 0 else fused  # the boosts are sized for [0, 1] scores
     else:
-        fused = weighted_fusion(dense[cand], keyword, v["dense_weight"])
+        share = v["dense_weight_en"] if sig["english"] and v["dense_weight_en"] else v["dense_weight"]
+        fused = weighted_fusion(dense[cand], keyword, share)
     fused = fused + sig["boost"][cand]
     return cand[np.argsort(-fused, kind="stable")[:TOP]]
 
@@ -190,16 +193,19 @@ def variant_key(v: dict) -> str:
 
 def grid(kinds: list[str]) -> list[dict]:
     out = []
-    for kind, w, mix, ukw, fusion, dw, depth in itertools.product(
+    for kind, w, mix, ukw, fusion, dw, dw_en, depth in itertools.product(
         kinds,
         (0.0, 0.3, 0.5, 0.7, 0.85, 1.0),  # share of the best unit in the dense score
         (1.0, 0.7, 0.5, 0.3, 0.0),  # share of the passage's BM25 in the keyword score, the rest its best unit's
         ("proxy", "bm25"),  # the best unit's keyword score: shared query words' weights, or BM25 over units
         ("weighted", "rrf"),
-        (0.3, 0.4, 0.5, 0.6),  # dense share in weighted fusion
+        (0.4, 0.5, 0.6, 0.7, 0.8),  # dense share in weighted fusion
+        (0, 0.5, 0.6, 0.7, 0.8),  # the same for English questions (0: as for any other)
         (30, 100, 300),  # candidates from each retriever
     ):
         if (mix == 1.0 and ukw == "bm25") or (fusion == "rrf" and dw != 0.4) or (w == 0 and kind != kinds[0]):
+            continue  # the same ranking as a variant already in the grid
+        if dw_en and (fusion == "rrf" or dw_en <= dw or depth != DEPTH or ukw == "bm25"):
             continue  # the same ranking as a variant already in the grid
         out.append(
             {
@@ -209,6 +215,7 @@ def grid(kinds: list[str]) -> list[dict]:
                 "unit_kw": ukw,
                 "fusion": fusion,
                 "dense_weight": dw,
+                "dense_weight_en": dw_en,
                 "depth": depth,
             }
         )
@@ -262,6 +269,7 @@ def main() -> int:
         "unit_kw": "proxy",
         "fusion": settings.fusion,
         "dense_weight": settings.dense_weight,
+        "dense_weight_en": getattr(settings, "dense_weight_en", 0),
         "depth": settings.candidates,
     }
     variants = grid(args.kinds)
