@@ -252,7 +252,11 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "cmrc2018"]), default="jsonl", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the metrics.")
 @click.option("--fusion", type=click.Choice(["weighted", "rrf"]), help="Fusion to measure [QA_FUSION].")
-@click.option("--dense-weight", type=float, help="Dense share in weighted fusion [QA_DENSE_WEIGHT].")
+@click.option(
+    "--dense-weight",
+    type=float,
+    help="Dense share in weighted fusion [QA_DENSE_WEIGHT]; English questions: QA_DENSE_WEIGHT_EN.",
+)
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Write this run (metrics, ranks).")
 @click.option(
     "--compare",

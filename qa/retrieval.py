@@ -17,9 +17,11 @@ from .script import simplified
 from .settings import Settings
 from .store import Index
 from .textrules import is_chinese_char, sentences
+from .units import shared_weight
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
+LOWERED_CACHE = 4096  # passages whose matchable lower-cased text is kept: a few questions' candidates
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,14 @@ def minmax(x: np.ndarray) -> np.ndarray:
     return (x - x.min()) / span if span > 0 else np.ones_like(x)
 
 
+def to_unit_max(x: np.ndarray) -> np.ndarray:
+    """Non-negative scores divided by their largest (all zeros stay zeros)."""
+    return x / x.max() if x.size and x.max() > 0 else np.zeros_like(x)
+
+
 def weighted_fusion(dense: np.ndarray, bm25: np.ndarray, dense_weight: float) -> np.ndarray:
     """Both scores scaled to [0, 1] over the candidates, then mixed linearly."""
-    keyword = bm25 / bm25.max() if bm25.size and bm25.max() > 0 else np.zeros_like(bm25)
-    return dense_weight * minmax(dense) + (1 - dense_weight) * keyword
+    return dense_weight * minmax(dense) + (1 - dense_weight) * to_unit_max(bm25)
 
 
 def rrf_fusion(dense: np.ndarray, bm25: np.ndarray, k: int) -> np.ndarray:
@@ -98,16 +104,23 @@ def matchable(text: str) -> str:
     return plain if len(plain) == len(text) else text
 
 
+@functools.lru_cache(maxsize=LOWERED_CACHE)
+def lowered(text: str) -> str:
+    """`matchable` text lower-cased as query terms are, offsets kept (a passage's units are spans of it);
+    cached, as the same candidates come back question after question."""
+    plain = matchable(text)
+    low = plain.lower()
+    return low if len(low) == len(plain) else plain
+
+
 def best_sentence(text: str, terms: list[str], weight, query: str, language: str | None = "zh") -> str:
     """The sentence sharing the most telling query words (IDF-weighted), with character pairs as tie-break."""
     parts = sentences(text, language or "zh") or [text]
     pairs = {query[i : i + 2] for i in range(len(query) - 1)}
-    unique = set(terms)
+    weights = {t: weight(t) for t in set(terms)}
 
     def score(s: str) -> float:
-        low = simplified(s).lower()
-        words = sum(weight(t) for t in unique if t in low)
-        return words + BIGRAM_WEIGHT * sum(1 for p in pairs if p in s)
+        return shared_weight(simplified(s).lower(), weights) + BIGRAM_WEIGHT * sum(1 for p in pairs if p in s)
 
     return max(parts, key=score)
 
@@ -204,16 +217,25 @@ class Searcher:
         cand = found.rows
         if cand.size == 0:
             return [], {}
-        dense, unit = found.dense, np.full(cand.size, -1, dtype=np.int64)
+        dense, keyword, unit = found.dense, found.keyword, np.full(cand.size, -1, dtype=np.int64)
         units = self.index.units
         if units is not None:
             best, unit = units.best(cand, asked.vector)
             # A line the passage average no longer shows (a famous sentence in a long passage) still counts.
             dense = (1 - s.unit_weight) * dense + s.unit_weight * best
+            if s.unit_keyword_weight:
+                # Likewise the question's words all in one line, rather than spread over a long passage.
+                weights = {t: self.index.terms.max_weight(t) for t in set(tokens)}
+                held = units.keyword(cand, lambda row: lowered(self.index.passages[row].text), weights)
+                m = s.unit_keyword_weight
+                keyword = (1 - m) * to_unit_max(keyword) + m * to_unit_max(held)
         if s.fusion == "rrf":
-            fused = rrf_fusion(dense, found.keyword, s.rrf_k)
+            fused = rrf_fusion(dense, keyword, s.rrf_k)
         else:
-            fused = weighted_fusion(dense, found.keyword, s.dense_weight)
+            # English BM25 (stemmed, over long passages) rewards the topic words every passage of a speech
+            # repeats; the question's meaning tells the passage better, so an English question leans on it more.
+            share = s.dense_weight_en if is_english(query) else s.dense_weight
+            fused = weighted_fusion(dense, keyword, share)
         named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
         if named and s.speaker_boost:
             # The question names a place or person: prefer what that speaker said.

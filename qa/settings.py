@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=10, le=10_000, description="Candidates each retriever hands to fusion.")
     fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and BM25 ranks combine.")
     dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
+    dense_weight_en: float = Field(
+        0.6, ge=0.0, le=1.0, description="The same for an English question (QA_DENSE_WEIGHT for any other)."
+    )
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )
@@ -65,6 +68,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Share of a passage's best sentence (unit) in its dense score, the rest its own vector's; "
         "0: the passage vector alone (the unit still gives the best sentence). 0.7 measured best (README).",
+    )
+    unit_keyword_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of a passage's best unit in its keyword score (the query terms' weights one sentence "
+        "holds), the rest its BM25's; 0: BM25 of the whole passage alone.",
     )
     year_boost: float = Field(
         0.3, ge=0.0, le=1.0, description="Added to passages of a year the question names (2019年…, in 1961)."

@@ -20,6 +20,7 @@ from .textrules import sentences
 
 # A sentence shorter than this ("Thank you.", "谢谢。") says too little to be matched alone: it joins the next.
 MIN_UNIT_CHARS = {"zh": 12, "other": 40}
+OFFSET_SPAN = 1 << 32  # more characters than any passage has: (candidate, offset) pairs sort as one integer
 
 
 def unit_spans(text: str, language: str | None) -> list[tuple[int, int]]:
@@ -53,6 +54,12 @@ def unit_spans(text: str, language: str | None) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
+def shared_weight(lowered: str, weights: dict[str, float]) -> float:
+    """How much of the question a text holds: the weights of the query terms found in it (lower-cased,
+    simplified). Found as substrings, as Chinese words are, so no tokenizer runs on a text at query time."""
+    return sum(w for term, w in weights.items() if term in lowered)
+
+
 @dataclass(frozen=True)
 class Units:
     """Every passage's units: `starts` (passages + 1) offsets into `spans` (units × 2) and `vectors` (units × d)."""
@@ -77,6 +84,41 @@ class Units:
         winners = np.flatnonzero(scores >= best[owner])[::-1]  # reversed: the first of tied units is kept
         unit[owner[winners]] = members[winners]
         return best, unit
+
+    def keyword(self, rows: np.ndarray, lowered, weights: dict[str, float]) -> np.ndarray:
+        """For each passage row: the most of the question (`shared_weight`) any one of its units holds;
+        `lowered(row)` is the passage's text as terms are matched in it, offsets unchanged."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not weights or not len(rows):
+            return out
+        begin, end = self.starts[rows], self.starts[rows + 1]
+        members = np.concatenate([np.arange(b, e) for b, e in zip(begin, end, strict=True)])
+        owner = np.repeat(np.arange(len(rows)), end - begin)
+        # Where each term occurs, found with str.find (no Python loop over units), is then placed in its unit by
+        # one sorted search over (candidate, unit start) keys: units are in text order within a passage.
+        keys = owner * OFFSET_SPAN + self.spans[members, 0]
+        terms = list(weights)
+        found_at, found_term, found_in = [], [], []
+        for i, row in enumerate(rows):
+            text = lowered(int(row))
+            for j, term in enumerate(terms):
+                at = text.find(term)
+                while at >= 0:
+                    found_at.append(at)
+                    found_in.append(i)
+                    found_term.append(j)
+                    at = text.find(term, at + len(term))
+        if not found_at:
+            return out
+        at, candidate = np.asarray(found_at, dtype=np.int64), np.asarray(found_in, dtype=np.int64)
+        unit = np.searchsorted(keys, candidate * OFFSET_SPAN + at, side="right") - 1
+        # An occurrence outside every unit of its passage (before the first, after the last) counts for none.
+        inside = (unit >= 0) & (owner[unit] == candidate) & (at < self.spans[members[unit], 1])
+        held = np.zeros((len(members), len(terms)), dtype=bool)
+        held[unit[inside], np.asarray(found_term)[inside]] = True
+        scores = held @ np.asarray([weights[t] for t in terms], dtype=np.float32)
+        np.maximum.at(out, owner, scores)
+        return out
 
     def fits(self, passages: int) -> bool:
         """Whether these units belong to a build of `passages` passages (no part truncated or from another)."""

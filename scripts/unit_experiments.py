@@ -1,13 +1,18 @@
-"""Match small, return whole: does scoring a passage by its best sentence unit rank better? (issue 17, item 1)
+"""Match small, return whole: which unit, mix and fusion rank best? (issue 17, items 1 and 3)
 
-    nice .venv/bin/python scripts/unit_experiments.py --indexes /tmp/qa-eval [--cache /tmp/qa-units]
+    nice .venv/bin/python scripts/unit_experiments.py --indexes /tmp/g17-idx [--cache /tmp/qa-units] [--misses]
 
 Each question set is asked of an index built from its corpus (`qa build --corpus DIR --index INDEXES/<name>`, names
-in CORPORA). Every passage is cut into sentence units (short sentences joined to the next), each embedded with the
-passage's speech context in front as passages are; unit vectors are cached under --cache, keyed by model and text.
-Variants score a passage's dense similarity as its own vector (today), its best unit, the larger of the two, or a
-mix; BM25 as the passage's, its best unit's, or a mix. Questions alternate between a tuning half (even lines) and a
-held-out half (odd lines): the variant is chosen on the tuning halves only, and the held-out figures are reported.
+in CORPORA). The build's own sentence units (qa/units.py) are used as they are; the other unit kinds the grid tries
+(sentence windows, sentences embedded without their speech context) are embedded here once and cached under
+--cache, keyed by model and text. Every signal is computed for every passage once per question; a variant then
+picks its candidates (top `depth` by dense ∪ top `depth` by BM25, as the engines do), mixes, fuses, and adds the
+speaker and year boosts as `qa eval` does.
+
+Questions alternate between a tuning half (even lines) and a held-out half (odd lines): the variant is chosen on
+the tuning halves of all sets together (mean of hit@1 + MRR), and the held-out and full-set figures are reported.
+--misses prints, for the shipped settings, every question of sotu_en and sg_budget_en not at rank 1 with what each
+signal says of the gold passage and the winner.
 """
 
 from __future__ import annotations
@@ -21,12 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.crosslingual import is_english
+from qa.dates import years_named
+from qa.engines.base import Query
 from qa.evaluation import read_jsonl
 from qa.keywords import BM25
-from qa.reader.passages import sentences
-from qa.retrieval import Searcher, mentions, weighted_fusion
+from qa.retrieval import Searcher, mentions, rrf_fusion, weighted_fusion
+from qa.script import simplified
 from qa.settings import load_settings
 from qa.store import load_index
+from qa.units import shared_weight, unit_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = {"sotu": "eval/corpora/sotu", "sg": "eval/corpora/sg-budget-speeches", "fireside": "eval/corpora/fireside"}
@@ -40,68 +49,10 @@ SETS = [
     ("fireside_zh", "fireside"),
     ("seed_dev", "seed"),
     ("paraphrased", "seed"),
-    ("seed_en", "seed"),
 ]
-MIN_UNIT_CHARS = {"en": 40, "zh": 12}  # a shorter sentence ("Thank you.") joins the next one
 TOP = 10
-CANDIDATES = 100
-# Words of how questions are asked rather than what about (stems, as the tokenizer gives them): item 2 measures
-# whether leaving them out of BM25 helps; the tokenizer's stop words already drop what/who/did/说/哪位.
-QUESTION_WORDS = frozenset(
-    [
-        "say",
-        "said",
-        "tell",
-        "told",
-        "talk",
-        "mention",
-        "describ",
-        "explain",
-        "accord",
-        "argu",
-        "want",
-        "think",
-        "speech",
-        "address",
-        "presid",
-        "ask",
-        "call",
-        "claim",
-        "promis",
-        "announc",
-        "warn",
-        "提到",
-        "谈到",
-        "讲到",
-        "表示",
-        "指出",
-        "认为",
-        "总统",
-        "部长",
-        "讲话",
-        "演讲",
-        "谈话",
-        "提出",
-    ]
-)
-
-
-def units_of(text: str, language: str) -> list[str]:
-    out: list[str] = []
-    short = MIN_UNIT_CHARS["zh" if language == "zh" else "en"]
-    for paragraph in text.split("\n"):
-        pending = ""
-        for s in sentences(paragraph, language):
-            pending = f"{pending} {s}".strip() if language != "zh" else pending + s
-            if len(pending) >= short:
-                out.append(pending)
-                pending = ""
-        if pending:
-            if out:
-                out[-1] = f"{out[-1]} {pending}" if language != "zh" else out[-1] + pending
-            else:
-                out.append(pending)
-    return out or [text]
+DEPTH = 100  # today's candidates: the only depth a separate English dense share is tried at
+DIAGNOSED = ("sotu_en", "sg_budget_en")
 
 
 def cached_encode(texts: list[str], encode, cache: Path, model: str) -> np.ndarray:
@@ -109,81 +60,120 @@ def cached_encode(texts: list[str], encode, cache: Path, model: str) -> np.ndarr
     path = cache / f"{key}.npy"
     if path.exists():
         return np.load(path)
-    vectors = encode(texts)
+    vectors = np.asarray(encode(texts), dtype=np.float32)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
 
 
-class Prepared:
-    """One corpus: passages, their vectors, their units' vectors and BM25, and the searcher's query handling."""
+def windows(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Runs of `size` consecutive units (overlapping), or the whole passage's units when it has fewer."""
+    if len(spans) <= size:
+        return [(spans[0][0], spans[-1][1])]
+    return [(spans[i][0], spans[i + size - 1][1]) for i in range(len(spans) - size + 1)]
 
-    def __init__(self, root: Path, settings, embedder, cache: Path):
+
+class UnitSet:
+    """One kind of unit over a corpus: owner passage per unit, vectors, the tokens each holds, a BM25 of them."""
+
+    def __init__(self, owner, vectors, texts, tokens, k1, b):
+        self.owner = np.asarray(owner)
+        self.lowered = [t.lower() for t in texts]
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.tokens = tokens
+        self.bm25 = BM25.build(iter(tokens), k1, b)
+
+
+class Prepared:
+    """One corpus: passages, their vectors, each unit kind, and the searcher's query handling."""
+
+    def __init__(self, root: Path, settings, embedder, cache: Path, kinds: list[str]):
         self.index = load_index(root, settings, verify=False)
         self.searcher = Searcher(self.index, embedder, settings)
-        self.embedder = embedder
-        self.cache = cache
+        self.embedder, self.cache, self.settings = embedder, cache, settings
         passages = self.index.passages
         self.vectors = np.asarray(self.index.engine.index.stored, dtype=np.float32)
-        unit_texts, owner, bare = [], [], []
-        for row, p in enumerate(passages):
-            for u in units_of(p.text, p.language or "zh"):
-                unit_texts.append(f"{p.context}\n{u}")
-                bare.append(u)
-                owner.append(row)
-        self.owner = np.asarray(owner)
-        self.unit_vectors = cached_encode(
-            unit_texts, lambda t: embedder.encode(t, settings.batch_size), cache, settings.model
-        )
+        self.dates = np.array([(p.date or "")[:4] for p in passages], dtype=object)
         tok = self.index.tokenizer
-        self.unit_bm25 = BM25.build((tok.split(self._plain(t)) for t in unit_texts), settings.bm25_k1, settings.bm25_b)
-        print(f"{root.name}: {len(passages)} passages, {len(unit_texts)} units", file=sys.stderr)
-
-    @staticmethod
-    def _plain(text: str) -> str:
-        from qa.script import simplified
-
-        return simplified(text)
+        self.units: dict[str, UnitSet] = {}
+        for kind in kinds:
+            owner, texts, embedded = [], [], []
+            for row, p in enumerate(passages):
+                spans = unit_spans(p.text, p.language)
+                if kind.startswith("win"):
+                    spans = windows(spans, int(kind[3:]))
+                for s, e in spans:
+                    owner.append(row)
+                    texts.append(simplified(p.text[s:e]))
+                    embedded.append(texts[-1] if kind == "noctx" else simplified(f"{p.context}\n{p.text[s:e]}"))
+            if kind == "sent":
+                vectors = np.asarray(self.index.units.vectors, dtype=np.float32)  # the build's own
+                assert len(vectors) == len(texts), "the index was built with other units: rebuild it"
+            else:
+                vectors = cached_encode(
+                    embedded, lambda t: embedder.encode(t, settings.batch_size), cache, settings.model
+                )
+            tokens = [tok.split(t) for t in texts]
+            self.units[kind] = UnitSet(owner, vectors, texts, tokens, settings.bm25_k1, settings.bm25_b)
+        counts = {k: len(u.owner) for k, u in self.units.items()}
+        print(f"{root.name}: {len(passages)} passages, units {counts}", file=sys.stderr)
 
     def signals(self, question: str) -> dict[str, np.ndarray]:
-        """Per-passage scores of one question: own/unit dense, passage/unit BM25, speaker boost mask."""
+        """Per-passage scores of one question: own dense, per unit kind best-unit dense / proxy / BM25, boosts."""
         s = self.searcher
         query = s.prepare(question)
         tokens = self.index.tokenizer.split(query, query=True)
         vector = cached_encode([query], lambda t: self.embedder.encode_queries(t), self.cache / "q", "q")[0]
-        own = self.vectors @ vector
-        unit_scores = self.unit_vectors @ vector
-        best = np.full(len(own), -1.0, dtype=np.float32)
-        np.maximum.at(best, self.owner, unit_scores)
-        from qa.engines.base import Query
-
+        columns, counts = self.index.terms.query(tokens)
+        n = len(self.vectors)
         named = {sp for name in mentions(query, s.names) for sp in s._speakers_of[name]}
-        boost = np.isin(s._speaker_column, list(named)).astype(np.float32) if named else np.zeros(len(own))
-        out = {"own": own, "unit": best, "boost": boost}
-        for suffix, kept in (("", tokens), ("_q", [t for t in tokens if t not in QUESTION_WORDS])):
-            columns, counts = self.index.terms.query(kept)
-            out["kw" + suffix] = self.index.engine.keyword_scores(Query(vector, columns, counts))
-            unit_kw = np.asarray(self.unit_bm25.scores(kept), dtype=np.float32)
-            best_kw = np.zeros(len(own), dtype=np.float32)
-            np.maximum.at(best_kw, self.owner, unit_kw)
-            out["unit_kw" + suffix] = best_kw
+        boost = self.settings.speaker_boost * np.isin(s._speaker_column, list(named)) if named else np.zeros(n)
+        years = years_named(query)
+        if years:
+            boost = boost + self.settings.year_boost * np.isin(self.dates, list(years))
+        out = {"own": self.vectors @ vector, "boost": boost, "english": is_english(query)}
+        out["kw"] = self.index.engine.keyword_scores(Query(vector, columns, counts))
+        weight = self.index.terms.max_weight
+        asked = {t: weight(t) for t in set(tokens)}
+        for kind, u in self.units.items():
+            scores = u.vectors @ vector
+            best = np.full(n, -1.0, dtype=np.float32)
+            np.maximum.at(best, u.owner, scores)
+            out[f"{kind}:dense"] = best
+            proxy = np.asarray([shared_weight(low, asked) for low in u.lowered], dtype=np.float32)
+            best_proxy = np.zeros(n, dtype=np.float32)
+            np.maximum.at(best_proxy, u.owner, proxy)
+            out[f"{kind}:proxy"] = best_proxy
+            bm = np.asarray(u.bm25.scores(tokens), dtype=np.float32)
+            best_bm = np.zeros(n, dtype=np.float32)
+            np.maximum.at(best_bm, u.owner, bm)
+            out[f"{kind}:bm25"] = best_bm
         return out
 
 
-def rank(sig: dict, dense_mix: float, kw_mix: float, dense_weight: float, qstop: bool, boost: float) -> np.ndarray:
-    """Rows best first. dense_mix: share of the passage's own vector (1 = today; -1 = max(own, unit)); qstop:
-    BM25 without QUESTION_WORDS."""
-    q = "_q" if qstop else ""
-    if dense_mix < 0:
-        dense = np.maximum(sig["own"], sig["unit"])
+def scaled(x: np.ndarray) -> np.ndarray:
+    return x / x.max() if x.size and x.max() > 0 else x
+
+
+def rank(sig: dict, v: dict) -> np.ndarray:
+    """Rows best first under variant `v`."""
+    w = v["unit_weight"]
+    dense = (1 - w) * sig["own"] + w * sig[f"{v['kind']}:dense"] if w else sig["own"]
+    top_dense = np.argsort(-sig["own"], kind="stable")[: v["depth"]]  # the engines fetch by the passage vector
+    top_kw = np.argsort(-sig["kw"], kind="stable")[: v["depth"]]
+    cand = np.union1d(top_dense, top_kw[sig["kw"][top_kw] > 0])
+    m = v["kw_mix"]
+    keyword = sig["kw"][cand]
+    if m < 1:
+        unit_kw = sig[f"{v['kind']}:{v['unit_kw']}"][cand]
+        keyword = m * scaled(keyword) + (1 - m) * scaled(unit_kw)
+    if v["fusion"] == "rrf":
+        fused = rrf_fusion(dense[cand], keyword, 60)
+        fused = fused / fused.max() if fused.max() > 0 else fused  # the boosts are sized for [0, 1] scores
     else:
-        dense = dense_mix * sig["own"] + (1 - dense_mix) * sig["unit"]
-    kw_scale = lambda x: x / x.max() if x.max() > 0 else x  # noqa: E731
-    keyword = kw_mix * kw_scale(sig["kw" + q]) + (1 - kw_mix) * kw_scale(sig["unit_kw" + q])
-    top_dense = np.argsort(-dense, kind="stable")[:CANDIDATES]
-    top_kw = np.argsort(-keyword, kind="stable")[:CANDIDATES]
-    cand = np.union1d(top_dense, top_kw[keyword[top_kw] > 0])
-    fused = weighted_fusion(dense[cand], keyword[cand], dense_weight) + boost * sig["boost"][cand]
+        share = v["dense_weight_en"] if sig["english"] and v["dense_weight_en"] else v["dense_weight"]
+        fused = weighted_fusion(dense[cand], keyword, share)
+    fused = fused + sig["boost"][cand]
     return cand[np.argsort(-fused, kind="stable")[:TOP]]
 
 
@@ -197,59 +187,127 @@ def metrics(firsts: list[int | None]) -> dict:
     }
 
 
+def variant_key(v: dict) -> str:
+    return " ".join(f"{k}={v[k]}" for k in sorted(v))
+
+
+def grid(kinds: list[str]) -> list[dict]:
+    out = []
+    for kind, w, mix, ukw, fusion, dw, dw_en, depth in itertools.product(
+        kinds,
+        (0.0, 0.3, 0.5, 0.7, 0.85, 1.0),  # share of the best unit in the dense score
+        (1.0, 0.7, 0.5, 0.3, 0.0),  # share of the passage's BM25 in the keyword score, the rest its best unit's
+        ("proxy", "bm25"),  # the best unit's keyword score: shared query words' weights, or BM25 over units
+        ("weighted", "rrf"),
+        (0.4, 0.5, 0.6, 0.7, 0.8),  # dense share in weighted fusion
+        (0, 0.5, 0.6, 0.7, 0.8),  # the same for English questions (0: as for any other)
+        (30, 100, 300),  # candidates from each retriever
+    ):
+        if (mix == 1.0 and ukw == "bm25") or (fusion == "rrf" and dw != 0.4) or (w == 0 and kind != kinds[0]):
+            continue  # the same ranking as a variant already in the grid
+        if dw_en and (fusion == "rrf" or dw_en <= dw or depth != DEPTH or ukw == "bm25"):
+            continue  # the same ranking as a variant already in the grid
+        out.append(
+            {
+                "kind": kind,
+                "unit_weight": w,
+                "kw_mix": mix,
+                "unit_kw": ukw,
+                "fusion": fusion,
+                "dense_weight": dw,
+                "dense_weight_en": dw_en,
+                "depth": depth,
+            }
+        )
+    return out
+
+
+def describe(p: Prepared, sig: dict, row: int, v: dict) -> str:
+    passage = p.index.passages[row]
+    k = v["kind"]
+    return (
+        f"own {sig['own'][row]:.3f} unit {sig[f'{k}:dense'][row]:.3f} kw {sig['kw'][row]:.1f}"
+        f" ukw {sig[f'{k}:proxy'][row]:.1f} boost {sig['boost'][row]:.1f} len {len(passage.text)}"
+        f" [{passage.document}] {passage.text[:90]!r}"
+    )
+
+
+def misses(p: Prepared, name: str, questions, sigs, v: dict) -> None:
+    print(f"\n== {name}: not at rank 1 under {variant_key(v)}")
+    for i, (q, sig) in enumerate(zip(questions, sigs, strict=True)):
+        rows = rank(sig, v)
+        first = next((j for j, r in enumerate(rows, 1) if q.is_hit(p.index.passages[r])), None)
+        if first == 1:
+            continue
+        gold = [r for r in range(len(p.index.passages)) if q.is_hit(p.index.passages[r])]
+        k = v["kind"]
+        ranks = {
+            s: int(np.sum(sig[s] > max(sig[s][g] for g in gold))) + 1 for s in ("own", f"{k}:dense", "kw", f"{k}:proxy")
+        }
+        print(f"#{i} rank {first} | signal ranks of gold {ranks} | {q.q}")
+        print(f"   gold  {describe(p, sig, gold[0], v)}" if gold else "   gold  (no passage holds it)")
+        print(f"   top   {describe(p, sig, int(rows[0]), v)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--indexes", type=Path, required=True, help="folder holding one index per corpus name")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/qa-units"))
     ap.add_argument("--sets", nargs="*", default=[name for name, _ in SETS])
+    ap.add_argument("--kinds", nargs="*", default=["sent", "win2", "noctx"])
+    ap.add_argument("--misses", action="store_true", help="diagnose DIAGNOSED under the shipped settings")
     ap.add_argument("--out", type=Path, help="write every variant's per-set figures as JSON")
     args = ap.parse_args()
     from qa.embedding import load_embedder
 
     settings = load_settings()
     embedder = load_embedder(settings.model, False, settings.precision)
+    shipped = {
+        "kind": "sent",
+        "unit_weight": settings.unit_weight,
+        "kw_mix": 1 - settings.unit_keyword_weight,
+        "unit_kw": "proxy",
+        "fusion": settings.fusion,
+        "dense_weight": settings.dense_weight,
+        "dense_weight_en": getattr(settings, "dense_weight_en", 0),
+        "depth": settings.candidates,
+    }
+    variants = grid(args.kinds)
     prepared: dict[str, Prepared] = {}
-    grid = list(
-        itertools.product(
-            (1.0, -1.0, 0.0, 0.3, 0.5, 0.7),  # dense: own, max(own, unit), unit, mixes
-            (1.0, 0.0, 0.5),  # keyword: passage, best unit, mix
-            (0.4, 0.5, 0.6),  # dense weight in fusion
-            (False, True),  # question words left out of BM25
-        )
-    )
     results: dict[str, dict[str, dict]] = {}
     for name, corpus in SETS:
         if name not in args.sets:
             continue
         if corpus not in prepared:
-            prepared[corpus] = Prepared(args.indexes / corpus, settings, embedder, args.cache)
+            prepared[corpus] = Prepared(args.indexes / corpus, settings, embedder, args.cache, args.kinds)
         p = prepared[corpus]
         questions = read_jsonl(ROOT / "eval" / f"{name}.jsonl")
         sigs = [p.signals(q.q) for q in questions]
-        for variant in grid:
+        hits = [np.array([q.is_hit(x) for x in p.index.passages]) for q in questions]
+        for v in variants:
             firsts = []
-            for q, sig in zip(questions, sigs, strict=True):
-                rows = rank(sig, *variant, settings.speaker_boost)
-                firsts.append(next((i for i, r in enumerate(rows, 1) if q.is_hit(p.index.passages[r])), None))
-            key = "dense={} kw={} w={} qstop={}".format(*variant)
-            results.setdefault(key, {})[name] = {
+            for h, sig in zip(hits, sigs, strict=True):
+                rows = rank(sig, v)
+                firsts.append(next((i for i, r in enumerate(rows, 1) if h[r]), None))
+            results.setdefault(variant_key(v), {})[name] = {
                 "tune": metrics(firsts[0::2]),
                 "held": metrics(firsts[1::2]),
                 "all": metrics(firsts),
             }
+        if args.misses and name in DIAGNOSED:
+            misses(p, name, questions, sigs, shipped)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
-    baseline = "dense=1.0 kw=1.0 w=0.4 qstop=False"
 
-    def tune_score(key: str) -> float:
-        return float(np.mean([r["tune"]["mrr"] + r["tune"]["hit@1"] for r in results[key].values()]))
+    def score(key: str, half: str) -> float:
+        return float(np.mean([r[half]["mrr"] + r[half]["hit@1"] for r in results[key].values()]))
 
-    ordered = sorted(results, key=tune_score, reverse=True)
-    print("best on the tuning halves (mean of hit@1 + MRR over sets):")
-    for key in ordered[:8]:
-        print(f"  {key:28s} {tune_score(key):.4f}")
-    for key in (baseline, ordered[0]):
-        print(f"\n{key} ({'today' if key == baseline else 'chosen on tuning halves'}): held-out half / all")
+    ordered = sorted(results, key=lambda k: score(k, "tune"), reverse=True)
+    print("best on the tuning halves (mean of hit@1 + MRR over sets): tune / held")
+    for key in ordered[:15]:
+        print(f"  {key}  {score(key, 'tune'):.4f} / {score(key, 'held'):.4f}")
+    for key, label in ((variant_key(shipped), "today"), (ordered[0], "chosen on tuning halves")):
+        print(f"\n{key} ({label}): tune {score(key, 'tune'):.4f} held {score(key, 'held'):.4f}")
         for name, r in results[key].items():
             h, a = r["held"], r["all"]
             print(

@@ -99,12 +99,13 @@ def budget(embedder, tmp_path_factory):
 
 def test_english_questions_on_english_hansard(budget):
     m = metrics_for(*budget, read_jsonl(EVAL / "sg_budget_en.jsonl"))
-    assert m["hit@1"] >= 0.55 and m["hit@5"] >= 0.8 and m["speaker_ok"] >= 0.95, m
+    # Measured 0.733 / 0.911 (`qa eval`, README "Sentence units"); 0.622 before English questions leaned on meaning.
+    assert m["hit@1"] >= 0.7 and m["hit@5"] >= 0.88 and m["speaker_ok"] >= 0.95, m
 
 
 def test_chinese_questions_find_english_speeches(budget):
     m = metrics_for(*budget, read_jsonl(EVAL / "sg_budget_zh.jsonl"))
-    assert m["hit@5"] >= 0.6, m
+    assert m["hit@5"] >= 0.8, m  # measured 0.844
 
 
 def test_english_speeches_one_paragraph_per_line(embedder, tmp_path_factory):
@@ -114,7 +115,7 @@ def test_english_speeches_one_paragraph_per_line(embedder, tmp_path_factory):
     assert all(p.speaker and len(p.text) <= 3000 for p in corpus.passages)
     index, settings = build(corpus, embedder, tmp_path_factory.mktemp("sotu"))
     m = metrics_for(index, Searcher(index, embedder, settings), read_jsonl(EVAL / "sotu_famous_en.jsonl"))
-    assert m["hit@1"] >= 0.8 and m["hit@5"] >= 0.95 and m["speaker_ok"] >= 0.95, m
+    assert m["hit@1"] >= 0.95 and m["hit@5"] == 1.0 and m["speaker_ok"] >= 0.95, m  # measured 1.0 / 1.0
 
 
 def test_the_unit_that_matched_quotes_the_answer(seed):

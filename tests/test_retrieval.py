@@ -23,6 +23,17 @@ def searcher(settings, fake):
     return Searcher(load_index(settings.index_dir, settings), fake, settings)
 
 
+def test_an_english_question_takes_the_english_dense_share(built, fake_registered):
+    index = load_index(built.index_dir, built)
+    query = "zorblat quixotry"  # English the lexicon cannot translate: asked as it is
+
+    def ranked(**fields):
+        return Searcher(index, fake_registered, built.model_copy(update=fields)).rank(query, 5)
+
+    assert ranked(dense_weight_en=0.0, dense_weight=0.9) != ranked(dense_weight_en=0.9, dense_weight=0.9)
+    assert ranked(dense_weight_en=0.2, dense_weight=0.9) == ranked(dense_weight_en=0.2, dense_weight=0.1)
+
+
 def test_weighted_fusion_mixes_scaled_scores():
     dense = np.array([0.9, 0.5, 0.7])
     bm25 = np.array([0.0, 10.0, 5.0])
@@ -106,7 +117,8 @@ def test_english_questions_get_english_answers(tmp_path, fake_registered):
         "Households will receive vouchers to help with the cost of living in the coming months.\n"
     )
     settings = load_settings(corpus_dir=write_corpus(tmp_path / "c", text, "2024.txt"), index_dir=tmp_path / "i")
-    settings = settings.model_copy(update={"model": "fake-embedder"})
+    # The fake embedder's vectors mean nothing: BM25 alone picks the passage, the answer's wording is tested.
+    settings = settings.model_copy(update={"model": "fake-embedder", "dense_weight_en": 0.0})
     with build_lock(settings.index_dir):
         timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
     results = searcher(settings, fake_registered).search("How much goes into the Future Energy Fund?", 1)
@@ -153,3 +165,14 @@ def test_units_move_the_dense_score_only_as_far_as_unit_weight_says(built, fake_
     alone = Searcher(index, fake_registered, built.model_copy(update={"unit_weight": 0.0})).rank(query, 5)
     index.units = None  # an index from before units: matched by the passage vectors alone
     assert Searcher(index, fake_registered, built).rank(query, 5) == alone
+
+
+def test_unit_keyword_weight_moves_the_keyword_score_towards_the_line_holding_the_question(built, fake_registered):
+    index = load_index(built.index_dir, built)
+    query = "建设 湿地公园 农业产业园"
+    whole = Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": 0.0})).rank(query, 5)
+    mixed = Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": 0.5})).rank(query, 5)
+    assert [row for row, _ in mixed] and dict(mixed) != dict(whole)
+    index.units = None  # without units there is no line to hold it: the passage's BM25 alone
+    ranks = [Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": w})) for w in (0, 0.5)]
+    assert ranks[0].rank(query, 5) == ranks[1].rank(query, 5)

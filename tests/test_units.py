@@ -1,6 +1,6 @@
 import numpy as np
 
-from qa.units import Units, unit_spans
+from qa.units import Units, shared_weight, unit_spans
 
 
 def texts(text, language):
@@ -32,3 +32,17 @@ def test_best_unit_per_passage_is_its_highest_scoring_unit():
     assert unit.tolist() == [4, 1]
     best, unit = units.best(np.array([1]), query)
     assert unit.tolist() == [2] and np.isclose(best[0], 0.5)
+
+
+def test_a_passage_keyword_score_is_the_most_of_the_question_one_of_its_units_holds():
+    text = "湿地公园很多。农业产业园也多。湿地公园和农业产业园都在东湖。"
+    spans = np.array([(0, 7), (7, 15), (15, 31)], np.int32)
+    units = Units(np.array([0, 2, 3]), spans, np.zeros((3, 2), np.float32))  # passage 0: units 0-1, passage 1: 2
+    weights = {"湿地公园": 2.0, "农业": 1.0, "东湖": 0.5}
+    held = units.keyword(np.array([1, 0]), lambda row: text, weights)
+    np.testing.assert_allclose(held, [3.5, 2.0])  # passage 0's units hold 湿地公园 and 农业 apart, never together
+    assert units.keyword(np.array([0]), lambda row: text, {}).tolist() == [0.0]
+
+
+def test_shared_weight_adds_the_weights_of_the_terms_found():
+    assert shared_weight("we fund the future energy fund", {"fund": 1.5, "energi": 2.0, "futur": 0.5}) == 2.0
