@@ -277,7 +277,8 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, save, compare, index_dir,
       qa eval eval/paraphrased.jsonl --compare before.json --save after.json
       qa eval benchmarks/cmrc2018/cmrc2018_dev.json --format cmrc2018 --json
     """
-    from .evaluation import rank_changes, read_cmrc, read_jsonl, read_run, score
+    from .evaluation import KS, rank_changes, read_cmrc, read_jsonl, read_run, score
+    from .facets import served_search, wide_settings
     from .retrieval import Searcher
     from .store import load_index
 
@@ -298,9 +299,11 @@ def evaluate(file, fmt, as_json, fusion, dense_weight, save, compare, index_dir,
             index = load_index(settings.index_dir, settings)
             embedder = load_embedder(settings)
         searcher = Searcher(index, embedder, settings)
+        wide = Searcher(index, embedder, wide_settings(settings))
 
-        def search(q):
-            return [index.passages[row] for row, _ in searcher.rank(q, 10)]
+        def search(q):  # as /api/search answers it: a year the question names lifts that year's speeches
+            results = served_search(searcher, wide, q, max(KS), year_boost=settings.year_boost)
+            return [index.passages[index.by_id[r.id]] for r in results]
 
         with progress_bar(len(questions), "asking", "question") as bar:
             metrics = score(questions, search, bar.update)

@@ -68,5 +68,22 @@ def faceted_search(
     return searcher.search(query, ALL_FUSED, speaker, document, keep=keep)
 
 
+def served_search(
+    searcher: Searcher,
+    wide: Searcher,
+    query: str,
+    top_k: int,
+    speaker: str | None = None,
+    document: str | None = None,
+    scope: Scope = EVERYTHING,
+    year_boost: float = 0.0,
+) -> list[Result]:
+    """What a search serves: `searcher`'s ranking, or `wide`'s filtered and lifted when the question names a year
+    or `scope` keeps a part. `qa eval` asks through here too, so it scores what users get."""
+    if not needs_facets(query, scope):
+        return searcher.search(query, top_k, speaker, document)
+    return faceted_search(wide, query, top_k, speaker, document, scope, year_boost)
+
+
 def wide_settings(settings):
     return settings.model_copy(update={"candidates": max(settings.candidates, WIDE_CANDIDATES)})

@@ -12,7 +12,7 @@ from .chat import compose_answer, resolve_query
 from .crosslingual import is_english
 from .embedding import Embedder
 from .errors import IndexProblem
-from .facets import EVERYTHING, Scope, faceted_search, needs_facets, wide_settings
+from .facets import EVERYTHING, Scope, served_search, wide_settings
 from .retrieval import Result, Searcher
 from .settings import Settings
 from .store import current_version, load_index
@@ -91,9 +91,9 @@ class Service:
         return self._search(self.loaded, query, top_k, speaker, document, scope)
 
     def _search(self, loaded: Loaded, query, top_k, speaker, document, scope: Scope) -> list[Result]:
-        if not needs_facets(query, scope):
-            return loaded.searcher.search(query, top_k, speaker, document)
-        return faceted_search(loaded.wide, query, top_k, speaker, document, scope, self.settings.year_boost)
+        return served_search(
+            loaded.searcher, loaded.wide, query, top_k, speaker, document, scope, self.settings.year_boost
+        )
 
     def chat(
         self, messages: list[dict], top_k: int, speaker: str | None = None, scope=EVERYTHING

@@ -71,6 +71,25 @@ def test_eval_jsonl_and_cmrc(run, tmp_path):
     assert metrics["hit@1"] == 1.0 and metrics["mrr@10"] == 1.0
 
 
+def test_eval_scores_what_search_serves_a_question_naming_a_year(run, tmp_path):
+    # Two speeches alike but for their year: only the year the question names tells them apart, as /api/search does.
+    corpus = tmp_path / "years"
+    for year in ("2018", "2019"):
+        write_corpus(corpus, f"---\ndate: {year}-03-01\nspeaker: 王芳\n---\n东湖将建设十个湿地公园。\n", f"{year}.txt")
+    run("build", "--corpus", corpus, "--index", tmp_path / "years-index")
+    questions = tmp_path / "q.jsonl"
+    lines = [
+        {"q": f"{year}年东湖建设几个湿地公园", "gold": ["十个湿地公园"], "document": f"{year}.txt"}
+        for year in ("2018", "2019")
+    ]
+    questions.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    r = run("eval", questions, "--index", tmp_path / "years-index", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["hit@1"] == 1.0
+    r = run("eval", questions, "--index", tmp_path / "years-index", "--json", env={"QA_YEAR_BOOST": "0"})
+    assert json.loads(r.stdout)["hit@1"] == 0.5  # without the lift one of the two is second
+
+
 def test_eval_compare_lists_the_questions_that_lost_rank(run, tmp_path):
     run("build")
     questions = tmp_path / "q.jsonl"
