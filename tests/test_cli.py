@@ -29,6 +29,15 @@ def test_build_then_up_to_date_then_force(run):
     assert "3 embeddings reused = 100%" in r.output
 
 
+def test_the_same_files_read_differently_are_rebuilt(run):
+    run("build")
+    # One paragraph a passage reads the same files into other passages: the index is not up to date for them.
+    r = run("build", env={"QA_PASSAGE_TOKENS": "0"})
+    assert r.exit_code == 0, r.output
+    assert "up to date" not in r.output and "4 passages" in r.output
+    assert "up to date" in run("build", env={"QA_PASSAGE_TOKENS": "0"}).output
+
+
 def test_ask_prints_attributed_passages_and_json(run):
     run("build")
     r = run("ask", "西山县 农业产业园", "-k", "1")

@@ -8,6 +8,7 @@ turns get their speakers (speakers), and paragraphs become passages the model ca
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -250,7 +251,8 @@ def read_corpus(
             skipped.append(f"{d.name}: no paragraphs")
     if not documents:
         raise CorpusError(f"no readable documents ({', '.join(SUFFIXES)}) in {folder}")
-    return Corpus(documents=documents, skipped=skipped, fingerprint=_fingerprint(digests), notes=found.notes)
+    fingerprint = _fingerprint(digests, [p for d in documents for p in d.passages])
+    return Corpus(documents=documents, skipped=skipped, fingerprint=fingerprint, notes=found.notes)
 
 
 def _read_one(name: str, path: Path, root: Path, catalogue: dict, drafts: list[Draft]) -> tuple[str, str, bytes | None]:
@@ -277,10 +279,15 @@ def _read_one(name: str, path: Path, root: Path, catalogue: dict, drafts: list[D
     return "", "", data
 
 
-def _fingerprint(digests: list[tuple[str, str]]) -> str:
-    """Hash of every corpus file's path and bytes (and metadata files): changes when the corpus does."""
+def _fingerprint(digests: list[tuple[str, str]], passages: list[Passage]) -> str:
+    """Hash of every corpus file's path and bytes (and metadata files) and of the passages read from them: changes
+    when the corpus does, and when the same files read differently (a new reader, another passage length), so an
+    index built by an older reader is never taken for up to date."""
     digest = hashlib.sha256()
     for name, content in sorted(digests):
         digest.update(name.encode("utf-8", "backslashreplace"))
         digest.update(content.encode())
+    for p in passages:
+        read = json.dumps([p.id, p.indexed_text, p.source()], ensure_ascii=False, sort_keys=True)
+        digest.update(read.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
