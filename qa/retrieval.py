@@ -22,6 +22,7 @@ from .units import shared_weight
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
 LOWERED_CACHE = 4096  # passages whose matchable lower-cased text is kept: a few questions' candidates
+ANSWER_LEAD = 1e-6  # an answer lifted by its question ranks just above it, and no further
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,30 @@ def mentions(text: str, names: list[str]) -> list[str]:
     return found
 
 
+def answer_rows(passages) -> np.ndarray:
+    """Each passage's answer: the row of the next passage when it answers this one (carries it as its question,
+    in the same document), else -1."""
+    rows = np.full(len(passages), -1, dtype=np.int64)
+    for row in range(len(passages) - 1):
+        after = passages[row + 1]
+        if after.question and after.document == passages[row].document:
+            rows[row] = row + 1
+    return rows
+
+
+def lift_answers(cand: np.ndarray, fused: np.ndarray, answers: np.ndarray) -> np.ndarray:
+    """A question turn that matches lends its score to its answer among the candidates, which then ranks just
+    above it: whoever asks what was said about X wants the reply (which carries the question as context), not
+    the reporter's question, which the asker's own wording matches best."""
+    at = {int(row): i for i, row in enumerate(cand)}
+    fused = fused.copy()
+    for i in np.flatnonzero(answers >= 0):
+        j = at.get(int(answers[i]))
+        if j is not None and fused[j] <= fused[i]:
+            fused[j] = fused[i] + ANSWER_LEAD
+    return fused
+
+
 def _key(text: str) -> str:
     """How filters compare names: simplified characters, case and spaces ignored."""
     return "".join(simplified(text).casefold().split())
@@ -148,6 +173,7 @@ class Searcher:
         self.settings = settings
         self._speaker_column = np.array([p.speaker or "" for p in index.passages], dtype=object)
         self._speakers_of = speaker_names(index.passages)
+        self._answers = answer_rows(index.passages)
         self.names = sorted(self._speakers_of, key=len, reverse=True)
         self.languages = {p.language or "zh" for p in index.passages}
 
@@ -240,6 +266,9 @@ class Searcher:
         if named and s.speaker_boost:
             # The question names a place or person: prefer what that speaker said.
             fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
+        answers = self._answers[cand]
+        if (answers >= 0).any():
+            fused = lift_answers(cand, fused, answers)
         order = np.argsort(-fused, kind="stable")[:top_k]
         return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(unit[i]) for i in order}
 

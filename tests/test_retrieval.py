@@ -176,3 +176,29 @@ def test_unit_keyword_weight_moves_the_keyword_score_towards_the_line_holding_th
     index.units = None  # without units there is no line to hold it: the passage's BM25 alone
     ranks = [Searcher(index, fake_registered, built.model_copy(update={"unit_keyword_weight": w})) for w in (0, 0.5)]
     assert ranks[0].rank(query, 5) == ranks[1].rank(query, 5)
+
+
+PRESS = (
+    "2024年3月11日外交部发言人林晓峰主持例行记者会\n\n"
+    "总台央视记者：日内瓦气候变化谈判即将举行，中方对谈判有何期待？\n\n"
+    "林晓峰：发达国家应切实履行每年提供一千亿美元资金的承诺。\n\n"
+    "路透社记者：中方如何看待半导体出口管制？\n\n"
+    "林晓峰：半导体产业链是全球化分工的产物。\n"
+)
+
+
+def test_a_matching_question_turn_puts_its_answer_first(tmp_path, fake_registered):
+    from qa.reader import read_corpus
+    from qa.settings import load_settings
+    from qa.store import build_lock, timed_build
+
+    from .conftest import write_corpus
+
+    settings = load_settings(corpus_dir=write_corpus(tmp_path / "c", PRESS, "press.txt"), index_dir=tmp_path / "i")
+    settings = settings.model_copy(update={"model": "fake-embedder"})
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    found = searcher(settings, fake_registered).search("中方对日内瓦气候变化谈判有何期待", 2)
+    # The reporter's question is worded most like the asker's; the spokesperson's reply comes first, then it.
+    assert [r.source["speaker"] for r in found] == ["林晓峰", "总台央视记者"]
+    assert "一千亿美元" in found[0].text and found[0].score > found[1].score
