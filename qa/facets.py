@@ -68,21 +68,13 @@ def faceted_search(
     return searcher.search(query, ALL_FUSED, speaker, document, keep=keep)
 
 
-def served_search(
-    searcher: Searcher,
-    wide: Searcher,
-    query: str,
-    top_k: int,
-    speaker: str | None = None,
-    document: str | None = None,
-    scope: Scope = EVERYTHING,
-    year_boost: float = 0.0,
-) -> list[Result]:
-    """What a search serves: `searcher`'s ranking, or `wide`'s filtered and lifted when the question names a year
-    or `scope` keeps a part. `qa eval` asks through here too, so it scores what users get."""
-    if not needs_facets(query, scope):
-        return searcher.search(query, top_k, speaker, document)
-    return faceted_search(wide, query, top_k, speaker, document, scope, year_boost)
+def served_search(searcher: Searcher, wide: Searcher, query: str, top_k: int, **narrowing) -> list[Result]:
+    """What a search serves: `searcher`'s ranking, or `wide`'s through `faceted_search` (whose speaker, document,
+    scope and year_boost `narrowing` holds) when the question names a year or the scope keeps a part. `qa eval`
+    asks through here too, so it scores what users get."""
+    if not needs_facets(query, narrowing.get("scope", EVERYTHING)):
+        return searcher.search(query, top_k, narrowing.get("speaker"), narrowing.get("document"))
+    return faceted_search(wide, query, top_k, **narrowing)
 
 
 def wide_settings(settings):

@@ -91,9 +91,8 @@ class Service:
         return self._search(self.loaded, query, top_k, speaker, document, scope)
 
     def _search(self, loaded: Loaded, query, top_k, speaker, document, scope: Scope) -> list[Result]:
-        return served_search(
-            loaded.searcher, loaded.wide, query, top_k, speaker, document, scope, self.settings.year_boost
-        )
+        narrowing = {"speaker": speaker, "document": document, "scope": scope, "year_boost": self.settings.year_boost}
+        return served_search(loaded.searcher, loaded.wide, query, top_k, **narrowing)
 
     def chat(
         self, messages: list[dict], top_k: int, speaker: str | None = None, scope=EVERYTHING
