@@ -125,3 +125,14 @@ def test_a_scrapes_field_block_goes_whole_when_it_holds_a_known_key():
     text = "# Budget\n\n**Date:** 1964-11-02\n**Speakers:** Dr Goh (Minister for Finance);\n\nMr Speaker, Sir, I beg to move.\n"
     doc = parse_text("b.md", text)
     assert doc.date == "1964-11-02" and [p.text for p in doc.passages] == ["Mr Speaker, Sir, I beg to move."]
+
+
+def test_a_capitals_label_with_a_mc_prefix_is_a_turn():
+    text = (
+        "President: John F. Kennedy\n\n"
+        "MR. McGEE: Senator Kennedy, would you care to comment?\n\n"
+        "MR. NIXON: I disagree completely with Senator Kennedy on this point.\n\n"
+        "MR. McGEE: Thank you. The next question goes to the Senator.\n"
+    )
+    doc = parse_text("debate.txt", text)
+    assert [(p.speaker, p.text.split()[0]) for p in doc.passages][:2] == [("Mr. Mcgee", "Senator"), ("Mr. Nixon", "I")]

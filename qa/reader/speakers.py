@@ -93,7 +93,8 @@ LABELS = (
     _pattern(r"^(?P<person>@PERSON)(?P<text>)$"),
 )
 # `MAYOR PARK: text`: a capitalised label (a bare one counts once the document repeats it)
-CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
+# `SMITH: text`, `MR. McGEE: text`: up to four capitals-only words (a Scottish `Mc`/`Mac` prefix keeps its case).
+CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}(?:Ma?c)?[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
 CAPS_HONORIFIC = _pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
 QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
 # English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
