@@ -57,6 +57,28 @@ PLACE = re.compile(
     """,
     re.X,
 )
+# A question that asks who spoke ("Which president said Washington must …", "谁说过…") names no speaker: a name in
+# it is what was spoken about, and lifting that person's speeches buries the answer. An auxiliary after the
+# asking words ("Which ally did Roosevelt credit …") asks for something else, and the name is the speaker.
+SPEAKER_ROLES = r"""(?: president | prime \s+ minister | minister | leader | speaker | senator | governor | mayor
+    | secretary | delegate | delegation | official | spokes(?:man|woman|person) | politician | chairman
+    | country | nation | government ) s?"""
+SAYING = r"""(?: said | says | say | told | tells | argued | argues | declared | declares | called | calls | warned
+    | proposed | announced | promised | spoke | described | claimed | insisted | urged | asked | compared | admitted
+    | proclaimed | stated | vowed | pledged | stressed | noted )"""
+SAYING_ZH = "(?: 说 | 讲 | 提出 | 表示 | 指出 | 认为 | 呼吁 | 宣布 | 强调 | 谈到 | 承诺 | 警告 | 批评 | 主张 )"
+AUXILIARY = r"(?: did | does | do | will | would | was | were | is | are | has | have | had | should | can | could )\b"
+ASKS_WHO_SPOKE = re.compile(
+    rf"""
+    ^ \s* (?:
+        who \s+ (?: {SAYING} ) \b                                   # Who said …, not Who did Lincoln blame …
+      | (?: which | what ) \s+ (?: [a-z-]+ \s+ ){{0,2}}? {SPEAKER_ROLES} \s+ (?! {AUXILIARY} )
+                                                                   # Which (early) president argued …
+      | (?: 哪一?位 | 哪个国家 | 哪国 | 谁 ) [^，,。？?]{{0,8}}? {SAYING_ZH}   # 哪位总统说过…, 谁提出…
+    )
+    """,
+    re.X | re.I,
+)
 ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter words and codes (gst, 5g) are kept as they are
 # What jieba keeps as one word (its own default pattern, with the whole ideograph range rather than its U+9FA5 end).
 JIEBA_WORD = re.compile(f"[{HAN}a-zA-Z0-9+#&._%\\-]+")
@@ -110,6 +132,11 @@ def speaker_names(passages) -> dict[str, set[str]]:
             for name in {p.speaker} | place_names(p.role) | title_names(p.speaker, p.role) | surname(p.speaker):
                 out.setdefault(name, set()).add(p.speaker)
     return out
+
+
+def asks_who_spoke(question: str) -> bool:
+    """Whether the question asks which speaker said something (so names in it are not its speaker)."""
+    return ASKS_WHO_SPOKE.match(question) is not None
 
 
 def learn_words(passages) -> list[str]:

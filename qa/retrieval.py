@@ -12,7 +12,7 @@ import numpy as np
 from .crosslingual import is_english, translate
 from .embedding import Embedder
 from .engines.base import Filter, Query
-from .keywords import ENGLISH_WORD, speaker_names, stem
+from .keywords import ENGLISH_WORD, asks_who_spoke, speaker_names, stem
 from .script import simplified
 from .settings import Settings
 from .store import Index
@@ -262,8 +262,10 @@ class Searcher:
             # repeats; the question's meaning tells the passage better, so an English question leans on it more.
             share = s.dense_weight_en if is_english(query) else s.dense_weight
             fused = weighted_fusion(dense, keyword, share)
-        named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
-        if named and s.speaker_boost:
+        named = set()
+        if s.speaker_boost and not asks_who_spoke(query):
+            named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
+        if named:
             # The question names a place or person: prefer what that speaker said.
             fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
         answers = self._answers[cand]

@@ -202,3 +202,54 @@ def test_a_matching_question_turn_puts_its_answer_first(tmp_path, fake_registere
     # The reporter's question is worded most like the asker's; the spokesperson's reply comes first, then it.
     assert [r.source["speaker"] for r in found] == ["林晓峰", "总台央视记者"]
     assert "一千亿美元" in found[0].text and found[0].score > found[1].score
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Which president said Washington had to quit relief?", True),
+        ("Which early president argued that being ready to fight keeps the peace?", True),
+        ("Who said the era of big government is over?", True),
+        ("哪位总统说过要向贫困宣战？", True),
+        ("Which ally did Roosevelt credit with the most enemy losses?", False),
+        ("Who did FDR say still had to be knocked out?", False),
+        ("Who sat on the chiefs of staff that Roosevelt named?", False),
+        ("What did Washington say about the militia?", False),
+        ("谁负责巩义的物流园区？", False),
+    ],
+)
+def test_a_question_asking_who_spoke_is_told_from_one_naming_its_speaker(question, asks):
+    from qa.keywords import asks_who_spoke
+
+    assert asks_who_spoke(question) is asks
+
+
+def test_a_name_inside_a_question_asking_who_spoke_lifts_nobody(tmp_path, fake_registered):
+    from qa.reader import read_corpus
+    from qa.settings import load_settings
+    from qa.store import build_lock, timed_build
+
+    from .conftest import write_corpus
+
+    corpus = write_corpus(
+        tmp_path / "c",
+        "---\nspeaker: George Washington\n---\nThe business of the militia must be well armed, and no relief is due.\n",
+        "1790.txt",
+    )
+    write_corpus(
+        corpus,
+        "---\nspeaker: Franklin Roosevelt\n---\nThe Federal Government must and shall quit this business of relief.\n",
+        "1935.txt",
+    )
+    settings = load_settings(corpus_dir=corpus, index_dir=tmp_path / "i")
+    settings = settings.model_copy(update={"model": "fake-embedder", "dense_weight_en": 0.0})
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    s = searcher(settings, fake_registered)
+    # "Washington" is the federal government here, not the speaker: BM25 alone ranks, no boost for his speech.
+    found = s.search("Which president said Washington must quit the business of relief?", 2)
+    assert [r.source["speaker"] for r in found] == ["Franklin Roosevelt", "George Washington"]
+    assert found[0].score == pytest.approx(1.0)
+    # Naming him as the one who spoke still lifts his speech.
+    found = s.search("What did Washington say about relief?", 2)
+    assert found[0].source["speaker"] == "George Washington"
