@@ -188,6 +188,7 @@ def main() -> int:
     ap.add_argument("--timing", action="store_true", help="measure the encoder's cost on the sotu index")
     ap.add_argument("--threads", type=int, default=THREADS, help="the encoder's BLAS threads (--timing only)")
     ap.add_argument("--swap", action="store_true", help="tune on the odd lines, report the even ones")
+    ap.add_argument("--variant", help="report only this variant against today (as printed: 'source=unit w_en=0.0 …')")
     ap.add_argument("--out", type=Path, help="write every variant's per-set figures as JSON")
     args = ap.parse_args()
     from qa.embedding import load_embedder
@@ -236,11 +237,12 @@ def main() -> int:
             }
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
-    report(results, key(variants[0]))
+    report(results, key(variants[0]), args.variant)
     return 0
 
 
-def report(results: dict, today: str) -> None:
+def report(results: dict, today: str, fixed: str | None = None) -> None:
+    """The best variants on the tuning halves against today, or only `fixed` (a variant chosen before the run)."""
     tuned, unseen = [n for n, _ in SETS], [n for n, _ in UNSEEN]
 
     def score(k: str, half: str, names=tuned) -> float:
@@ -255,6 +257,10 @@ def report(results: dict, today: str) -> None:
                 up, down = up + (b < a), down + (b > a)
         return f"+{up}/-{down}"
 
+    if fixed:
+        if fixed not in results:
+            sys.exit(f"no such variant: {fixed!r}; variants read like {today!r}")
+        return table(results, today, {"V": fixed}, score, moved)
     allowed = [k for k in results if results[k]["seed_dev"]["tune"]["hit@1"] == 1.0]
     ordered = sorted(allowed, key=lambda k: score(k, "tune"), reverse=True)
     control = [k for k in ordered if CONTROL in k]
@@ -277,6 +283,17 @@ def report(results: dict, today: str) -> None:
     print("\nA: chosen on the tuning halves; B: the best with English questions untouched; C: the best for")
     print("questions in another language than the speeches only (each chosen on the tuning halves); D: C with e5's")
     print("own scores in place of the second encoder's; E: the best such control (chosen on the tuning halves)")
+    table(results, today, picks, score, moved)
+    for label, weights in (("A", "w_en={w} w_other={w} w_cross=0.0"), ("C", "w_en=0.0 w_other=0.0 w_cross={w}")):
+        source, top, norm = (picks[label].split()[i].split("=")[1] for i in (0, 4, 5))
+        print(f"\n{label}'s family by weight ({source}, top {top}, {norm}): tune / held / unseen (mean hit@1 + MRR)")
+        for w in WEIGHTS[1:]:
+            k = f"source={source} {weights.format(w=w)} top={top} norm={norm}"
+            print(f"  w={w}: {score(k, 'tune'):.4f} / {score(k, 'held'):.4f} / {score(k, 'all', unseen):.4f}")
+
+
+def table(results: dict, today: str, picks: dict[str, str], score, moved) -> None:
+    tuned, unseen = [n for n, _ in SETS], [n for n, _ in UNSEEN]
     for label, k in picks.items():
         print(
             f"  {label}: {k}  tune {score(k, 'tune'):.4f} held {score(k, 'held'):.4f} unseen"
@@ -287,18 +304,12 @@ def report(results: dict, today: str) -> None:
         f"  today: tune {score(today, 'tune'):.4f} held {score(today, 'held'):.4f}"
         f" unseen {score(today, 'all', unseen):.4f}"
     )
-    print("\nset              half  n    today hit@1 hit@5 MRR  |  A  |  B  |  C  |  D  |  E")
+    print(f"\nset              half  n    today hit@1 hit@5 MRR  |  {'  |  '.join(picks)}")
     for name in tuned + unseen:
         for half in ("tune", "held") if name in tuned else ("all",):
             row = [results[k][name][half] for k in (today, *picks.values())]
             cells = "  |  ".join(f"{r['hit@1']:.3f} {r['hit@5']:.3f} {r['mrr']:.3f}" for r in row)
             print(f"{name:16s} {half:5s} {row[0]['n']:3d}  {cells}")
-    for label, weights in (("A", "w_en={w} w_other={w} w_cross=0.0"), ("C", "w_en=0.0 w_other=0.0 w_cross={w}")):
-        source, top, norm = (picks[label].split()[i].split("=")[1] for i in (0, 4, 5))
-        print(f"\n{label}'s family by weight ({source}, top {top}, {norm}): tune / held / unseen (mean hit@1 + MRR)")
-        for w in WEIGHTS[1:]:
-            k = f"source={source} {weights.format(w=w)} top={top} norm={norm}"
-            print(f"  w={w}: {score(k, 'tune'):.4f} / {score(k, 'held'):.4f} / {score(k, 'all', unseen):.4f}")
     for label, k in picks.items():
         full = ", ".join(f"{n} {results[k][n]['all']['hit@1']:.3f}/{results[k][n]['all']['hit@5']:.3f}" for n in FOCUS)
         print(f"{label} on whole sets, hit@1/hit@5: {full}")
