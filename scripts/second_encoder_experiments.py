@@ -6,14 +6,17 @@
 Every question is first ranked as `qa` ranks it today (scripts/unit_experiments.py, the shipped variant, over the
 same indexes: `qa build --corpus DIR --index INDEXES/<name>`, names in CORPORA and UNSEEN). The top `top` of that
 ranking are then re-scored as (1 - w) * fused + w * (the second encoder's score, min-max scaled over those
-candidates, or raw cosine), with a separate w for English and other questions. The second encoder's score is the
-cosine of the question's USE vector with the passage's (its text, or its context line and text), with its best
-sentence unit's (the build's own spans), or the mean of passage and best unit. USE vectors are cached under
+candidates, or raw cosine), with a separate w for English and other questions, or one (w_cross) for a question
+in another language than every speech (told from the question as asked) and none for the rest. The second
+encoder's score is the cosine of the searched question's USE vector with the passage's (its text, or its context
+line and text), with its best sentence unit's (the build's own spans), or the mean of passage and best unit; the
+"control" source blends e5's own passage and best-unit scores the same way. USE vectors are cached under
 --cache, keyed by text.
 
-As in unit_experiments.py, the variant is chosen on the tuning halves (even lines) of SETS together (mean of
-hit@1 + MRR; seed_dev's tuning half must stay at hit@1 1.0), and the held-out halves (odd lines) are reported,
-then UNSEEN sets, used for no choice at all. --timing measures the encoder's cost on this machine instead.
+As in unit_experiments.py, the variant is chosen on the tuning halves (even lines; odd with --swap) of SETS
+together (mean of hit@1 + MRR; seed_dev's tuning half must stay at hit@1 1.0), and the held-out halves are
+reported, then UNSEEN sets, used for no choice at all. --variant reports one variant fixed beforehand instead;
+--timing measures the encoder's cost on this machine.
 """
 
 from __future__ import annotations
