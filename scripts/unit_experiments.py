@@ -155,8 +155,8 @@ def scaled(x: np.ndarray) -> np.ndarray:
     return x / x.max() if x.size and x.max() > 0 else x
 
 
-def rank(sig: dict, v: dict) -> np.ndarray:
-    """Rows best first under variant `v`."""
+def fused_scores(sig: dict, v: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate rows under variant `v` and their fused score, boosts included."""
     w = v["unit_weight"]
     dense = (1 - w) * sig["own"] + w * sig[f"{v['kind']}:dense"] if w else sig["own"]
     top_dense = np.argsort(-sig["own"], kind="stable")[: v["depth"]]  # the engines fetch by the passage vector
@@ -173,7 +173,12 @@ def rank(sig: dict, v: dict) -> np.ndarray:
     else:
         share = v["dense_weight_en"] if sig["english"] and v["dense_weight_en"] else v["dense_weight"]
         fused = weighted_fusion(dense[cand], keyword, share)
-    fused = fused + sig["boost"][cand]
+    return cand, fused + sig["boost"][cand]
+
+
+def rank(sig: dict, v: dict) -> np.ndarray:
+    """Rows best first under variant `v`."""
+    cand, fused = fused_scores(sig, v)
     return cand[np.argsort(-fused, kind="stable")[:TOP]]
 
 
@@ -222,6 +227,20 @@ def grid(kinds: list[str]) -> list[dict]:
     return out
 
 
+def shipped_variant(settings) -> dict:
+    """The variant `qa` ranks with under `settings`."""
+    return {
+        "kind": "sent",
+        "unit_weight": settings.unit_weight,
+        "kw_mix": 1 - settings.unit_keyword_weight,
+        "unit_kw": "proxy",
+        "fusion": settings.fusion,
+        "dense_weight": settings.dense_weight,
+        "dense_weight_en": settings.dense_weight_en,
+        "depth": settings.candidates,
+    }
+
+
 def describe(p: Prepared, sig: dict, row: int, v: dict) -> str:
     passage = p.index.passages[row]
     k = v["kind"]
@@ -262,16 +281,7 @@ def main() -> int:
 
     settings = load_settings()
     embedder = load_embedder(settings.model, False, settings.precision)
-    shipped = {
-        "kind": "sent",
-        "unit_weight": settings.unit_weight,
-        "kw_mix": 1 - settings.unit_keyword_weight,
-        "unit_kw": "proxy",
-        "fusion": settings.fusion,
-        "dense_weight": settings.dense_weight,
-        "dense_weight_en": getattr(settings, "dense_weight_en", 0),
-        "depth": settings.candidates,
-    }
+    shipped = shipped_variant(settings)
     variants = grid(args.kinds)
     prepared: dict[str, Prepared] = {}
     results: dict[str, dict[str, dict]] = {}
