@@ -141,17 +141,18 @@ def _senses(path: Path) -> dict[str, tuple[tuple[tuple[str, str], ...], ...]]:
     out: dict[str, list[tuple[tuple[str, str], ...]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split(" ", 2)
-        if len(parts) < 3 or line.startswith("#"):
+        # Headwords in Latin letters (3C, AA制, cos) would collide with the English keys.
+        if len(parts) < 3 or not is_chinese_char(parts[1][:1]):
             continue
         glosses = parts[2].partition("] /")[2]
         senses = out.setdefault(parts[1], [])
         for gloss in glosses.rstrip("/ ").split("/"):
             if len(senses) >= CHINESE_SENSES:
                 break
-            gloss = GLOSS_END.split(gloss, 1)[0].strip()
+            gloss = NOISE.sub(" ", GLOSS_END.split(gloss, 1)[0]).strip()  # (archaic) variant of … is a variant
             if not gloss or gloss.lower().startswith(SKIP_GLOSS) or gloss.startswith("CL:"):
                 continue
-            words = [w for w in LATIN_WORD.findall(NOISE.sub(" ", gloss)) if w.lower() not in QUESTION_WORDS]
+            words = [w for w in LATIN_WORD.findall(gloss) if w.lower() not in QUESTION_WORDS]
             if 1 <= len(words) <= MAX_GLOSS_WORDS:
                 senses.append(tuple((w, terms.get(w) or terms.setdefault(w, _bm25_term(w))) for w in words))
     return {head: tuple(senses) for head, senses in out.items() if senses}
