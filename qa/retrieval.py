@@ -210,8 +210,10 @@ class Searcher:
             english = translate_chinese(self.index.tokenizer.split(query, query=True), self.index.lexicon)
             if not english:
                 return Asked(query, query)
-            # The model reads the question as asked: the gloss words are for BM25 and for naming speakers.
-            return Asked(query, f"{query} {english}", self.settings.dense_weight_translated)
+            # The model reads the question as asked: the gloss words are for BM25 and for naming speakers. Over
+            # Chinese speeches too, BM25 of the question's own words keeps its usual share.
+            share = self.settings.dense_weight_translated if self.languages == {"en"} else None
+            return Asked(query, f"{query} {english}", share)
         if "zh" not in self.languages:
             return Asked(query, query)
         chinese = translate(query, self.index.lexicon)

@@ -62,8 +62,9 @@ class Settings(BaseSettings):
         0.8,
         ge=0.0,
         le=1.0,
-        description="The same for a Chinese question over English speeches that the lexicon gave English words "
-        "(its BM25 is a word-for-word gloss: the model, reading the question as asked, leans more).",
+        description="The same for a Chinese question over English speeches (a corpus with no Chinese ones) that "
+        "the lexicon gave English words (its BM25 is a word-for-word gloss: the model, reading the question as "
+        "asked, leans more).",
     )
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
