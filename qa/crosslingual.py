@@ -36,6 +36,7 @@ PLACE_SUFFIX = "市县区"
 SKIP_GLOSS = ("variant of", "surname", "see ", "used in", "abbr. for", "old variant", "erhua variant")
 CHINESE_SENSES = 4  # senses of a headword read for its English words: later ones are rarer uses
 ENGLISH_TERMS = 4  # English words kept per Chinese headword
+STEM_KEEPS = 2  # letters of a word its English stem begins with (cry → cri, using → use)
 GLOSS_END = re.compile(r"[,;]")  # what follows is another wording or an explanation
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 ENGLISH_STOP = frozenset(
@@ -134,19 +135,18 @@ def _bm25_term(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _senses(path: Path) -> dict[str, tuple[tuple[tuple[str, str], ...], ...]]:
-    """Each simplified headword → its first senses that translate it, each sense its English words (case kept)
-    with their BM25 terms; parsed once per process, as a Chinese question may use any headword."""
-    terms: dict[str, str] = {}  # CC-CEDICT's ~40k distinct gloss words, each stemmed once
-    out: dict[str, list[tuple[tuple[str, str], ...]]] = {}
+def _glosses(path: Path) -> str:
+    """Each simplified headword with the English words of its first senses that translate it (case kept), one
+    line a headword: the headword, then each sense's words joined by spaces, tab-separated. Read once per process
+    and kept as one string (~5 MB), as a Chinese question may use any headword."""
+    out: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split(" ", 2)
         # Headwords in Latin letters (3C, AA制, cos) would collide with the English keys.
         if len(parts) < 3 or not is_chinese_char(parts[1][:1]):
             continue
-        glosses = parts[2].partition("] /")[2]
         senses = out.setdefault(parts[1], [])
-        for gloss in glosses.rstrip("/ ").split("/"):
+        for gloss in parts[2].partition("] /")[2].rstrip("/ ").split("/"):
             if len(senses) >= CHINESE_SENSES:
                 break
             gloss = NOISE.sub(" ", GLOSS_END.split(gloss, 1)[0]).strip()  # (archaic) variant of … is a variant
@@ -154,20 +154,33 @@ def _senses(path: Path) -> dict[str, tuple[tuple[tuple[str, str], ...], ...]]:
                 continue
             words = [w for w in LATIN_WORD.findall(gloss) if w.lower() not in QUESTION_WORDS]
             if 1 <= len(words) <= MAX_GLOSS_WORDS:
-                senses.append(tuple((w, terms.get(w) or terms.setdefault(w, _bm25_term(w))) for w in words))
-    return {head: tuple(senses) for head, senses in out.items() if senses}
+                senses.append(" ".join(words))
+    return "\n".join("\t".join([head, *senses]) for head, senses in out.items() if senses)
 
 
 def _english_lexicon(path: Path, vocabulary: set[str]) -> dict[str, list[str]]:
     """Chinese headword → English words of its glosses whose BM25 term the corpus has, as the gloss writes them
     (Roosevelt stays capitalised, so a question naming 罗斯福 names the speaker Roosevelt)."""
+    # A stem keeps its word's first two letters (but for Snowball's exceptions dying, lying, tying), so a word
+    # whose first letters begin no term of the corpus is never stemmed (stemming is most of the build's cost).
+    starts = {t[:STEM_KEEPS] for t in vocabulary}
+    term_of: dict[str, str] = {}  # CC-CEDICT's ~40k distinct gloss words, each looked up once a build
+
+    def term_for(word: str) -> str:
+        found = term_of.get(word)
+        if found is None:
+            found = term_of[word] = _bm25_term(word) if word[:STEM_KEEPS].lower() in starts else ""
+        return found
+
     lexicon: dict[str, list[str]] = {}
-    for head, senses in _senses(path).items():
+    for line in _glosses(path).split("\n"):
+        head, *senses = line.split("\t")
         kept: dict[str, str] = {}
         for sense in senses:
-            if not all(term in vocabulary for word, term in sense if word[:1].isupper()):
+            words = [(w, term_for(w)) for w in sense.split(" ")]
+            if not all(term in vocabulary for word, term in words if word[:1].isupper()):
                 continue  # a name is the corpus's whole or not at all: Faye Wong is not the speaker Wong
-            for word, term in sense:
+            for word, term in words:
                 if term in vocabulary and term not in kept and len(kept) < ENGLISH_TERMS:
                     kept[term] = word
         if kept:
