@@ -29,6 +29,7 @@ SETS = [
     ("reports_zh.jsonl", "corpora/reports-zh", True),
     ("press_en.jsonl", "corpora/press-en", False),
     ("ungdc_en.jsonl", "corpora/ungdc", False),
+    ("ungdc_zh.jsonl", "corpora/ungdc", False),
     ("reports_zh_real.jsonl", "corpora/reports-zh-real", False),
 ]
 HAN = re.compile(r"[\u4e00-\u9fff]")

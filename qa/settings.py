@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     dense_weight_en: float = Field(
         0.6, ge=0.0, le=1.0, description="The same for an English question (QA_DENSE_WEIGHT for any other)."
     )
+    dense_weight_translated: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="The same for a Chinese question over English speeches (a corpus with no Chinese ones) that "
+        "the lexicon gave English words (its BM25 is a word-for-word gloss: the model, reading the question as "
+        "asked, leans more).",
+    )
     speaker_boost: float = Field(
         0.5, ge=0.0, le=1.0, description="Added to passages whose speaker (or their place) the question names."
     )

@@ -190,7 +190,8 @@ def build_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
-    lexicon = build_lexicon(set(bm25.vocab), sorted(speaker_names(passages)))
+    english = any(p.language == "en" for p in passages)
+    lexicon = build_lexicon(set(bm25.vocab), sorted(speaker_names(passages)), english)
     return Build(settings, manifest, passages, keys, vectors, bm25, tokenizer, lexicon, units), reused
 
 
