@@ -237,7 +237,8 @@ def test_waiting_state_and_errors(open_page):
     expect(page.locator("#loading")).to_be_visible()
     expect(page.locator("#send")).to_be_disabled()
     held[0].fulfill(status=503, json={"detail": "the index is still loading"})
-    expect(page.locator(".error")).to_contain_text("the index is still loading")
+    # The Chinese page says what the refusal means in Chinese, and keeps the server's own words after it.
+    expect(page.locator(".error")).to_contain_text("索引正在加载，请稍后再试（the index is still loading）（HTTP 503）")
     expect(page.locator("#loading")).to_be_hidden()
     expect(page.locator("#send")).to_be_enabled()
 

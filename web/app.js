@@ -12,6 +12,20 @@ const JOB_POLL_MS = 400;
 const TOKEN_KEY = "qa-admin-token"; // sessionStorage: typed once per tab, gone when it closes
 const LANG_KEY = "qa-lang";
 
+// What a refusal's HTTP status means, for a reader of the Chinese page (the API's details are English).
+const ZH_REFUSALS = {
+  400: "请求有误",
+  401: "需要密钥或令牌",
+  403: "没有权限",
+  404: "找不到所请求的内容",
+  409: "与正在进行的操作冲突，请稍后再试",
+  413: "内容太大",
+  415: "不支持的文件类型",
+  422: "请求的内容无法处理",
+  429: "请求太频繁，请稍后再试",
+  503: "索引正在加载，请稍后再试",
+};
+
 // Every string of the page, in both languages; functions take what they fill in.
 const STRINGS = {
   zh: {
@@ -73,6 +87,11 @@ const STRINGS = {
     timeout: "请求超时，请稍后重试。",
     offline: "无法连接服务器，请检查网络后重试。",
     serverError: "服务器出错",
+    // The server explains a refusal in English: a Chinese reader gets what the status means first.
+    refused: (status, detail) =>
+      `${ZH_REFUSALS[status] || (status >= 500 ? "服务器出错" : "请求未被接受")}` +
+      `${detail ? `（${detail}）` : ""}（HTTP ${status}）`,
+    streamFailed: (detail) => `回答中断（${detail}）`,
     unreadable: "服务器返回了无法读取的内容。",
     speakersFailed: (m) => `无法读取发言人列表：${m}`,
     corpus: (titles) => `资料：${titles.join("、")}`,
@@ -148,6 +167,8 @@ const STRINGS = {
     timeout: "The request timed out; please try again.",
     offline: "Cannot reach the server; check the connection and try again.",
     serverError: "server error",
+    refused: (status, detail) => `${detail || (status >= 500 ? "server error" : "request refused")} (HTTP ${status})`,
+    streamFailed: (detail) => detail,
     unreadable: "The server sent something unreadable.",
     speakersFailed: (m) => `Could not load the speakers: ${m}`,
     corpus: (titles) => `Speeches: ${titles.join("; ")}`,
@@ -357,8 +378,8 @@ function failedRequest(err) {
 // The server's {"detail"} of a 4xx/5xx, or what its status says.
 function refused(response, data) {
   const detail = data && data.detail;
-  const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : t("serverError");
-  return new Error(`${text} (HTTP ${response.status})`);
+  const text = typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : "";
+  return new Error(t("refused", response.status, text));
 }
 
 // One server-sent event block ("event: NAME\ndata: JSON") → [name, data]; null when it is not one.
@@ -421,7 +442,7 @@ async function streamChat(body, onDelta, controller) {
         const [name, data] = parsed;
         if (name === "delta" && typeof data.text === "string") onDelta(data.text);
         else if (name === "answer") return data;
-        else if (name === "error") throw new Error(data.detail || t("serverError"));
+        else if (name === "error") throw new Error(data.detail ? t("streamFailed", data.detail) : t("serverError"));
       }
     }
     throw new Error(t("unreadable")); // the stream ended without an answer
