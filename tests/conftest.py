@@ -147,6 +147,16 @@ def shared_index(tmp_path_factory):
     return build_small_index(tmp_path_factory.mktemp("shared"), embedder), embedder
 
 
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The bundled model with the default settings, as a user gets it: loaded once a run, each list of texts
+    encoded once (tests/support/real_model.py). Integration tests only."""
+    from .support.real_model import RememberingEmbedder
+
+    settings = clean_settings()
+    return RememberingEmbedder(settings.model, settings.allow_download, settings.precision)
+
+
 @pytest.fixture
 def shared_built(shared_index):
     """The settings of `shared_index`, for tests that only read the built index (`built` builds one a test)."""

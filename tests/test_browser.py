@@ -46,18 +46,16 @@ Next year the Harbour Renewal Programme reaches the eastern districts, and the G
 """
 
 
-def build(corpus_dir, index_dir, embedder=None, **fields):
-    """(settings, embedder) of `corpus_dir` indexed with the real model."""
-    from qa.embedding import SentenceTransformerEmbedder
+def build(corpus_dir, index_dir, embedder, **fields):
+    """The settings of `corpus_dir` indexed with the real model (`embedder`)."""
     from qa.reader import read_corpus
     from qa.settings import load_settings
     from qa.store import build_lock, timed_build
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
-    embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.allow_download)
     with build_lock(settings.index_dir):
         timed_build(read_corpus(settings.corpus_dir), embedder, settings, settings.index_dir)
-    return settings, embedder
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +67,7 @@ def standin():
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory, standin):
+def servers(request, tmp_path_factory, standin):
     """URLs of the seed corpus served writable (a copy, with QA_ADMIN_TOKEN), read-only, and read-only answering
     with the stand-in model (QA_LLM_BASE_URL), and of an English corpus."""
     if CHROMIUM is None:
@@ -78,11 +76,12 @@ def servers(tmp_path_factory, standin):
 
     root = tmp_path_factory.mktemp("served")
     shutil.copytree(REPO / "corpus", root / "corpus")
-    settings, embedder = build(root / "corpus", root / "index", admin_token=TOKEN, reload_interval=0.2)
+    embedder = request.getfixturevalue("real_embedder")  # after the skip: no model load without a browser
+    settings = build(root / "corpus", root / "index", embedder, admin_token=TOKEN, reload_interval=0.2)
     (root / "english").mkdir()
     (root / "english" / "harbour.md").write_text(ENGLISH, encoding="utf-8")
     (root / "english" / "harbour-2025.md").write_text(ENGLISH.replace("Next year", "In 2025"), encoding="utf-8")
-    english, _ = build(root / "english", root / "english-index", embedder)
+    english = build(root / "english", root / "english-index", embedder)
     read_only = settings.model_copy(update={"admin_token": ""})
     generating = read_only.model_copy(update={"llm_base_url": f"{standin[1]}/v1", "llm_model": "standin"})
     with (

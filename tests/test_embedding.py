@@ -303,3 +303,15 @@ def test_e5_embedder_uses_prompts_and_finds_across_languages(converted):
     assert int(np.argmax(p @ e.encode_query("政府如何帮助工人提升技能？"))) == 2
     # The prompt matters: the same text as a question and as a passage are different vectors.
     assert float(e.encode_query(passages[0]) @ p[0]) < 0.999
+
+
+@pytest.mark.integration
+def test_the_model_gives_a_list_of_texts_the_same_vectors_each_time(real_embedder):
+    """What lets the suite share one model and encode each list of texts once (tests/support/real_model.py): a
+    fresh run of the model gives exactly the vectors it remembers, and a repeated list does not run the model."""
+    texts = [t for _, t in SAMPLE]
+    remembered = real_embedder.encode(texts)
+    runs = real_embedder.model_runs
+    assert np.array_equal(real_embedder.encode(texts), remembered) and real_embedder.model_runs == runs
+    fresh = embedding.SentenceTransformerEmbedder._encode(real_embedder, texts, 32, None, real_embedder.passage_prompt)
+    assert np.array_equal(fresh, remembered)

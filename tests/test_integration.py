@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import load_embedder
 from qa.engines import milvus
 from qa.evaluation import read_cmrc, read_jsonl, score
 from qa.reader import read_speeches
@@ -20,9 +19,8 @@ EVAL = REPO / "eval"
 
 
 @pytest.fixture(scope="module")
-def embedder():
-    settings = load_settings()  # the default model, as a user gets it
-    return load_embedder(settings.model, precision=settings.precision)
+def embedder(real_embedder):
+    return real_embedder  # the default model, as a user gets it
 
 
 def speeches(folder: Path):

@@ -221,25 +221,21 @@ TEN_PAGES = 10  # headings of a long speech, each with a page of text
 
 
 @pytest.fixture(scope="module")
-def seed_library(tmp_path_factory):
+def seed_library(tmp_path_factory, real_embedder):
     """The API over a copy of the seed corpus indexed with the real model, writable with TOKEN."""
     import shutil
 
-    from qa.embedding import load_embedder
     from qa.reader import read_speeches
-    from qa.settings import load_settings
     from qa.store import build_lock, timed_build
 
     from .conftest import REPO, clean_settings
 
     root = tmp_path_factory.mktemp("seed-library")
     shutil.copytree(REPO / "corpus", root / "corpus")
-    model = load_settings()
     settings = clean_settings(corpus_dir=root / "corpus", index_dir=root / "index", admin_token=TOKEN)
-    embedder = load_embedder(model.model, precision=model.precision)
     with build_lock(settings.index_dir):
-        timed_build(read_speeches(settings), embedder, settings, settings.index_dir)
-    with TestClient(create_app(settings, embedder=embedder)) as client:
+        timed_build(read_speeches(settings), real_embedder, settings, settings.index_dir)
+    with TestClient(create_app(settings, embedder=real_embedder)) as client:
         yield client
 
 

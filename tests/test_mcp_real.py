@@ -14,7 +14,6 @@ from mcp.client.stdio import StdioServerParameters
 
 from qa.api import create_app
 from qa.bench.server import serving
-from qa.embedding import load_embedder
 from qa.reader import read_speeches
 from qa.settings import load_settings
 from qa.store import build_lock, timed_build
@@ -26,14 +25,13 @@ QUESTION = "荥阳要发扬什么精神？"
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory):
+def seed(tmp_path_factory, real_embedder):
     """The seed corpus indexed with the default model; (settings, embedder)."""
     index_dir = tmp_path_factory.mktemp("mcp-seed") / "index"
     settings = load_settings(corpus_dir=REPO / "corpus", index_dir=index_dir)
-    embedder = load_embedder(settings.model, precision=settings.precision)
     with build_lock(index_dir):
-        timed_build(read_speeches(settings), embedder, settings, index_dir)
-    return settings, embedder
+        timed_build(read_speeches(settings), real_embedder, settings, index_dir)
+    return settings, real_embedder
 
 
 async def ask(server) -> tuple[list[str], dict, str]:

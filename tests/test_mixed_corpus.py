@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from qa.embedding import load_embedder
 from qa.reader import read_corpus
 from qa.retrieval import Searcher
 from qa.settings import load_settings
@@ -109,10 +108,8 @@ def test_each_question_finds_its_speech_with_the_fake_embedder(mixed, tmp_path, 
 
 
 @pytest.mark.integration
-def test_each_question_finds_its_speech_with_the_bundled_model(mixed, tmp_path):
-    settings = load_settings()
-    embedder = load_embedder(settings.model, precision=settings.precision)
-    answers = _ask_all(mixed, tmp_path / "index", settings.model, embedder)
+def test_each_question_finds_its_speech_with_the_bundled_model(mixed, tmp_path, real_embedder):
+    answers = _ask_all(mixed, tmp_path / "index", real_embedder.name, real_embedder)
     for question, document, speaker, words in QUESTIONS:
         top = answers[question][0]
         assert (top.source["document"], top.source["speaker"]) == (document, speaker), question

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import load_embedder
 from qa.evaluation import read_jsonl, score
 from qa.reader import read_speeches
 from qa.retrieval import Searcher
@@ -47,9 +46,8 @@ FURNITURE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def embedder():
-    settings = load_settings()
-    return load_embedder(settings.model, precision=settings.precision)
+def embedder(real_embedder):
+    return real_embedder
 
 
 @pytest.fixture(scope="module", params=sorted(COLLECTIONS))
