@@ -243,3 +243,14 @@ def test_a_bench_against_a_milvus_server_writes_its_own_alias_there(tmp_path, ur
 def test_a_bench_with_milvus_lite_writes_a_throwaway_file(tmp_path):
     scratch = scratch_settings(load_settings(model=FAKE, backend="milvus"), tmp_path, seed=0)
     assert scratch.milvus_uri == str(tmp_path / "milvus.db") and scratch.milvus_collection == "speeches"
+
+
+def test_the_unit_path_alone_is_measured_into_a_folder_and_moved_into_its_build(tmp_path):
+    from qa.bench.units_scale import measure
+
+    r = measure(MIN_PASSAGES, tmp_path)
+    assert r["units"] >= MIN_PASSAGES and r["units_per_passage"] == round(r["units"] / MIN_PASSAGES, 2)
+    assert abs(r["unit_files_mb"]["unit_vectors.npy"] - r["units"] * 384 * 2 / 1e6) < 0.1  # float16, 384-d
+    assert not (tmp_path / "unit_vectors.npy").exists()  # moved into the build, not copied
+    assert r["private_mb_peak"] >= r["private_mb_before"] > 0 and r["rss_mb_peak"] >= r["rss_mb_before"]
+    assert r["best_ms"]["n"] == 250
