@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ __all__ = [
 ]
 
 
+UNITS_SCRATCH = "units-"  # after TMP_PREFIX: where a build's unit vectors are written before its folder exists
 # Formats whose embeddings.npy (rows keyed by embed_key) a build reuses: 3 differs from 4 only in the BM25 files.
 CACHE_FORMATS = (3, FORMAT_VERSION)
 
@@ -196,7 +198,11 @@ def build_index(
 
 
 def _build_units(passages, keys, cached, previous, embedder, settings, dimension) -> Units:
-    """The passages' units; an unchanged passage (same key) takes its units' vectors from the previous build."""
+    """The passages' units; an unchanged passage (same key) takes its units' vectors from the previous build.
+
+    Their vectors fill a file in a scratch folder beside the builds (`publish` moves it into the new build
+    folder and removes what is left), so a build holds no more than one chunk of them in memory.
+    """
     old = previous.units if previous is not None and previous.dimension == dimension else None
 
     def reuse(i: int):
@@ -207,7 +213,14 @@ def _build_units(passages, keys, cached, previous, embedder, settings, dimension
         model = embedder() if not isinstance(embedder, Embedder) else embedder
         return model.encode(texts, settings.batch_size)
 
-    return build_units(passages, reuse, encode, dimension)
+    builds = settings.index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{UNITS_SCRATCH}", dir=builds))
+    try:
+        return build_units(passages, reuse, encode, dimension, scratch / UNIT_FILES[2])
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
 
 
 def _write_folder(build: Build, folder: Path) -> Written:

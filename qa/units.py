@@ -11,7 +11,11 @@ of the vector matrix, in passage order: `starts[i]:starts[i + 1]` are passage i'
 
 from __future__ import annotations
 
+import itertools
+import shutil
+from array import array
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -66,7 +70,7 @@ class Units:
 
     starts: np.ndarray  # int64
     spans: np.ndarray  # int32 [start, end) in the passage's text
-    vectors: np.ndarray  # float32 unit vectors, possibly memory-mapped
+    vectors: np.ndarray  # unit vectors: float16 from a build (memory-mapped when served), float32 in tests
 
     @property
     def size(self) -> int:
@@ -132,25 +136,58 @@ class Units:
 UNIT_FILES = ("unit_starts.npy", "unit_spans.npy", "unit_vectors.npy")
 # What makes a previous build's units reusable besides the passage: bump when `unit_spans` cuts differently.
 UNITS_VERSION = 1
+# Unit vectors are float16 from the build on: half the memory and disk of float32, and what is served and what
+# Milvus stores, so a build scores its units as its server will.
+UNIT_DTYPE = np.float16
+# Units embedded per call: a build holds one chunk's float32 vectors and texts (~25 MB at 384 dimensions), never
+# every unit's (a million passages cut into ~10 million units would be 15 GB of float32).
+UNIT_CHUNK = 16_384
 
 
-def unit_texts(passages: list) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
-    """Starts, spans and, per passage, what its units are embedded as: the passage's context line, then the
-    unit, in simplified characters, as the passage itself is embedded."""
-    starts, spans, per_passage = [0], [], []
+def unit_layout(passages: list) -> tuple[np.ndarray, np.ndarray]:
+    """Starts (passages + 1) and spans (units × 2) of every passage's units; typed arrays, no list of tuples."""
+    starts, spans = array("q", [0]), array("i")
     for p in passages:
         own = unit_spans(p.text, p.language)
-        spans.extend(own)
+        spans.extend(itertools.chain.from_iterable(own))
         starts.append(starts[-1] + len(own))
-        per_passage.append([simplified(f"{p.context}\n{p.text[s:e]}") for s, e in own])
-    return np.asarray(starts, np.int64), np.asarray(spans, np.int32).reshape(-1, 2), per_passage
+    return np.frombuffer(starts, np.int64), np.frombuffer(spans, np.int32).reshape(-1, 2)
 
 
-def build_units(passages: list, reuse, encode, dimension: int) -> Units:
+def unit_text(passage, span) -> str:
+    """What a unit is embedded as: its passage's context line, then the unit, in simplified characters, as the
+    passage itself is embedded."""
+    s, e = span
+    return simplified(f"{passage.context}\n{passage.text[s:e]}")
+
+
+def unit_chunks(todo: list[int], starts: np.ndarray, size: int):
+    """The passages of `todo` in runs holding about `size` units (a passage is never split)."""
+    chunk, held = [], 0
+    for i in todo:
+        chunk.append(i)
+        held += int(starts[i + 1] - starts[i])
+        if held >= size:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
+
+
+def unit_array(rows: int, dimension: int, into: Path | None) -> np.ndarray:
+    """Where a build writes its unit vectors: a float16 .npy file `into` filled in place (memory-mapped, so the
+    kernel writes pages out as they fill), or an array in memory when there is no file to name."""
+    if into is None or rows == 0:  # an empty file cannot be memory-mapped
+        return np.zeros((rows, dimension), dtype=UNIT_DTYPE)
+    return np.lib.format.open_memmap(into, mode="w+", dtype=UNIT_DTYPE, shape=(rows, dimension))
+
+
+def build_units(passages: list, reuse, encode, dimension: int, into: Path | None = None) -> Units:
     """Units of every passage; `reuse(i)` gives passage i's unit vectors from the previous build, or None when
-    they must be computed; `encode(texts)` embeds the rest in one call."""
-    starts, spans, per_passage = unit_texts(passages)
-    vectors = np.zeros((len(spans), dimension), dtype=np.float32)
+    they must be computed; `encode(texts)` embeds the rest, `UNIT_CHUNK` units a call. The vectors are written
+    into the file `into` (see `unit_array`), which `save_units` then moves into the build folder."""
+    starts, spans = unit_layout(passages)
+    vectors = unit_array(len(spans), dimension, into)
     todo: list[int] = []
     for i in range(len(passages)):
         old = reuse(i)
@@ -158,19 +195,28 @@ def build_units(passages: list, reuse, encode, dimension: int) -> Units:
             vectors[starts[i] : starts[i + 1]] = old
         else:
             todo.append(i)
-    if todo:
-        rows = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in todo])
-        vectors[rows] = encode([t for i in todo for t in per_passage[i]])
+    for chunk in unit_chunks(todo, starts, UNIT_CHUNK):
+        rows = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in chunk])
+        vectors[rows] = encode([unit_text(passages[i], spans[u]) for i in chunk for u in range(*starts[i : i + 2])])
+    if isinstance(vectors, np.memmap):
+        vectors.flush()
     return Units(starts, spans, vectors)
 
 
-def save_units(units: Units, folder) -> list[str]:
+def save_units(units: Units, folder: Path) -> list[str]:
+    """Write the units into a build folder. Vectors a build wrote into a file of their own (a writable memory
+    map) are moved there, not copied: a rename within one file system, however many units there are."""
     np.save(folder / UNIT_FILES[0], units.starts)
     np.save(folder / UNIT_FILES[1], units.spans)
-    np.save(folder / UNIT_FILES[2], units.vectors.astype(np.float16))  # half the disk of float32
+    target, vectors = folder / UNIT_FILES[2], units.vectors
+    if isinstance(vectors, np.memmap) and vectors.mode in ("r+", "w+") and vectors.filename:
+        vectors.flush()
+        shutil.move(vectors.filename, target)  # the map stays valid: it holds the file, not its name
+    else:  # in memory: a build too small to need a file of its own
+        np.save(target, np.asarray(vectors, dtype=UNIT_DTYPE))
     return list(UNIT_FILES)
 
 
-def load_units(folder) -> Units:
+def load_units(folder: Path) -> Units:
     starts, spans, vectors = (np.load(folder / name, mmap_mode="r") for name in UNIT_FILES)
     return Units(np.asarray(starts), np.asarray(spans), vectors)

@@ -28,6 +28,7 @@ from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vector
 from qa.cli import cli
 from qa.settings import load_settings
 from qa.textrules import CLOSERS, FULL_STOPS
+from qa.units import build_units
 
 from .conftest import DIM, FAKE
 
@@ -84,6 +85,26 @@ def test_composed_vectors_mix_sentence_vectors(source, fake_registered):
         composed.encode(texts[:10])
 
 
+def test_composed_unit_vectors_mix_the_sentences_they_span_and_their_header(source, fake_registered):
+    synthetic = make_corpus(150, source, seed=0)
+    passages = synthetic.corpus.passages
+    composed = ComposedEmbedder(fake_registered, source, synthetic)
+    composed.encode([p.indexed_text for p in passages])
+    units = build_units(passages, lambda i: None, lambda texts: composed.encode(texts), DIM)  # several calls
+    table = composed.table
+    for i in (0, 77, 149):  # by hand: each unit is its header plus the characters it holds of each sentence
+        ids = synthetic.units[synthetic.offsets[i] : synthetic.offsets[i + 1]]
+        ends = np.cumsum([len(source.sentences[j]) for j in ids[1:]])
+        for u in range(units.starts[i], units.starts[i + 1]):
+            s, e = units.span(u)
+            want = len(composed.units[ids[0]]) * table[ids[0]]
+            for j, end in zip(ids[1:], ends, strict=True):
+                want += max(0, min(e, end) - max(s, end - len(source.sentences[j]))) * table[j]
+            np.testing.assert_allclose(units.vectors[u], want / np.linalg.norm(want), atol=2e-3)  # float16
+    with pytest.raises(ValueError, match="units"):
+        composed.encode(["东湖区\n不是生成的句子。"])  # past the last passage: no units left to ask for
+
+
 def test_recall_counts_ties_with_the_kth_best():
     exact_kth = np.array([0.5, 0.5])
     found = np.array([[0.9, 0.5, 0.1], [0.4, 0.3, 0.2]])
@@ -112,6 +133,7 @@ def test_composed_vectors_are_built_into_an_inverted_file_and_searched_with_mode
     encoding = compare_encoders(fake_registered, sample, settings.batch_size)
     build = measure_build(work, fake_registered, encoding, settings, quiet_say, quiet=True)
     assert build.composed_from_sentences > 0 and build.vs_plain is None and build.vs_plain_estimated
+    assert build.units >= MIN_PASSAGES and 0 < build.units_mb < build.index_mb  # units on, as `qa build` has them
     assert build.index_mb > 0 and build.passages_per_s > 0
     loaded = load_as_served(settings, fake_registered, quiet_say)
     vectors = question_vectors(work, fake_registered, settings.batch_size, seed=0)
@@ -177,6 +199,19 @@ def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     assert data["dense"]["kind"] == "flat" and data["dense"]["recall_at_10"] == 1.0
     assert data["vectors"] == "model" and data["passages"] == MIN_PASSAGES
     assert set(data["http"]) == {"n", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
+    assert data["units"] is True and data["build"]["units"] >= MIN_PASSAGES and data["build"]["units_mb"] > 0
+    assert data["encoding"]["ours_units_per_s"] > 0 and data["build"]["unit_embed_seconds"] is not None
+
+
+def test_cli_bench_no_units_builds_passages_matched_whole(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["bench", "--passages", str(MIN_PASSAGES), "--queries", "3", "--no-units", "--json"]
+    r = CliRunner().invoke(cli, args, env={"QA_MODEL": FAKE})
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["units"] is False and data["build"]["units"] is None and data["build"]["units_mb"] is None
+    assert data["encoding"]["ours_units_per_s"] is None
+    assert not any(name.startswith("unit_") for name in data["build"]["index_files_mb"])
 
 
 @pytest.mark.parametrize(
@@ -208,3 +243,14 @@ def test_a_bench_against_a_milvus_server_writes_its_own_alias_there(tmp_path, ur
 def test_a_bench_with_milvus_lite_writes_a_throwaway_file(tmp_path):
     scratch = scratch_settings(load_settings(model=FAKE, backend="milvus"), tmp_path, seed=0)
     assert scratch.milvus_uri == str(tmp_path / "milvus.db") and scratch.milvus_collection == "speeches"
+
+
+def test_the_unit_path_alone_is_measured_into_a_folder_and_moved_into_its_build(tmp_path):
+    from qa.bench.units_scale import measure
+
+    r = measure(MIN_PASSAGES, tmp_path)
+    assert r["units"] >= MIN_PASSAGES and r["units_per_passage"] == round(r["units"] / MIN_PASSAGES, 2)
+    assert abs(r["unit_files_mb"]["unit_vectors.npy"] - r["units"] * 384 * 2 / 1e6) < 0.1  # float16, 384-d
+    assert not (tmp_path / "unit_vectors.npy").exists()  # moved into the build, not copied
+    assert r["private_mb_peak"] >= r["private_mb_before"] > 0 and r["rss_mb_peak"] >= r["rss_mb_before"]
+    assert r["best_ms"]["n"] == 250

@@ -12,6 +12,7 @@ from qa.keywords import BM25, MATRIX_FILES, SHAPE_FILE, VOCAB_FILE, Tokenizer, l
 from qa.reader import read_corpus
 from qa.settings import load_settings
 from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build
+from qa.units import UNIT_FILES
 
 from .conftest import FAKE, SPEECHES, write_corpus
 
@@ -231,3 +232,23 @@ def test_loaded_passages_share_the_strings_a_document_repeats(tmp_path, fake_reg
     assert first.document is second.document and first.title is second.title
     assert first.text is not second.text
     assert not hasattr(first, "__dict__")  # slots: no dict a passage
+
+
+def test_a_build_publishes_its_unit_vectors_and_leaves_no_scratch_file(built, fake_registered):
+    folder = current_folder(built.index_dir)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(UNIT_FILES) <= set(manifest["files"]) and set(UNIT_FILES) <= set(manifest["cache"])
+    assert manifest["units"]["count"] == len(np.load(folder / UNIT_FILES[1])) >= manifest["counts"]["passages"]
+    assert np.load(folder / UNIT_FILES[2], mmap_mode="r").dtype == np.float16
+    assert not [p for p in (built.index_dir / "builds").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_build_failing_while_embedding_units_removes_its_scratch_file(built, fake_registered, monkeypatch):
+    def explode(passages, reuse, encode, dimension, into):
+        np.save(into, np.zeros((3, dimension), np.float16))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "build_units", explode)
+    with pytest.raises(OSError, match="disk full"), build_lock(built.index_dir):
+        timed_build(read_corpus(built.corpus_dir), fake_registered, built, built.index_dir)
+    assert [p.name for p in (built.index_dir / "builds").iterdir()] == [current_folder(built.index_dir).name]

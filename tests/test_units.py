@@ -1,6 +1,10 @@
 import numpy as np
 
-from qa.units import Units, shared_weight, unit_spans
+from qa import units as units_module
+from qa.reader import read_corpus
+from qa.units import UNIT_FILES, Units, build_units, load_units, save_units, shared_weight, unit_spans, unit_text
+
+from .conftest import DIM, write_corpus
 
 
 def texts(text, language):
@@ -46,3 +50,45 @@ def test_a_passage_keyword_score_is_the_most_of_the_question_one_of_its_units_ho
 
 def test_shared_weight_adds_the_weights_of_the_terms_found():
     assert shared_weight("we fund the future energy fund", {"fund": 1.5, "energi": 2.0, "futur": 0.5}) == 2.0
+
+
+def test_unit_vectors_fill_a_float16_file_a_chunk_at_a_time_and_are_moved_into_the_build(
+    tmp_path, fake_registered, monkeypatch
+):
+    passages = read_corpus(write_corpus(tmp_path / "corpus")).passages
+    monkeypatch.setattr(units_module, "UNIT_CHUNK", 2)
+    calls: list[list[str]] = []
+
+    def encode(texts):
+        calls.append(texts)
+        return fake_registered.encode(texts)
+
+    (tmp_path / "scratch").mkdir()
+    into = tmp_path / "scratch" / UNIT_FILES[2]
+    units = build_units(passages, lambda i: None, encode, DIM, into)
+    expected = [unit_text(p, span) for p in passages for span in unit_spans(p.text, p.language)]
+    assert isinstance(units.vectors, np.memmap) and units.vectors.dtype == np.float16 and into.exists()
+    assert [t for call in calls for t in call] == expected and len(calls) > 1  # in order, in several calls
+    longest = int(np.diff(units.starts).max())
+    assert max(len(call) for call in calls) <= 2 + longest - 1  # a call stops at the chunk, passages whole
+    wanted = fake_registered.encode(expected).astype(np.float16)
+    np.testing.assert_array_equal(units.vectors, wanted)
+
+    folder = tmp_path / "build"
+    folder.mkdir()
+    assert save_units(units, folder) == list(UNIT_FILES)
+    assert not into.exists()  # moved, not copied
+    loaded = load_units(folder)
+    assert loaded.fits(len(passages)) and loaded.vectors.dtype == np.float16
+    np.testing.assert_array_equal(loaded.vectors, wanted)
+    np.testing.assert_array_equal(units.vectors, wanted)  # the build's map still reads the moved file
+
+    calls.clear()
+    reused = build_units(
+        passages, lambda i: loaded.vectors[loaded.starts[i] : loaded.starts[i + 1]] if i else None, encode, DIM
+    )
+    assert [t for call in calls for t in call] == expected[: loaded.starts[1]]  # only passage 0 is embedded again
+    np.testing.assert_array_equal(reused.vectors, wanted)
+    (tmp_path / "memory").mkdir()
+    save_units(reused, tmp_path / "memory")  # in memory (no file named): written, same figures
+    np.testing.assert_array_equal(load_units(tmp_path / "memory").vectors, wanted)

@@ -104,6 +104,7 @@ class Encoding:
     speedup: float | None
     plain_rounds: list[float]
     ours_rounds: list[float]
+    ours_units_per_s: float | None = None  # sentence units (`qa.units`) a second, by our embedder; None: no units
 
 
 def compare_encoders(embedder: Embedder, texts: list[str], batch_size: int, rounds: int = ENCODE_ROUNDS) -> Encoding:
@@ -134,6 +135,13 @@ def compare_encoders(embedder: Embedder, texts: list[str], batch_size: int, roun
         plain_rounds=[round(x, 2) for x in plain],
         ours_rounds=[round(x, 2) for x in ours],
     )
+
+
+def encode_rate(embedder: Embedder, texts: list[str], batch_size: int, rounds: int = ENCODE_ROUNDS) -> float:
+    """Texts a second our embedder encodes `texts` at, after a warm-up: the median of `rounds`."""
+    embedder.encode(texts[:8], batch_size)
+    rates = [len(texts) / (timed_ms(lambda: embedder.encode(texts, batch_size)) / 1000) for _ in range(rounds)]
+    return round(percentile(rates, 50), 2)
 
 
 def recall_at_k(found_scores: np.ndarray, exact_kth: np.ndarray, k: int) -> float:

@@ -39,6 +39,11 @@ def format_report(r: BenchResult) -> str:
         )
     else:
         encode = f"ours {e.ours_passages_per_s:.1f} passages/s (no sentence-transformers model to compare)"
+    if b.units is None:
+        units = "none (passages matched whole)"
+    else:
+        est = f"; our encoder would embed them in {b.unit_embed_seconds:,.0f} s" if b.unit_embed_seconds else ""
+        units = f"{b.units:,} sentence units, {b.units_mb:,.1f} MB on disk{est}"
     ratio = r.search_p95_over_encode_p50
     engine = "FAISS" if setup.backend == "faiss" else "Milvus"
     lines = [
@@ -49,6 +54,7 @@ def format_report(r: BenchResult) -> str:
         f"build    : {b.seconds:.1f} s = {b.passages_per_s:,.1f} passages/s (encoding {b.embed_seconds:.1f} s, "
         f"tokenizing + BM25 {b.index_seconds:.1f} s, {engine} index + writing {b.write_seconds:.1f} s); "
         f"{b.index_mb:,.1f} MB on disk; load {r.load_seconds:.1f} s",
+        f"units    : {units}",
         f"dense    : {dense}",
         f"encoding : {encode}",
         f"latency  : {texts.queries} queries, top {setup.top_k}; ms (percentiles: numpy linear)  p50      p95      p99",

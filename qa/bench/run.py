@@ -30,6 +30,7 @@ from .measure import (
     Machine,
     bare_encoder,
     compare_encoders,
+    encode_rate,
     folder_bytes,
     load_average,
     measure_dense,
@@ -63,6 +64,9 @@ class BuildFigures:
     vs_plain: float | None  # build rate with model vectors over plain sentence-transformers encoding
     vs_plain_estimated: bool  # from the measured rates, when the passage vectors were not the model's
     composed_from_sentences: int | None
+    units: int | None  # sentence units built (None: built without units, `--no-units`)
+    units_mb: float | None  # their three files on disk
+    unit_embed_seconds: float | None  # what our encoder would take to embed them, at its rate on sample units
 
 
 @dataclass
@@ -101,6 +105,7 @@ class Setup:
     batch_size: int
     top_k: int
     backend: str
+    units: bool  # passages cut into sentence units (the product's default) or matched whole
 
 
 @dataclass
@@ -198,7 +203,8 @@ def vectors_note(kind: str, model: str, stand_in: Embedder | None) -> str:
         return (
             f"passage vectors composed from {model}'s vectors of their sentences (each distinct sentence "
             f"encoded once by the model; a passage is the length-weighted mean of its sentences, normalised), not "
-            f"{model} run on each passage; every query is encoded by {model}"
+            f"{model} run on each passage; a sentence unit likewise from the sentences it spans and its speech "
+            f"header; every query is encoded by {model}"
         )
     return f"passage and query vectors both from {model}"
 
@@ -228,6 +234,8 @@ def run_bench(
     sample = [p.indexed_text for p in work.corpus.passages[:ENCODE_SAMPLE]]
     say(f"encoding {len(sample)} passages with plain sentence-transformers and with ours …")
     encoding = compare_encoders(embedder, sample, settings.batch_size)
+    if settings.units:
+        encoding.ours_units_per_s = encode_rate(embedder, sample_units(work.corpus.passages), settings.batch_size)
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         bench_settings = scratch_settings(settings, Path(tmp), seed)
@@ -245,11 +253,30 @@ def run_bench(
         serve_memory = serving_memory(bench_settings, work.questions, query_vectors)
     machine.load_at_end = load_average()
     setup = Setup(
-        passages, seed, settings.model, embedder.precision, settings.batch_size, settings.top_k, settings.backend
+        passages,
+        seed,
+        settings.model,
+        embedder.precision,
+        settings.batch_size,
+        settings.top_k,
+        settings.backend,
+        settings.units,
     )
     return BenchResult(
         setup, work.texts, machine, encoding, build, load_seconds, dense, timed, peak_rss_mb(), serve_memory
     )
+
+
+def sample_units(passages: list, count: int = ENCODE_SAMPLE) -> list[str]:
+    """The first `count` sentence units of the passages, as the build embeds them."""
+    from ..units import unit_spans, unit_text
+
+    out: list[str] = []
+    for p in passages:
+        out.extend(unit_text(p, span) for span in unit_spans(p.text, p.language))
+        if len(out) >= count:
+            break
+    return out[:count]
 
 
 def make_workload(
@@ -289,8 +316,8 @@ def scratch_settings(settings: Settings, tmp: Path, seed: int) -> Settings:
     """The settings of a throwaway build in `tmp` that never touches what is served."""
     from ..engines.milvus import is_server
 
-    # Measure search, not the limiter. Synthetic passages get no units: their stand-in vectors exist per passage.
-    overrides = {"index_dir": tmp / "index", "corpus_dir": tmp / "corpus", "rate_limit": 0.0, "units": False}
+    # Measure search, not the limiter. Units follow the settings (QA_UNITS, `--no-units`) as in `qa build`.
+    overrides = {"index_dir": tmp / "index", "corpus_dir": tmp / "corpus", "rate_limit": 0.0}
     if is_server(settings.milvus_uri):
         overrides["milvus_collection"] = f"bench_{seed}"  # a server: never replace the served alias
     else:
@@ -308,6 +335,7 @@ def measure_build(
 ) -> BuildFigures:
     """The project's own build and publish of the workload into `settings.index_dir`."""
     from ..store import build_index, build_lock, publish
+    from ..units import UNIT_FILES
 
     passages = len(work.corpus.passages)
     root = settings.index_dir
@@ -325,12 +353,17 @@ def measure_build(
         built = time.perf_counter()
         folder = publish(build, root)
     finished = time.perf_counter()
+    units = build.units.size if build.units is not None else None
     del build
-    # What a build with model vectors takes: the measured indexing time plus our encoder's measured rate.
+    # What our encoder would take for the units: with stand-in vectors their composing is no measure of it.
+    unit_seconds = units / encoding.ours_units_per_s if units and encoding.ours_units_per_s else None
+    # What a build with model vectors takes: the measured indexing time plus our encoder's measured rates.
     if work.stand_in:
-        model_build = passages / (finished - start - timed.seconds + passages / encoding.ours_passages_per_s)
+        embedding = passages / encoding.ours_passages_per_s + (unit_seconds or 0.0)
+        model_build = passages / (finished - start - timed.seconds + embedding)
     else:
         model_build = passages / (finished - start)
+    unit_bytes = sum((folder / name).stat().st_size for name in UNIT_FILES) if units is not None else None
     plain = encoding.plain_passages_per_s
     return BuildFigures(
         seconds=round(finished - start, 2),
@@ -344,6 +377,9 @@ def measure_build(
         vs_plain=round(model_build / plain, 2) if plain else None,
         vs_plain_estimated=work.stand_in is not None,
         composed_from_sentences=work.stand_in.encoded_units if work.texts.vectors == "composed" else None,
+        units=units,
+        units_mb=round(unit_bytes / 1e6, 1) if unit_bytes is not None else None,
+        unit_embed_seconds=round(unit_seconds, 1) if unit_seconds is not None else None,
     )
 
 

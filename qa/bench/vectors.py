@@ -87,9 +87,12 @@ def header_text(header: tuple[str, str, str]) -> str:
 
 
 class ComposedEmbedder(Embedder):
-    """Passage vectors in the model's own space without running the model on every passage: each distinct
+    """Passage and unit vectors in the model's own space without running the model on every text: each distinct
     sentence and speech header the passages use is encoded once by the model, and a passage's vector is the
-    length-weighted sum of its units' vectors, normalised. Only for the passages of one `Synthetic`, in order."""
+    length-weighted sum of its sentences' and its header's vectors, normalised. A sentence unit (`qa.units`) is
+    composed the same way from the sentences it spans (by the characters it holds of each) and its passage's
+    header, as a unit is embedded with its passage's context. Only for the passages of one `Synthetic`: all of
+    them in order, then their units in passage order, in as many calls as the build makes."""
 
     name = "composed"
 
@@ -98,37 +101,93 @@ class ComposedEmbedder(Embedder):
         self.dimension = inner.dimension
         self.precision = inner.precision
         self.units = source.sentences + [header_text(h) for h in source.headers]
+        self.lengths = np.asarray([len(t) for t in self.units], dtype=np.int64)
+        self.weights = self.lengths.astype(np.float32)
         self.synthetic = synthetic
         self.location = (
             f"composed: length-weighted mean of {inner.name} vectors of each passage's sentences and speech header"
         )
         self.encoded_units = 0
+        self.table: np.ndarray | None = None  # the model's vector of every sentence and header used
+        self.next_passage = 0  # whose units the next call of sentence units begins with
 
-    def encode(self, texts, batch_size=32, progress=None):
+    def _table(self, batch_size: int) -> np.ndarray:
+        if self.table is None:
+            used = np.unique(self.synthetic.units)
+            self.table = np.zeros((len(self.units), self.dimension), dtype=np.float32)
+            self.table[used] = self.inner.encode([self.units[u] for u in used], batch_size)
+            self.encoded_units = len(used)
+        return self.table
+
+    def _mix(self, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, count: int, batch_size: int):
         from scipy import sparse
 
+        mix = sparse.csr_matrix((weights, (rows, cols)), shape=(count, len(self.units)))
+        block = np.asarray(mix @ self._table(batch_size), dtype=np.float32)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        np.divide(block, norms, out=block, where=norms > 0)
+        return block
+
+    def _are_passages(self, texts) -> bool:
+        n, passages = len(self.synthetic.offsets) - 1, self.synthetic.corpus.passages
+        return len(texts) == n and all(texts[i].endswith(passages[i].text) for i in (0, n // 2, n - 1))
+
+    def encode(self, texts, batch_size=32, progress=None):
+        if self.table is None or self._are_passages(texts):
+            if not self._are_passages(texts):
+                raise BenchError("composed vectors exist only for the generated passages, all of them, in order")
+            return self._passages(batch_size, progress)
+        return self._sentence_units(texts, batch_size, progress)
+
+    def _passages(self, batch_size, progress):
         units, offsets = self.synthetic.units, self.synthetic.offsets
         n = len(offsets) - 1
-        passages = self.synthetic.corpus.passages
-        if len(texts) != n or any(not texts[i].endswith(passages[i].text) for i in (0, n // 2, n - 1)):
-            raise BenchError("composed vectors exist only for the generated passages, all of them, in order")
-        used = np.unique(units)
-        vectors = np.zeros((len(self.units), self.dimension), dtype=np.float32)
-        vectors[used] = self.inner.encode([self.units[u] for u in used], batch_size)
-        self.encoded_units = len(used)
-        weights = np.asarray([len(t) for t in self.units], dtype=np.float32)
         out = np.empty((n, self.dimension), dtype=np.float32)
         for start in range(0, n, COMPOSE_CHUNK):
             stop = min(n, start + COMPOSE_CHUNK)
             cols = units[offsets[start] : offsets[stop]]
             rows = np.repeat(np.arange(stop - start), np.diff(offsets[start : stop + 1]))
-            mix = sparse.csr_matrix((weights[cols], (rows, cols)), shape=(stop - start, len(self.units)))
-            block = np.asarray(mix @ vectors, dtype=np.float32)
-            norms = np.linalg.norm(block, axis=1, keepdims=True)
-            np.divide(block, norms, out=block, where=norms > 0)
-            out[start:stop] = block
+            out[start:stop] = self._mix(rows, cols, self.weights[cols], stop - start, batch_size)
             if progress:
                 progress(stop - start)
+        return out
+
+    def _sentence_units(self, texts, batch_size, progress):
+        """The next `len(texts)` sentence units, which must be the units of the next passages, whole."""
+        from ..units import unit_spans, unit_text
+
+        passages, units, offsets = self.synthetic.corpus.passages, self.synthetic.units, self.synthetic.offsets
+        first, spans, owner = self.next_passage, [], []
+        i = first
+        while len(spans) < len(texts) and i < len(passages):
+            own = unit_spans(passages[i].text, passages[i].language)
+            spans.extend(own)
+            owner.extend([i - first] * len(own))
+            i += 1
+        expected = (unit_text(passages[first + owner[k]], spans[k]) for k in (0, -1))
+        if len(spans) != len(texts) or any(texts[k] != e for k, e in zip((0, -1), expected, strict=True)):
+            raise BenchError("composed unit vectors exist only for the generated passages' units, in passage order")
+        self.next_passage = i
+        # Everything in one coordinate: the chunk's passages laid end to end, each exactly its sentences.
+        heads = units[offsets[first:i]]
+        sentences = np.concatenate([units[offsets[j] + 1 : offsets[j + 1]] for j in range(first, i)])
+        sentence_end = np.cumsum(self.lengths[sentences])
+        sentence_start = sentence_end - self.lengths[sentences]
+        base = np.concatenate([[0], np.cumsum([len(passages[j].text) for j in range(first, i)])])
+        owner = np.asarray(owner, dtype=np.int64)
+        at = np.asarray(spans, dtype=np.int64).reshape(-1, 2) + base[owner][:, None]
+        lo = np.searchsorted(sentence_end, at[:, 0], side="right")  # the first sentence ending inside the unit
+        hi = np.searchsorted(sentence_start, at[:, 1], side="left")  # past the last one starting inside it
+        count = np.maximum(hi - lo, 0)
+        unit_of = np.repeat(np.arange(len(texts)), count)
+        sentence = lo[unit_of] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        held = np.minimum(at[unit_of, 1], sentence_end[sentence]) - np.maximum(at[unit_of, 0], sentence_start[sentence])
+        rows = np.concatenate([unit_of, np.arange(len(texts))])
+        cols = np.concatenate([sentences[sentence], heads[owner]])
+        weights = np.concatenate([held.astype(np.float32), self.weights[heads[owner]]])
+        out = self._mix(rows, cols, weights, len(texts), batch_size)
+        if progress:
+            progress(len(texts))
         return out
 
 

@@ -24,7 +24,13 @@ from .common import load_embedder, make_settings, user_errors
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--model", help="sentence-transformers model name or path [QA_MODEL].")
 @click.option("--backend", type=click.Choice(["faiss", "milvus"]), help="Engine measured [QA_BACKEND].")
-def bench(passages, vectors, queries, seed, as_json, model, backend):
+@click.option(
+    "--units/--no-units",
+    default=None,
+    help="Cut passages into sentence units, as `qa build` does by default; --no-units matches passages whole, "
+    "as benches before units did [QA_UNITS].",
+)
+def bench(passages, vectors, queries, seed, as_json, model, backend, units):
     """Build an index of N passages in a temporary folder; measure build, search latency, recall and memory.
 
     The passages are real text, recombined: the seed corpus and the CMRC 2018 contexts cut into sentences and
@@ -38,6 +44,7 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
       qa bench --passages 1000
       qa bench --passages 100000 --json > bench-100k.json
       QA_IVF_PROBES=64 qa bench --passages 1000000 --json
+      qa bench --passages 100000 --no-units --json   # comparable with results from before units
     """
     from ..bench.report import format_report, to_json
     from ..bench.run import MAX_PASSAGES, MIN_PASSAGES, run_bench
@@ -53,7 +60,7 @@ def bench(passages, vectors, queries, seed, as_json, model, backend):
 
     passages = count("passages", passages, MIN_PASSAGES, MAX_PASSAGES)
     queries = count("queries", queries, 1, 100_000)
-    settings = make_settings(model=model, backend=backend)
+    settings = make_settings(model=model, backend=backend, units=units)
     with user_errors():
         embedder = load_embedder(settings)
         result = run_bench(passages, settings, embedder, vectors, queries, seed, lambda m: click.echo(m, err=True))
