@@ -8,7 +8,7 @@ key's script: an English key (a gloss of one to four words, or the pinyin of a p
 Zhang Junfeng → 张俊峰) → Chinese words of the corpus; a Chinese headword → English words of its glosses that
 the corpus uses (罗斯福 → Roosevelt, 组屋 → HDB flats). The question's Chinese words are not known at build time,
 so every headword with such a gloss is kept. It is stored with the index, so serving never reads the dictionary;
-an index built before the Chinese keys existed simply translates no Chinese question.
+an index built before the Chinese keys existed translates no Chinese question until `qa build` makes it again.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ MAX_GLOSS_WORDS = 4  # longer glosses are explanations, not translations
 MAX_TERMS = 4  # Chinese words kept per English key
 PLACE_SUFFIX = "市县区"
 SKIP_GLOSS = ("variant of", "surname", "see ", "used in", "abbr. for", "old variant", "erhua variant")
+# What makes a previous build's lexicon today's: bump when it holds other entries (2: Chinese headwords → English
+# words), so `qa build` makes it again (the embeddings are reused) instead of calling an older index up to date.
+LEXICON_VERSION = 2
 CHINESE_SENSES = 4  # senses of a headword read for its English words: later ones are rarer uses
 ENGLISH_TERMS = 4  # English words kept per Chinese headword
 STEM_KEEPS = 2  # letters of a word its English stem begins with (cry → cri, using → use)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .crosslingual import build_lexicon
+from .crosslingual import LEXICON_VERSION, build_lexicon
 from .embedding import Embedder
 from .engines import engine_for
 from .engines.base import Build, Index, Written
@@ -189,6 +189,7 @@ def build_index(
         "corpus_fingerprint": corpus.fingerprint,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
         "units": {"version": UNITS_VERSION, "count": units.size} if units is not None else None,
+        "lexicon": {"version": LEXICON_VERSION},
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
@@ -365,6 +366,7 @@ def is_up_to_date(root: Path, corpus_fingerprint: str, settings: Settings) -> bo
         and manifest.get("backend") == settings.backend
         # An index from before units gains them; one built without them loses them when they are turned on.
         and (manifest.get("units") or {}).get("version") == (UNITS_VERSION if settings.units else None)
+        and (manifest.get("lexicon") or {}).get("version") == LEXICON_VERSION
     )
     # With Milvus the collection this folder recorded must still be the one served (another machine may build).
     return same and engine_for(settings).is_current(manifest)

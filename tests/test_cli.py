@@ -291,3 +291,17 @@ def test_ask_by_speaker_and_date_range(run):
     assert r.exit_code == 0 and "no passage matches" in r.output
     r = run("ask", "农业", "--date-from", "2021-02-30")
     assert r.exit_code != 0 and "--date-from: '2021-02-30' is not a date" in r.output
+
+
+def test_an_index_with_an_older_lexicon_is_built_again_from_its_embeddings(run, tmp_path):
+    from qa.store import current_folder
+
+    run("build")
+    manifest = current_folder(tmp_path / "index") / "manifest.json"
+    older = json.loads(manifest.read_text(encoding="utf-8"))
+    del older["lexicon"]  # as a build from before the lexicon was versioned (no Chinese → English entries)
+    manifest.write_text(json.dumps(older), encoding="utf-8")
+    r = run("build")
+    assert r.exit_code == 0, r.output
+    assert "up to date" not in r.output and "3 embeddings reused = 100%" in r.output
+    assert "up to date" in run("build").output
