@@ -18,19 +18,25 @@ from collections import Counter
 from pathlib import Path
 
 EVAL = Path(__file__).resolve().parent
+# Each corpus with its question sets; a corpus of one paragraph a line is checked line by line (--lines).
+BLANK_LINE_PARAGRAPHS = {
+    "corpora/sg-budget-speeches": ("sg_budget_en", "sg_budget_zh"),
+    "../corpus": ("seed_en",),
+    "corpora/press-en": ("press_en",),
+    "corpora/ungdc": ("ungdc_en", "ungdc_zh"),
+    "corpora/reports-zh-real": ("reports_zh_real",),
+}
+LINE_PARAGRAPHS = {
+    "corpora/sotu": ("sotu_en",),
+    "corpora/fireside": ("fireside_en", "fireside_zh"),
+    "corpora/press-zh": ("press_zh",),
+    "corpora/reports-zh": ("reports_zh",),
+}
 SETS = [
-    ("sg_budget_en.jsonl", "corpora/sg-budget-speeches", False),
-    ("sg_budget_zh.jsonl", "corpora/sg-budget-speeches", False),
-    ("seed_en.jsonl", "../corpus", False),
-    ("sotu_en.jsonl", "corpora/sotu", True),
-    ("fireside_en.jsonl", "corpora/fireside", True),
-    ("fireside_zh.jsonl", "corpora/fireside", True),
-    ("press_zh.jsonl", "corpora/press-zh", True),
-    ("reports_zh.jsonl", "corpora/reports-zh", True),
-    ("press_en.jsonl", "corpora/press-en", False),
-    ("ungdc_en.jsonl", "corpora/ungdc", False),
-    ("ungdc_zh.jsonl", "corpora/ungdc", False),
-    ("reports_zh_real.jsonl", "corpora/reports-zh-real", False),
+    (f"{name}.jsonl", corpus, lines)
+    for table, lines in ((BLANK_LINE_PARAGRAPHS, False), (LINE_PARAGRAPHS, True))
+    for corpus, names in table.items()
+    for name in names
 ]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
