@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from itertools import compress
 from pathlib import Path
 
+import numpy as np
+
 from .keywords import ENGLISH_WORD, STOPWORDS, stem
 from .packaged import packaged_file
 from .textrules import HAN_CHAR, LATIN_LETTER, is_chinese_char
@@ -161,6 +163,23 @@ def _glosses(path: Path) -> str:
     return "\n".join("\t".join([head, *senses]) for head, senses in out.items() if senses)
 
 
+@functools.lru_cache(maxsize=1)
+def _gloss_index(path: Path) -> tuple[str, np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
+    """`_glosses` with where each line starts, and for each gloss word the lines holding it (`postings[a:b]`
+    for its `(a, b)`): a build then reads only the lines of words its corpus has. ~10 MB a process."""
+    text = _glosses(path) + "\n"
+    lines = text.split("\n")[:-1]
+    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines], dtype=np.int64)
+    holding: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        for word in set(line.partition("\t")[2].replace("\t", " ").split(" ")):
+            holding.setdefault(word, []).append(i)
+    postings = np.fromiter((i for rows in holding.values() for i in rows), dtype=np.int32)
+    ends = np.cumsum([len(rows) for rows in holding.values()])
+    spans = {w: (int(e - len(rows)), int(e)) for (w, rows), e in zip(holding.items(), ends, strict=True)}
+    return text, line_starts, postings, spans
+
+
 def _english_lexicon(path: Path, vocabulary: set[str]) -> dict[str, list[str]]:
     """Chinese headword → English words of its glosses whose BM25 term the corpus has, as the gloss writes them
     (Roosevelt stays capitalised, so a question naming 罗斯福 names the speaker Roosevelt)."""
@@ -176,7 +195,11 @@ def _english_lexicon(path: Path, vocabulary: set[str]) -> dict[str, list[str]]:
         return found
 
     lexicon: dict[str, list[str]] = {}
-    for line in _glosses(path).split("\n"):
+    text, line_starts, postings, word_spans = _gloss_index(path)
+    # Only a headword with a gloss word the corpus has can gain an entry: those lines, in dictionary order.
+    found = [postings[a:b] for w, (a, b) in word_spans.items() if term_for(w) in vocabulary]
+    for i in np.unique(np.concatenate(found)) if found else ():
+        line = text[line_starts[i] : line_starts[i + 1] - 1]
         head, *senses = line.split("\t")
         kept: dict[str, str] = {}
         for sense in senses:
