@@ -66,7 +66,7 @@ def test_asserts_on_elapsed_time_are_found_and_ratios_and_deadline_helpers_allow
 
                 def test_inline():
                     start = time.perf_counter()
-                    PLANTED_BREACH
+                    took = time.perf_counter() - start; assert took < LIMIT
 
                 def test_through_names():
                     start = clock.monotonic()
@@ -87,7 +87,7 @@ def test_asserts_on_elapsed_time_are_found_and_ratios_and_deadline_helpers_allow
                     assert seconds_until_served("url", "marker") < 5.0
                     while time.monotonic() < t0 + 1:
                         pass
-            """.replace("PLANTED_BREACH", "assert " + "time.perf_counter() - start < LIMIT"),
+            """,
         },
     )
     found = checker.breaches(root)
