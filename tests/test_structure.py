@@ -42,6 +42,9 @@ def test_a_repeated_sentence_or_label_is_not_furniture():
 def test_a_un_job_number_and_document_symbol_are_furniture_even_once():
     assert is_furniture("09-52425", set()) and is_furniture("A/64/PV.4", set())
     assert not is_furniture("We met in 2009.", set())
+    # A record's running head alternates the symbol and the meeting's date from page to page.
+    assert is_furniture("A/70/PV.22 01/10/2015", set()) and is_furniture("01/10/2015 A/70/PV.22", set())
+    assert not is_furniture("On 01/10/2015 we met.", set())
 
 
 def test_invisible_characters_are_removed_on_reading():
