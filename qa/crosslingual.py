@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .keywords import ENGLISH_WORD, STOPWORDS, stem
+from .keywords import STOPWORDS, bm25_term
 from .packaged import packaged_file
 from .textrules import HAN_CHAR, LATIN_LETTER, is_chinese_char
 
@@ -133,17 +133,10 @@ def _chinese_lexicon(path: Path, vocabulary: set[str], names: list[str]) -> dict
     return lexicon
 
 
-def _bm25_term(word: str) -> str:
-    """An English word as the index's tokenizer keeps it (lower-cased, stemmed when three letters or more)."""
-    word = word.lower()
-    return stem(word) if ENGLISH_WORD.fullmatch(word) else word
-
-
-@functools.lru_cache(maxsize=1)
 def _glosses(path: Path) -> str:
     """Each simplified headword with the English words of its first senses that translate it (case kept), one
-    line a headword: the headword, then each sense's words joined by spaces, tab-separated. Read once per process
-    and kept as one string (~5 MB), as a Chinese question may use any headword."""
+    line a headword: the headword, then each sense's words joined by spaces, tab-separated (read once a process,
+    by `_gloss_index`)."""
     out: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split(" ", 2)
@@ -191,7 +184,7 @@ def _english_lexicon(path: Path, vocabulary: set[str]) -> dict[str, list[str]]:
     def term_for(word: str) -> str:
         found = term_of.get(word)
         if found is None:
-            found = term_of[word] = _bm25_term(word) if word[:STEM_KEEPS].lower() in starts else ""
+            found = term_of[word] = bm25_term(word) if word[:STEM_KEEPS].lower() in starts else ""
         return found
 
     lexicon: dict[str, list[str]] = {}

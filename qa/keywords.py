@@ -198,8 +198,14 @@ class Tokenizer:
         for tok in self._tokenizer().lcut_for_search(text):
             tok = tok.strip().lower()
             if tok and tok not in STOPWORDS and TOKEN_OK.search(tok) and not QUESTION_NUMBER.match(tok):
-                out.append(stem(tok) if ENGLISH_WORD.fullmatch(tok) else tok)
+                out.append(bm25_term(tok))
         return out
+
+
+def bm25_term(word: str) -> str:
+    """A word as BM25 keeps it: lower-cased, and stemmed when an English word of three letters or more."""
+    word = word.lower()
+    return stem(word) if ENGLISH_WORD.fullmatch(word) else word
 
 
 @lru_cache(maxsize=200_000)
