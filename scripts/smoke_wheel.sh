@@ -56,7 +56,9 @@ for _ in $(seq 600); do
   sleep 0.2
 done
 [[ -n "$url" ]] || fail "qa serve did not start"
-curl -fsS "$url/" | grep -q '<script src="app.js"' || fail "GET / is not the chat page"
+# Read whole first: `curl | grep -q` under pipefail fails when grep stops early and curl gets SIGPIPE.
+page=$(curl -fsS "$url/") || fail "GET / failed"
+grep -q '<script src="app.js"' <<<"$page" || fail "GET / is not the chat page"
 curl -fsS "$url/app.js" | grep -q "sourceLabel" || fail "GET /app.js"
 answer=$(curl -fsS "$url/api/search" -H 'content-type: application/json' \
   -d '{"query": "航空港实验区坚持走什么路子？", "top_k": 1}') || fail "POST /api/search"
