@@ -59,7 +59,8 @@ done
 # Read whole first: `curl | grep -q` under pipefail fails when grep stops early and curl gets SIGPIPE.
 page=$(curl -fsS "$url/") || fail "GET / failed"
 grep -q '<script src="app.js"' <<<"$page" || fail "GET / is not the chat page"
-curl -fsS "$url/app.js" | grep -q "sourceLabel" || fail "GET /app.js"
+script=$(curl -fsS "$url/app.js") || fail "GET /app.js failed"
+grep -q "sourceLabel" <<<"$script" || fail "GET /app.js"
 answer=$(curl -fsS "$url/api/search" -H 'content-type: application/json' \
   -d '{"query": "航空港实验区坚持走什么路子？", "top_k": 1}') || fail "POST /api/search"
 grep -q '"speaker":"张俊峰"' <<<"$answer" || fail "unexpected search answer: ${answer:0:200}"
