@@ -106,7 +106,10 @@ def load_service(settings: Settings, embedder: Embedder | None, service: Service
         return service
     from .embedding import load_embedder
 
-    return Service(settings, embedder or load_embedder(settings.model, settings.allow_download, settings.precision))
+    if embedder is None:
+        s = settings
+        embedder = load_embedder(s.model, s.allow_download, s.precision, s.query_threads)
+    return Service(settings, embedder)
 
 
 async def watch_index(service: Service, interval: float):

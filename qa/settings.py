@@ -33,6 +33,7 @@ DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds a client has to send a request (body b
 # may then take up to ~27 min past QA_REQUEST_TIMEOUT; a slower sender is cut off.
 MIN_BODY_RATE = 32 << 10
 MAX_FILE_MB_CEILING = 4096.0
+MAX_THREADS = 256
 
 
 class Settings(BaseSettings):
@@ -45,6 +46,13 @@ class Settings(BaseSettings):
         "auto", description="Model arithmetic: auto picks bfloat16 on CPUs with native support, else float32."
     )
     allow_download: bool = Field(False, description="Let a model missing on this machine be fetched from a hub.")
+    query_threads: int = Field(
+        0,
+        ge=0,
+        le=MAX_THREADS,
+        description="Torch threads for a question encoded alone (0: torch's default, the cores); questions "
+        "encoded at once get one each.",
+    )
 
     top_k: int = Field(
         DEFAULT_TOP_K,

@@ -17,6 +17,7 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 
 from .script import simplified
@@ -24,7 +25,7 @@ from .textrules import sentences
 
 # A sentence shorter than this ("Thank you.", "谢谢。") says too little to be matched alone: it joins the next.
 MIN_UNIT_CHARS = {"zh": 12, "other": 40}
-OFFSET_SPAN = 1 << 32  # more characters than any passage has: (candidate, offset) pairs sort as one integer
+TEXT_BREAK = "\0"  # ends each candidate's text where they are searched as one: no query term holds it
 
 
 def unit_spans(text: str, language: str | None) -> list[tuple[int, int]]:
@@ -64,6 +65,23 @@ def shared_weight(lowered: str, weights: dict[str, float]) -> float:
     return sum(w for term, w in weights.items() if term in lowered)
 
 
+def _segment_max(scores: np.ndarray, first: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of `scores` (run i starts at `first[i]`; a run may be empty): its largest score (-inf when empty)
+    and the member where it first occurs (-1 when empty)."""
+    best = np.full(len(first), -np.inf, dtype=np.float32)
+    unit = np.full(len(first), -1, dtype=np.int64)
+    ends = np.append(first[1:], len(scores))
+    held = first < ends
+    if held.any():
+        best[held] = np.maximum.reduceat(scores, first[held])
+        owner = np.repeat(np.arange(len(first)), ends - first)
+        top = np.flatnonzero(scores >= best[owner])
+        lead = np.ones(len(top), dtype=bool)
+        lead[1:] = owner[top[1:]] != owner[top[:-1]]
+        unit[owner[top[lead]]] = members[top[lead]]
+    return best, unit
+
+
 @dataclass(frozen=True)
 class Units:
     """Every passage's units: `starts` (passages + 1) offsets into `spans` (units × 2) and `vectors` (units × d)."""
@@ -76,53 +94,51 @@ class Units:
     def size(self) -> int:
         return len(self.spans)
 
+    def _members(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The units of the passages `rows`, in order, and where each passage's run of them starts."""
+        begin = self.starts[rows]
+        counts = self.starts[rows + 1] - begin
+        first = np.cumsum(counts) - counts
+        members = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(begin - first, counts)
+        return members, first
+
     def best(self, rows: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each passage row: the best unit's inner product with `query` and that unit's index."""
-        begin, end = self.starts[rows], self.starts[rows + 1]
-        members = np.concatenate([np.arange(b, e) for b, e in zip(begin, end, strict=True)] or [np.zeros(0, int)])
-        owner = np.repeat(np.arange(len(rows)), end - begin)
-        scores = np.asarray(self.vectors[members] @ query, dtype=np.float32)
-        best = np.full(len(rows), -np.inf, dtype=np.float32)
-        np.maximum.at(best, owner, scores)
-        unit = np.full(len(rows), -1, dtype=np.int64)
-        winners = np.flatnonzero(scores >= best[owner])[::-1]  # reversed: the first of tied units is kept
-        unit[owner[winners]] = members[winners]
-        return best, unit
+        """For each passage row: the best unit's inner product with `query` and that unit's index (the first of
+        tied units)."""
+        members, first = self._members(rows)
+        scores = np.asarray(self.vectors[members], dtype=np.float32) @ query.astype(np.float32, copy=False)
+        return _segment_max(scores, first, members)
 
     def keyword(self, rows: np.ndarray, lowered, weights: dict[str, float]) -> np.ndarray:
         """For each passage row: the most of the question (`shared_weight`) any one of its units holds;
         `lowered(row)` is the passage's text as terms are matched in it, offsets unchanged."""
-        out = np.zeros(len(rows), dtype=np.float32)
-        if not weights or not len(rows):
-            return out
-        begin, end = self.starts[rows], self.starts[rows + 1]
-        members = np.concatenate([np.arange(b, e) for b, e in zip(begin, end, strict=True)])
-        owner = np.repeat(np.arange(len(rows)), end - begin)
-        # Where each term occurs, found with str.find (no Python loop over units), is then placed in its unit by
-        # one sorted search over (candidate, unit start) keys: units are in text order within a passage.
-        keys = owner * OFFSET_SPAN + self.spans[members, 0]
+        members, first = self._members(rows)
+        if not weights or not len(members):
+            return np.zeros(len(rows), dtype=np.float32)
+        texts = [lowered(int(row)) for row in rows]
+        # The candidates' texts are searched as one, each followed by a character no term holds, in one pass that
+        # finds every term's every place (Aho-Corasick; a str.find scan a term took twice as long). Each place is
+        # then put in its unit by one sorted search over the units' starts in the joined text.
+        lengths = np.fromiter((len(t) + len(TEXT_BREAK) for t in texts), dtype=np.int64, count=len(texts))
+        owner = np.repeat(np.arange(len(rows)), np.diff(np.append(first, len(members))))
+        offset = (np.cumsum(lengths) - lengths)[owner]
+        unit_start, unit_end = offset + self.spans[members, 0], offset + self.spans[members, 1]
         terms = list(weights)
-        found_at, found_term, found_in = [], [], []
-        for i, row in enumerate(rows):
-            text = lowered(int(row))
-            for j, term in enumerate(terms):
-                at = text.find(term)
-                while at >= 0:
-                    found_at.append(at)
-                    found_in.append(i)
-                    found_term.append(j)
-                    at = text.find(term, at + len(term))
-        if not found_at:
-            return out
-        at, candidate = np.asarray(found_at, dtype=np.int64), np.asarray(found_in, dtype=np.int64)
-        unit = np.searchsorted(keys, candidate * OFFSET_SPAN + at, side="right") - 1
-        # An occurrence outside every unit of its passage (before the first, after the last) counts for none.
-        inside = (unit >= 0) & (owner[unit] == candidate) & (at < self.spans[members[unit], 1])
-        held = np.zeros((len(members), len(terms)), dtype=bool)
-        held[unit[inside], np.asarray(found_term)[inside]] = True
-        scores = held @ np.asarray([weights[t] for t in terms], dtype=np.float32)
-        np.maximum.at(out, owner, scores)
-        return out
+        automaton = ahocorasick.Automaton()
+        for j, term in enumerate(terms):
+            automaton.add_word(term, j)
+        automaton.make_automaton()
+        found = np.fromiter(itertools.chain.from_iterable(automaton.iter(TEXT_BREAK.join(texts))), dtype=np.int64)
+        last, term = found[0::2], found[1::2]  # a place is reported by its last character
+        at = last + 1 - np.asarray([len(t) for t in terms], dtype=np.int64)[term]
+        unit = np.searchsorted(unit_start, at, side="right") - 1
+        # A place outside every unit (before a passage's first, after its last) counts for none.
+        inside = (unit >= 0) & (at < unit_end[np.maximum(unit, 0)])
+        held = np.unique(unit[inside] * len(terms) + term[inside])  # each (unit, term) once
+        term_weight = np.asarray([weights[t] for t in terms], dtype=np.float64)
+        scores = np.bincount(held // len(terms), term_weight[held % len(terms)], minlength=len(members))
+        best = _segment_max(scores.astype(np.float32), first, members)[0]
+        return np.maximum(best, 0)  # a passage without units holds none of the question
 
     def fits(self, passages: int) -> bool:
         """Whether these units belong to a build of `passages` passages (no part truncated or from another)."""
@@ -142,6 +158,10 @@ UNIT_DTYPE = np.float16
 # Units embedded per call: a build holds one chunk's float32 vectors and texts (~25 MB at 384 dimensions), never
 # every unit's (a million passages cut into ~10 million units would be 15 GB of float32).
 UNIT_CHUNK = 16_384
+# Unit vectors up to this size (as float32) a server holds in memory as float32: numpy turns float16 into float32
+# at about 2 ns a number, which was 1.1 of the 1.2 ms a question spent scoring its candidates' ~1,600 units. 256 MiB
+# is ~175,000 units, a collection of ~28,000 passages; a larger one is scored from its float16 file.
+RESIDENT_UNIT_BYTES = 256 << 20
 
 
 def unit_layout(passages: list) -> tuple[np.ndarray, np.ndarray]:
@@ -217,6 +237,10 @@ def save_units(units: Units, folder: Path) -> list[str]:
     return list(UNIT_FILES)
 
 
-def load_units(folder: Path) -> Units:
+def load_units(folder: Path, resident_bytes: int = 0) -> Units:
+    """A build's units, their vectors memory-mapped as stored (float16), or read into memory as float32 when that
+    takes at most `resident_bytes` (a server's: see `RESIDENT_UNIT_BYTES`)."""
     starts, spans, vectors = (np.load(folder / name, mmap_mode="r") for name in UNIT_FILES)
+    if vectors.size * np.dtype(np.float32).itemsize <= resident_bytes:
+        vectors = np.asarray(vectors, dtype=np.float32)  # exact: every float16 is a float32
     return Units(np.asarray(starts), np.asarray(spans), vectors)

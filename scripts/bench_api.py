@@ -33,7 +33,7 @@ def main():
     args = parser.parse_args()
 
     settings = load_settings(index_dir=Path(args.index))
-    embedder = load_embedder(settings.model, settings.allow_download, settings.precision)
+    embedder = load_embedder(settings.model, settings.allow_download, settings.precision, settings.query_threads)
     lines = QUESTION_FILES[0].read_text(encoding="utf-8").splitlines()
     queries = [q for q in (json.loads(line)["q"] for line in lines if line.strip()) if not q.isascii()]
     queries = (queries * (args.requests // len(queries) + 1))[: args.requests]

@@ -156,7 +156,8 @@ def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e.model = RecordingModel(prompts)
     e.dimension = 4
     e._torch = Threads(2)
-    e.build_threads, e.query_threads = 2, embedding.QUERY_THREADS
+    e.build_threads, e.query_threads = 2, 2
+    e.in_flight = embedding.InFlight()
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
     e.passage_prompt = embedding.PASSAGE_PROMPT if prompts.get("passage") else None
     return e
@@ -170,10 +171,24 @@ def test_questions_and_passages_get_the_declared_prompts_and_unit_vectors():
     np.testing.assert_allclose(np.linalg.norm(np.vstack([q, p]), axis=1), 1.0, rtol=1e-6)
 
 
-def test_questions_run_on_one_thread_and_passages_on_the_default():
+def test_a_question_alone_gets_every_thread_and_questions_at_once_one_each():
     e = embedder_with({})
+    seen = []
+
+    def encode(texts, **_):
+        seen.append(e._torch.n)
+        if len(seen) == 1:  # a second question arrives while the first is being encoded
+            e.encode_query("another")
+        return np.ones((len(texts), 4), np.float32)
+
+    e.model.encode = encode
     e.encode_query("q")
-    assert e._torch.n == embedding.QUERY_THREADS == 1
+    assert seen == [2, embedding.CONCURRENT_QUERY_THREADS]
+    e.encode_query("q")
+    assert seen[-1] == 2  # alone again: the count went back down
+    e.query_threads = 1
+    e.encode_query("q")
+    assert seen[-1] == 1
     e.encode(["p"])
     assert e._torch.n == 2
 

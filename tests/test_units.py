@@ -48,6 +48,27 @@ def test_a_passage_keyword_score_is_the_most_of_the_question_one_of_its_units_ho
     assert units.keyword(np.array([0]), lambda row: text, {}).tolist() == [0.0]
 
 
+def test_keyword_counts_a_term_inside_another_and_none_outside_every_unit():
+    first, second = "we build the state. ", "a statement of"
+    text = first + second + " trailing words outside"
+    end = len(first) + len(second)
+    spans = np.array([(0, len(first) - 1), (len(first), end), (0, 5)], np.int32)
+    units = Units(np.array([0, 2, 3]), spans, np.zeros((3, 2), np.float32))
+    weights = {"state": 1.0, "statement": 2.0, "trailing": 4.0, "we": 0.25}
+    held = units.keyword(np.array([0, 1]), lambda row: text if row == 0 else "we st", weights)
+    # "state" also lies inside "statement" (substrings, as Chinese words are matched); "trailing" is past the last
+    # unit of passage 0; passage 1's one unit holds "we" only, although its text runs on into the next.
+    np.testing.assert_allclose(held, [3.0, 0.25])
+
+
+def test_a_passage_without_units_scores_none_and_names_no_unit():
+    units = Units(np.array([0, 1, 1, 2]), np.array([(0, 4), (0, 4)], np.int32), np.eye(2, dtype=np.float32))
+    best, unit = units.best(np.array([1, 2, 0]), np.array([0.25, 0.5], np.float32))
+    assert unit.tolist() == [-1, 1, 0] and best[0] == -np.inf and best[1:].tolist() == [0.5, 0.25]
+    assert units.keyword(np.array([1, 0]), lambda row: "word", {"word": 1.0}).tolist() == [0.0, 1.0]
+    assert units.keyword(np.array([1]), lambda row: "word", {"word": 1.0}).tolist() == [0.0]
+
+
 def test_shared_weight_adds_the_weights_of_the_terms_found():
     assert shared_weight("we fund the future energy fund", {"fund": 1.5, "energi": 2.0, "futur": 0.5}) == 2.0
 
@@ -92,3 +113,7 @@ def test_unit_vectors_fill_a_float16_file_a_chunk_at_a_time_and_are_moved_into_t
     (tmp_path / "memory").mkdir()
     save_units(reused, tmp_path / "memory")  # in memory (no file named): written, same figures
     np.testing.assert_array_equal(load_units(tmp_path / "memory").vectors, wanted)
+    resident = load_units(folder, resident_bytes=wanted.size * 4)  # a server's: read into memory as float32
+    assert resident.vectors.dtype == np.float32 and not isinstance(resident.vectors, np.memmap)
+    np.testing.assert_array_equal(resident.vectors, wanted.astype(np.float32))
+    assert isinstance(load_units(folder, resident_bytes=wanted.size * 4 - 1).vectors, np.memmap)

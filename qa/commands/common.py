@@ -34,4 +34,4 @@ def load_embedder(settings: Settings):
     from ..embedding import load_embedder as load
 
     click.echo(f"loading model {settings.model} …", err=True)
-    return load(settings.model, settings.allow_download, settings.precision)
+    return load(settings.model, settings.allow_download, settings.precision, settings.query_threads)

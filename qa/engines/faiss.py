@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import IndexProblem
 from ..keywords import BM25
-from ..units import UNIT_FILES, load_units
+from ..units import RESIDENT_UNIT_BYTES, UNIT_FILES, load_units
 from . import FAISS
 from .base import Build, Candidates, Engine, Filter, Index, Query, Search, Terms, Written
 from .folder import (
@@ -151,7 +151,7 @@ class FaissEngine(Engine):
             stored = np.load(folder / EMBEDDINGS, mmap_mode="r", allow_pickle=False)
             dense = DenseIndex.load(folder, self.settings.ivf_probes, stored)
             bm25 = BM25.load(folder)
-            units = load_units(folder) if manifest.get("units") else None
+            units = load_units(folder, RESIDENT_UNIT_BYTES) if manifest.get("units") else None
         except IndexProblem:
             raise
         except Exception as exc:
