@@ -158,6 +158,7 @@ def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e._torch = Threads(2)
     e.build_threads, e.query_threads = 2, 2
     e.in_flight = embedding.InFlight()
+    e.direct = False
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
     e.passage_prompt = embedding.PASSAGE_PROMPT if prompts.get("passage") else None
     return e
@@ -191,6 +192,26 @@ def test_a_question_alone_gets_every_thread_and_questions_at_once_one_each():
     assert seen[-1] == 1
     e.encode(["p"])
     assert e._torch.n == 2
+
+
+def test_a_question_goes_the_direct_way_only_where_that_gives_encodes_bits(monkeypatch):
+    e = embedder_with({})
+    same = np.full((1, 4), 3.0, np.float32)  # RecordingModel.encode's vector
+    for direct, exact in ((lambda text: same, True), (lambda text: same + 1e-3, False)):
+        monkeypatch.setattr(e, "_direct_query", direct)
+        assert e._direct_is_exact() is exact
+
+    def missing(text):
+        raise AttributeError("'SentenceTransformer' object has no attribute 'preprocess'")
+
+    monkeypatch.setattr(e, "_direct_query", missing)
+    assert e._direct_is_exact() is False
+    monkeypatch.setattr(e, "_direct_query", lambda text: np.array([[0.0, 0.0, 3.0, 4.0]], np.float32))
+    e.direct, e.model.asked = True, []
+    np.testing.assert_allclose(e.encode_query("q"), [0, 0, 0.6, 0.8])  # normalised as every vector is
+    assert e.model.asked == []  # not through encode
+    e.encode_queries(["one", "two"])
+    assert e.model.asked == [None]  # several questions are batched by encode
 
 
 def test_models_without_prompts_get_none():
@@ -318,6 +339,14 @@ def test_e5_embedder_uses_prompts_and_finds_across_languages(converted):
     assert int(np.argmax(p @ e.encode_query("政府如何帮助工人提升技能？"))) == 2
     # The prompt matters: the same text as a question and as a passage are different vectors.
     assert float(e.encode_query(passages[0]) @ p[0]) < 0.999
+
+
+@pytest.mark.integration
+def test_a_question_encoded_the_direct_way_has_the_bits_encode_gives_it(real_embedder):
+    assert real_embedder.direct_exact
+    for _, text in SAMPLE:
+        through = real_embedder._encode([text], 32, None, real_embedder.query_prompt)
+        assert np.array_equal(embedding.unit_rows(real_embedder._direct_query(text)), through), text
 
 
 @pytest.mark.integration
