@@ -43,7 +43,7 @@ STAMP = r"\d{8}T\d{12}Z"
 INSERT_BATCH = 1000  # rows per insert call: well under gRPC's 64 MB message limit at 1,024 dimensions
 READ_BATCH = 1000  # rows per page when reading passages back
 CHUNK_CHARS = 16_000  # one meta row's text: under VARCHAR's 65,535 bytes even at 4 bytes a character
-META_LIMIT = 16_384  # Milvus's largest query window
+META_PAGE = 1_024  # meta rows read a query (up to 16 MB of text); Milvus's largest query window is 16,384
 VARCHAR_BYTES = 65_535
 FILTER_FIELD_BYTES = 4_096
 META_DIM = 2  # every collection needs a vector field; the meta collection's is never searched
@@ -263,9 +263,14 @@ def _drop_old(client, alias: str, keep: set) -> None:
 
 def _read_blobs(client, meta: str) -> dict[str, str]:
     client.load_collection(meta)
-    rows = client.query(meta, filter='key != ""', output_fields=["key", "body"], limit=META_LIMIT)
-    if len(rows) >= META_LIMIT:  # the vocabulary outgrew one query window: refuse rather than read half of it
-        raise MilvusProblem(f"{meta} has {META_LIMIT:,} or more parts; this qa reads fewer")
+    # Page by page: a large build's parts (its units' places: 12 bytes a unit) outgrow one query window.
+    pages = client.query_iterator(meta, batch_size=META_PAGE, filter='key != ""', output_fields=["key", "body"])
+    rows: list[dict] = []
+    try:
+        while page := pages.next():
+            rows.extend(page)
+    finally:
+        pages.close()
     parts: dict[str, list[tuple[str, str]]] = {}
     for r in rows:
         key, _, part = r["key"].rpartition(":")
