@@ -79,8 +79,9 @@ class DeadlineH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def server_config(app, settings: Settings):
-    """uvicorn's config for `qa serve`: quiet, our own proxy handling, and the two connection timeouts."""
+def server_config(app, settings: Settings, **extra):
+    """uvicorn's config for `qa serve`: quiet, our own proxy handling, and the two connection timeouts; `extra`
+    goes to uvicorn as well."""
     import uvicorn
 
     protocol = type("ServeProtocol", (DeadlineH11Protocol,), {"request_timeout": settings.request_timeout})
@@ -91,6 +92,7 @@ def server_config(app, settings: Settings):
         proxy_headers=False,
         http=protocol,
         timeout_keep_alive=settings.keep_alive_timeout,
+        **extra,
     )
 
 

@@ -439,7 +439,7 @@ def measure_queries(loaded: Serving, questions: list[str], embedder: Embedder, t
     access_log = logging.getLogger("qa.access")
     access_level = access_log.level
     access_log.setLevel(logging.WARNING)  # one line per request would bury the progress on stderr
-    with serving(create_app(service.settings, service=service)) as url:
+    with serving(create_app(service.settings, service=service), settings=service.settings) as url:
         conn = http.client.HTTPConnection(url.removeprefix("http://"), timeout=60)
         try:
             for q in questions[:WARMUP]:

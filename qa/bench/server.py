@@ -27,15 +27,20 @@ def wait_healthy(host: str, port: int, timeout: float, alive=lambda: True) -> No
 
 
 @contextlib.contextmanager
-def serving(app, timeout: float = 120.0) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 in a daemon thread; yields its base URL once it is healthy."""
+def serving(app, timeout: float = 120.0, settings=None) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 in a daemon thread; yields its base URL once it is healthy. With
+    `settings`, served as `qa serve` serves it (its protocol and timeouts: what a latency figure should include)."""
     import uvicorn
 
-    from ..serving import listening_socket
+    from ..serving import listening_socket, server_config
 
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False, proxy_headers=False)
+    quiet = {"log_config": None, "access_log": False}
+    if settings is None:
+        config = uvicorn.Config(app, log_level="warning", proxy_headers=False, **quiet)
+    else:
+        config = server_config(app, settings, **quiet)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
