@@ -112,7 +112,7 @@ def load_embedder(name: str, allow_download: bool = False, precision: str = "aut
 
 
 def unit_rows(vectors) -> np.ndarray:
-    """Rows as float32 of length 1: normalised again in float32, as bfloat16's norms are off by up to ~0.5%."""
+    """Rows scaled to length 1 in float32 (again, for a model in bfloat16: its norms are off by up to ~0.5%)."""
     vectors = np.array(vectors, dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), NORM_FLOOR)
     return vectors

@@ -194,6 +194,24 @@ def test_a_question_alone_gets_every_thread_and_questions_at_once_one_each():
     assert e._torch.n == 2
 
 
+@pytest.mark.parametrize(
+    ("loadavg", "free"),
+    [
+        ("0.52 0.40 0.31 1/230 4242\n", 4),
+        ("1.9 1.2 0.8 3/230 4242\n", 2),
+        ("9 9 9 12/230 4242\n", 1),
+        ("", 4),
+        (None, 4),
+    ],
+)
+def test_a_question_alone_gets_the_cores_no_other_thread_is_running_on(tmp_path, monkeypatch, loadavg, free):
+    path = tmp_path / "loadavg"
+    if loadavg is not None:
+        path.write_text(loadavg)
+    monkeypatch.setattr(embedding, "LOADAVG", path)  # the caller is one of the runnable threads it counts
+    assert embedding.free_cores(4) == free
+
+
 def test_a_question_goes_the_direct_way_only_where_that_gives_encodes_bits(monkeypatch):
     e = embedder_with({})
     same = np.full((1, 4), 3.0, np.float32)  # RecordingModel.encode's vector
