@@ -57,6 +57,7 @@ class Asked:
     text: str
     keywords: str
     dense_share: float | None = None
+    terms: list[str] | None = None  # BM25's tokens of `keywords`, when making the question already made them
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
@@ -207,13 +208,17 @@ class Searcher:
         if not is_english(query):
             if "en" not in self.languages:
                 return Asked(query, query)
-            english = translate_chinese(self.index.tokenizer.split(query, query=True), self.index.lexicon)
+            own = self.index.tokenizer.split(query, query=True)
+            english = translate_chinese(own, self.index.lexicon)
             if not english:
                 return Asked(query, query)
             # The model reads the question as asked: the gloss words are for BM25 and for naming speakers. Over
             # Chinese speeches too, BM25 of the question's own words keeps its usual share.
             share = self.settings.dense_weight_translated if self.languages == {"en"} else None
-            return Asked(query, f"{query} {english}", share)
+            # jieba segments each run of Chinese on its own, so the question's tokens and the gloss words' are
+            # the tokens of the two joined (the same multiset on 192 questions): the question is not cut again.
+            terms = own + self.index.tokenizer.split(english, query=True)
+            return Asked(query, f"{query} {english}", share, terms)
         if "zh" not in self.languages:
             return Asked(query, query)
         chinese = translate(query, self.index.lexicon)
@@ -224,8 +229,10 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         asked = self.asked(query)
-        tokens = self.index.tokenizer.split(asked.keywords, query=True)
-        return self._rank(asked.text, tokens, top_k, speaker, document, asked.dense_share)[0]
+        return self._rank(asked.text, self._terms(asked), top_k, speaker, document, asked.dense_share)[0]
+
+    def _terms(self, asked: Asked) -> list[str]:
+        return asked.terms if asked.terms is not None else self.index.tokenizer.split(asked.keywords, query=True)
 
     def resolve_speaker(self, name: str | None) -> str | None:
         """The speaker a filter means, as the index spells it: `陈志明` finds `陳志明`, `市长陈志明` and `mayor
@@ -317,7 +324,7 @@ class Searcher:
         top_k = top_k or self.settings.top_k
         asked = self.asked(query)
         query = asked.keywords
-        terms = self.index.tokenizer.split(query, query=True)
+        terms = self._terms(asked)
         ranked, unit_of = self._rank(asked.text, terms, top_k, speaker, document, asked.dense_share)
         if keep is not None:
             ranked = keep(ranked)

@@ -1,4 +1,5 @@
 import dataclasses
+from collections import Counter
 
 import pytest
 
@@ -101,6 +102,8 @@ def test_a_chinese_question_is_searched_with_the_corpus_english_words(english_in
     assert asked.text == BANKS_QUESTION, "the model reads the question as asked"
     assert {"Roosevelt", "bank", "open"} <= set(asked.keywords.split()) and asked.keywords.startswith(BANKS_QUESTION)
     assert asked.dense_share == settings.dense_weight_translated
+    # The question is cut once: its tokens and its gloss words' are those of the keywords cut whole.
+    assert Counter(asked.terms) == Counter(index.tokenizer.split(asked.keywords, query=True))
     searcher.languages = {"zh", "en"}  # with Chinese speeches too, BM25 of the question's own words counts
     assert searcher.asked(BANKS_QUESTION).dense_share is None
     # The fake model cannot read Chinese: with the dense share at 0 the English words alone find the passage.
