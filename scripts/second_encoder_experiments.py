@@ -62,6 +62,7 @@ CORPORA = {
 }
 UNSEEN = [
     ("ungdc_en", "ungdc"),
+    ("ungdc_zh", "ungdc"),  # Chinese questions over English speeches, written after variant C was fixed
     ("press_en", "press-en"),
     ("un_debate_en", "un-debate"),
     ("seed_en", "seed"),
