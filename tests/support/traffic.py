@@ -9,9 +9,11 @@ import httpx
 
 from ..conftest import CORPUS_FILE
 
-SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every 0.2 s in these tests)
+SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every RELOAD_INTERVAL)
+RELOAD_INTERVAL = 0.05  # s: the served app's checks for a new index in these tests (QA_RELOAD_INTERVAL)
+STEADY = 0.1  # s of traffic before a swap and after it: requests are in flight on both sides of the swap
 CLIENT_TIMEOUT = 10.0  # s: a request blocked by a swap fails on this, and is counted a failure
-POLL = 0.05  # s between checks for the new index
+POLL = 0.02  # s between a test's checks for the new index
 JOIN_TIMEOUT = 15.0  # s
 
 
