@@ -34,7 +34,7 @@ from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
 from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
-from .support.traffic import RELOAD_INTERVAL, STEADY, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
+from .support.traffic import RELOAD_INTERVAL, STEADY, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served, tls
 
 BACKENDS = ["faiss", "milvus"]
 QUERIES = ["西山县 农业产业园", "东湖区建设什么？", "湿地公园", "李书记说了什么", "乡村振兴", "没有的词"]
@@ -226,7 +226,7 @@ def test_new_index_is_served_without_failing_a_request(backend, tmp_path, fake_r
         add_paragraph(settings, "甲乙丙")
         build(settings, fake_registered)
         assert seconds_until_served(url, "甲乙丙") < SWAP_DEADLINE
-        assert httpx.get(f"{url}/api/health").json() | {"built_at": None} == {
+        assert httpx.get(f"{url}/api/health", verify=tls()).json() | {"built_at": None} == {
             "status": "ok",
             "model": FAKE,
             "passages": 5,

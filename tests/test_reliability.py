@@ -53,6 +53,7 @@ from .support.traffic import (
     Traffic,
     add_paragraph,
     seconds_until_served,
+    tls,
 )
 
 
@@ -91,7 +92,7 @@ def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_reg
             add_paragraph(settings, marker)
             build_now(settings, fake_registered)
             assert seconds_until_served(url, marker) < SWAP_DEADLINE
-        health = httpx.get(f"{url}/api/health").json()
+        health = httpx.get(f"{url}/api/health", verify=tls()).json()
         assert health["passages"] == 6
         time.sleep(STEADY)
     # A request the swap blocked would outlast the client's timeout and be counted a failure.
@@ -108,7 +109,7 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
     settings, url = live
     root = settings.index_dir
     good = current_folder(root)
-    before = httpx.get(f"{url}/api/health").json()
+    before = httpx.get(f"{url}/api/health", verify=tls()).json()
     bad = root / BUILDS / "29991231T000000000000Z"  # sorts last: the newest-looking build
     shutil.copytree(good, bad)
     data = (bad / broken).read_bytes()
@@ -123,7 +124,7 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
         while not refusals() and time.monotonic() < deadline:
             time.sleep(POLL)
         time.sleep(3.5 * RELOAD_INTERVAL)  # three more checks of the index folder
-        assert httpx.get(f"{url}/api/health").json() == before
+        assert httpx.get(f"{url}/api/health", verify=tls()).json() == before
     assert traffic.failures == [] and traffic.count > 5
     assert refusals(), f"the broken index was not refused within {SWAP_DEADLINE} s"
     first = refusals()[0].getMessage()
@@ -560,7 +561,7 @@ def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(shared_index, tmp_p
 
         def via_httpx():
             return httpx.post(
-                target, content=body, headers={"content-type": "application/json"}, timeout=30
+                target, content=body, headers={"content-type": "application/json"}, timeout=30, verify=tls()
             ).status_code
 
         def via_curl(*extra):
