@@ -17,7 +17,6 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
-from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -73,12 +72,29 @@ def is_english(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _dictionary(path: Path) -> tuple[list[bytes], list[bytes | None]]:
-    """CC-CEDICT's lines, and each line's simplified headword: read once per process (~20 MB), so that each
-    build of a process that builds more than once (the server's library) looks up only its own words."""
+def _dictionary(path: Path) -> tuple[list[bytes], dict[bytes, int | tuple[int, ...]]]:
+    """CC-CEDICT's lines, and where each simplified headword's lines are (one line, or several): read once per
+    process (~27 MB), so that each build of a process that builds more than once (the server's library, the
+    test suite) looks up only its own words, not all ~120k headwords."""
     lines = path.read_bytes().splitlines()
-    heads = [head[1] if len(head) == 3 else None for head in (line.split(b" ", 2) for line in lines)]
-    return lines, heads
+    lines_of: dict[bytes, int | tuple[int, ...]] = {}
+    for i, line in enumerate(lines):
+        parts = line.split(b" ", 2)
+        if len(parts) == 3:
+            seen = lines_of.setdefault(parts[1], i)
+            if seen != i:
+                lines_of[parts[1]] = (*seen, i) if isinstance(seen, tuple) else (seen, i)
+    return lines, lines_of
+
+
+def _lines_of(path: Path, words: set[bytes]) -> list[bytes]:
+    """The dictionary's lines whose simplified headword is one of `words`, in the dictionary's order."""
+    lines, lines_of = _dictionary(path)
+    found: list[int] = []
+    for word in words & lines_of.keys():
+        at = lines_of[word]
+        found.extend(at if isinstance(at, tuple) else (at,))
+    return [lines[i] for i in sorted(found)]
 
 
 def build_lexicon(vocabulary: set[str], names: list[str], english: bool = False) -> dict[str, list[str]]:
@@ -103,8 +119,7 @@ def _chinese_lexicon(path: Path, vocabulary: set[str], names: list[str]) -> dict
 
     # Most of the dictionary is neither a corpus word nor a character of a name: those lines stay undecoded bytes.
     wanted = {w.encode() for w in vocabulary} | {ch.encode() for ch in "".join(names)}
-    lines, headwords = _dictionary(path)
-    for raw in compress(lines, map(wanted.__contains__, headwords)):
+    for raw in _lines_of(path, wanted):
         m = ENTRY.match(raw.decode("utf-8"))
         if not m:
             continue

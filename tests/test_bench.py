@@ -1,7 +1,12 @@
 """`qa bench` with the fake embedder and a few hundred passages: what it reports, not how fast it is."""
 
+import contextlib
 import dataclasses
+import io
 import json
+import subprocess
+import sys
+import types
 import typing
 
 import numpy as np
@@ -36,6 +41,31 @@ from .conftest import DIM, FAKE
 @pytest.fixture(scope="module")
 def source():
     return load_text_source()
+
+
+@pytest.fixture
+def memory_probe_in_this_process(monkeypatch):
+    """`qa bench`'s memory probe (`python -m qa.bench.memory JOB`) run in this process: the job as written, the
+    index loaded as served, each question searched, the JSON it prints read back; only the fresh process is
+    left out (1.3 s: the interpreter, the libraries, jieba's dictionary), and its memory figures are this
+    process's. test_run_bench_small_index_with_an_inverted_file runs the real process and checks its figures."""
+    from qa.bench import memory
+
+    calls = []
+
+    def run(command, **kwargs):
+        assert command[:3] == [sys.executable, "-m", memory.__name__] and kwargs == {
+            "capture_output": True,
+            "text": True,
+        }
+        calls.append(command)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            memory.main(command[3])
+        return subprocess.CompletedProcess(command, 0, out.getvalue(), "")
+
+    monkeypatch.setattr(memory, "subprocess", types.SimpleNamespace(run=run))
+    return calls
 
 
 def test_text_source_is_real_text_cut_into_sentences(source):
@@ -185,7 +215,7 @@ def test_one_percentile_definition_numpy_linear():
     assert Latency.of(values) == Latency(n=5, p50_ms=3.0, p95_ms=8.8, p99_ms=9.76, max_ms=10.0)
 
 
-def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
+def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch, memory_probe_in_this_process):
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(
         cli, ["bench", "--passages", str(MIN_PASSAGES), "--queries", "10", "--json"], env={"QA_MODEL": FAKE}
@@ -201,9 +231,10 @@ def test_cli_bench_json_with_flat_index(tmp_path, monkeypatch):
     assert set(data["http"]) == {"n", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
     assert data["units"] is True and data["build"]["units"] >= MIN_PASSAGES and data["build"]["units_mb"] > 0
     assert data["encoding"]["ours_units_per_s"] > 0 and data["build"]["unit_embed_seconds"] is not None
+    assert len(memory_probe_in_this_process) == 1 and data["serve_memory"]["mapped_mb"] > 0
 
 
-def test_cli_bench_no_units_builds_passages_matched_whole(tmp_path, monkeypatch):
+def test_cli_bench_no_units_builds_passages_matched_whole(tmp_path, monkeypatch, memory_probe_in_this_process):
     monkeypatch.chdir(tmp_path)
     args = ["bench", "--passages", str(MIN_PASSAGES), "--queries", "3", "--no-units", "--json"]
     r = CliRunner().invoke(cli, args, env={"QA_MODEL": FAKE})
@@ -212,6 +243,7 @@ def test_cli_bench_no_units_builds_passages_matched_whole(tmp_path, monkeypatch)
     assert data["units"] is False and data["build"]["units"] is None and data["build"]["units_mb"] is None
     assert data["encoding"]["ours_units_per_s"] is None
     assert not any(name.startswith("unit_") for name in data["build"]["index_files_mb"])
+    assert len(memory_probe_in_this_process) == 1 and data["serve_memory"] is not None
 
 
 @pytest.mark.parametrize(

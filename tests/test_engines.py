@@ -34,7 +34,7 @@ from qa.service import Service
 from qa.store import IndexProblem, build_lock, is_up_to_date, load_index, timed_build
 
 from .conftest import ENGINES, FAKE, REPO, SPEECHES, clean_settings, write_corpus
-from .support.traffic import SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
+from .support.traffic import RELOAD_INTERVAL, STEADY, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served, tls
 
 BACKENDS = ["faiss", "milvus"]
 QUERIES = ["西山县 农业产业园", "东湖区建设什么？", "湿地公园", "李书记说了什么", "乡村振兴", "没有的词"]
@@ -218,23 +218,23 @@ def test_filter_values_are_quoted():
 def test_new_index_is_served_without_failing_a_request(backend, tmp_path, fake_registered, close_milvus, caplog):
     """A build for either engine, under traffic, is served within 5 s and fails no request."""
     write_corpus(tmp_path / "corpus")
-    settings = engine_settings(tmp_path, backend, reload_interval=0.2)
+    settings = engine_settings(tmp_path, backend, reload_interval=RELOAD_INTERVAL)
     close_milvus(settings)
     build(settings, fake_registered)
     caplog.set_level(logging.INFO, logger="qa.service")
     with serving(create_app(settings, embedder=fake_registered), timeout=20) as url, Traffic(url) as traffic:
-        time.sleep(0.3)
+        time.sleep(STEADY)
         add_paragraph(settings, "甲乙丙")
         build(settings, fake_registered)
         assert seconds_until_served(url, "甲乙丙") < SWAP_DEADLINE
-        assert httpx.get(f"{url}/api/health").json() | {"built_at": None} == {
+        assert httpx.get(f"{url}/api/health", verify=tls()).json() | {"built_at": None} == {
             "status": "ok",
             "model": FAKE,
             "passages": 5,
             "built_at": None,
             "backend": backend,
         }
-        time.sleep(0.3)
+        time.sleep(STEADY)
     assert traffic.failures == [] and traffic.count > 10
     assert sum("serving new index" in r.getMessage() for r in caplog.records) == 1
 

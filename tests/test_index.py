@@ -1,6 +1,7 @@
 import json
 import mmap
 import os
+import re
 import tracemalloc
 
 import numpy as np
@@ -14,7 +15,7 @@ from qa.settings import load_settings
 from qa.store import BuildLocked, IndexProblem, build_lock, current_folder, load_index, timed_build
 from qa.units import UNIT_FILES
 
-from .conftest import FAKE, SPEECHES, write_corpus
+from .conftest import FAKE, REPO, SPEECHES, write_corpus
 
 
 def test_tokenizer_keeps_corpus_names_whole():
@@ -45,6 +46,21 @@ def test_counted_things_match_across_question_and_text():
     tok = Tokenizer()
     assert "#届" in tok.tokens("市委十一届十三次全会")
     assert "#届" in tok.tokens("这次全会是第几届？", query=True)
+
+
+def test_english_words_are_stemmed_in_c_as_snowballs_python_stems_them():
+    """PyStemmer (Snowball in C, ~20x faster) does the stemming; its stems are those of snowballstemmer's own
+    Python, which indexes built before it hold."""
+    import Stemmer
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from qa.keywords import _stemmer, stem
+
+    assert isinstance(_stemmer(), Stemmer.Stemmer)
+    words = sorted({w.lower() for w in re.findall(r"[A-Za-z]+", (REPO / "README.md").read_text(encoding="utf-8"))})
+    words += [w + suffix for w in words[:300] for suffix in ("s", "ing", "ed", "'s", "ly")]
+    python = EnglishStemmer()
+    assert len(words) > 2_000 and [stem(w) for w in words] == [python.stemWord(w) for w in words]
 
 
 def test_bm25_ranks_and_round_trips(tmp_path):

@@ -15,6 +15,7 @@ from .conftest import build_small_index, clean_settings
 TOKEN = "s3cret-token"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
 JOB_DEADLINE = 60.0  # seconds: generous, a busy machine must not fail this
+JOB_POLL = 0.01  # seconds between looks at a job's state (a build of the small corpus takes ~0.05 s)
 SPEECH = [
     ("title", "Harbour Renewal"),
     ("p", "Good morning. The harbour renewal programme will build three new ferry terminals by next spring."),
@@ -66,7 +67,7 @@ def finished(client, job: str) -> dict:
         status = client.get(f"/api/jobs/{job}").json()
         if status["state"] in ("done", "failed") or time.monotonic() > deadline:
             return status
-        time.sleep(0.05)
+        time.sleep(JOB_POLL)
 
 
 def upload(client, name: str, raw: bytes, headers=AUTH, **meta):
@@ -370,7 +371,7 @@ def test_unfinished_jobs_are_never_forgotten_and_their_names_stay_reserved(tmp_p
     try:
         deadline = time.monotonic() + JOB_DEADLINE
         while queue.get(ids[0]).state == "queued" and time.monotonic() < deadline:
-            time.sleep(0.01)
+            time.sleep(JOB_POLL)
         assert all(queue.get(job) is not None for job in ids)  # over KEPT_JOBS, but none has finished
         assert "a.txt" in queue.reserved()
     finally:

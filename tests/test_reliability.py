@@ -45,7 +45,16 @@ from qa.store import (
 from qa.units import UNIT_FILES
 
 from .conftest import FAKE, REPO
-from .support.traffic import POLL, SWAP_DEADLINE, Traffic, add_paragraph, seconds_until_served
+from .support.traffic import (
+    POLL,
+    RELOAD_INTERVAL,
+    STEADY,
+    SWAP_DEADLINE,
+    Traffic,
+    add_paragraph,
+    seconds_until_served,
+    tls,
+)
 
 
 def build_now(settings, embedder) -> Path:
@@ -66,8 +75,10 @@ def swap_current(root: Path, folder_name: str) -> None:
 
 @pytest.fixture
 def live(built, fake_registered):
-    """The app served by uvicorn on 127.0.0.1 in a thread, checking for a new index every 0.2 s."""
-    settings = load_settings(corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=FAKE, reload_interval=0.2)
+    """The app served by uvicorn on 127.0.0.1 in a thread, checking for a new index every RELOAD_INTERVAL."""
+    settings = load_settings(
+        corpus_dir=built.corpus_dir, index_dir=built.index_dir, model=FAKE, reload_interval=RELOAD_INTERVAL
+    )
     with serving(create_app(settings, embedder=fake_registered), timeout=20) as url:
         yield settings, url
 
@@ -76,14 +87,14 @@ def test_new_index_is_served_within_5_s_without_failing_a_request(live, fake_reg
     settings, url = live
     caplog.set_level(logging.INFO, logger="qa.service")
     with Traffic(url) as traffic:
-        time.sleep(0.3)
+        time.sleep(STEADY)
         for marker in ("甲乙丙", "丁戊己"):
             add_paragraph(settings, marker)
             build_now(settings, fake_registered)
             assert seconds_until_served(url, marker) < SWAP_DEADLINE
-        health = httpx.get(f"{url}/api/health").json()
+        health = httpx.get(f"{url}/api/health", verify=tls()).json()
         assert health["passages"] == 6
-        time.sleep(0.3)
+        time.sleep(STEADY)
     # A request the swap blocked would outlast the client's timeout and be counted a failure.
     assert traffic.failures == [] and traffic.count > 20
     assert sum("serving new index" in r.getMessage() for r in caplog.records) == 2
@@ -98,7 +109,7 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
     settings, url = live
     root = settings.index_dir
     good = current_folder(root)
-    before = httpx.get(f"{url}/api/health").json()
+    before = httpx.get(f"{url}/api/health", verify=tls()).json()
     bad = root / BUILDS / "29991231T000000000000Z"  # sorts last: the newest-looking build
     shutil.copytree(good, bad)
     data = (bad / broken).read_bytes()
@@ -112,8 +123,8 @@ def test_broken_new_index_is_refused_and_the_old_one_kept(live, fake_registered,
         deadline = time.monotonic() + SWAP_DEADLINE
         while not refusals() and time.monotonic() < deadline:
             time.sleep(POLL)
-        time.sleep(0.7)  # three more checks of the index folder, 0.2 s apart
-        assert httpx.get(f"{url}/api/health").json() == before
+        time.sleep(3.5 * RELOAD_INTERVAL)  # three more checks of the index folder
+        assert httpx.get(f"{url}/api/health", verify=tls()).json() == before
     assert traffic.failures == [] and traffic.count > 5
     assert refusals(), f"the broken index was not refused within {SWAP_DEADLINE} s"
     first = refusals()[0].getMessage()
@@ -550,7 +561,7 @@ def test_over_limit_body_gets_413_with_urllib_httpx_and_curl(shared_index, tmp_p
 
         def via_httpx():
             return httpx.post(
-                target, content=body, headers={"content-type": "application/json"}, timeout=30
+                target, content=body, headers={"content-type": "application/json"}, timeout=30, verify=tls()
             ).status_code
 
         def via_curl(*extra):

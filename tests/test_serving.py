@@ -11,7 +11,7 @@ import pytest
 from qa.serving import listening_socket, server_config
 from qa.settings import load_settings
 
-DEADLINE = 0.2  # seconds: tiny for the test; the default is QA_REQUEST_TIMEOUT's
+DEADLINE = 0.1  # seconds: tiny for the test; the default is QA_REQUEST_TIMEOUT's
 WAIT = 10.0  # seconds the test waits for the server to act, far past the deadline
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 import threading
 import time
 
@@ -9,10 +11,19 @@ import httpx
 
 from ..conftest import CORPUS_FILE
 
-SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every 0.2 s in these tests)
+SWAP_DEADLINE = 5.0  # s: a rebuilt index is served this soon (the service checks every RELOAD_INTERVAL)
+RELOAD_INTERVAL = 0.05  # s: the served app's checks for a new index in these tests (QA_RELOAD_INTERVAL)
+STEADY = 0.1  # s of traffic before a swap and after it: requests are in flight on both sides of the swap
 CLIENT_TIMEOUT = 10.0  # s: a request blocked by a swap fails on this, and is counted a failure
-POLL = 0.05  # s between checks for the new index
+POLL = 0.02  # s between a test's checks for the new index
 JOIN_TIMEOUT = 15.0  # s
+
+
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """httpx's default TLS context, made once a run: httpx makes one for each new client (~45 ms, reading the CA
+    bundle), though these clients speak plain HTTP to 127.0.0.1."""
+    return httpx.create_ssl_context()
 
 
 def add_paragraph(settings, marker: str) -> None:
@@ -33,7 +44,7 @@ class Traffic:
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
 
     def run(self, i: int):
-        with httpx.Client(base_url=self.url, timeout=CLIENT_TIMEOUT) as client:
+        with httpx.Client(base_url=self.url, timeout=CLIENT_TIMEOUT, verify=tls()) as client:
             n = 0
             while not self.stop.is_set():
                 n += 1
@@ -67,7 +78,7 @@ class Traffic:
 def seconds_until_served(url: str, marker: str, limit: float = SWAP_DEADLINE) -> float:
     """Seconds until a search finds `marker`'s new paragraph, polled; infinity if not within `limit` (+1 s)."""
     start = time.monotonic()
-    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) as client:  # one client: each new one loads CA certificates
+    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT, verify=tls()) as client:
         while time.monotonic() - start < limit + 1:
             r = client.post("/api/search", json={"query": f"{marker}示范园", "top_k": 1})
             if r.status_code == 200 and marker in r.json()["results"][0]["text"]:
