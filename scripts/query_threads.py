@@ -33,8 +33,10 @@ def spin() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="a busy loop on another core meanwhile")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="times every question is encoded at each setting")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     lines = QUESTION_FILES[0].read_text(encoding="utf-8").splitlines()
     questions = [q for q in (json.loads(line)["q"] for line in lines if line.strip()) if not q.isascii()]

@@ -199,6 +199,8 @@ def test_folder_option_naming_a_file_says_so(run, tmp_path, args, env, said):
         ({"QA_TOP_K": "abc"}, (), "top_k (QA_TOP_K='abc'):"),
         ({"QA_TOP_K": "99"}, (), "top_k (QA_TOP_K='99'):"),
         ({"QA_DENSE_WEIGHT_TRANSLATED": "2"}, (), "dense_weight_translated (QA_DENSE_WEIGHT_TRANSLATED='2'):"),
+        ({"QA_QUERY_THREADS": "-1"}, (), "query_threads (QA_QUERY_THREADS='-1'):"),
+        ({"QA_QUERY_THREADS": "two"}, (), "query_threads (QA_QUERY_THREADS='two'):"),
     ],
 )
 def test_bad_setting_from_the_environment_names_the_variable(run, env, flags, said):
