@@ -104,12 +104,9 @@ def create_app(settings: Settings, embedder: Embedder | None = None, service: Se
 def load_service(settings: Settings, embedder: Embedder | None, service: Service | None) -> Service:
     if service is not None:
         return service
-    from .embedding import load_embedder
+    from .embedding import embedder_for
 
-    if embedder is None:
-        s = settings
-        embedder = load_embedder(s.model, s.allow_download, s.precision, s.query_threads)
-    return Service(settings, embedder)
+    return Service(settings, embedder or embedder_for(settings))
 
 
 async def watch_index(service: Service, interval: float):

@@ -110,6 +110,11 @@ def load_embedder(name: str, allow_download: bool = False, precision: str = "aut
     return factory() if factory else SentenceTransformerEmbedder(name, allow_download, precision, query_threads)
 
 
+def embedder_for(settings) -> Embedder:
+    """The embedder a `Settings` names (its model, download, precision and question-thread settings)."""
+    return load_embedder(settings.model, settings.allow_download, settings.precision, settings.query_threads)
+
+
 def unit_rows(vectors) -> np.ndarray:
     """Rows scaled to length 1 in float32 (again, for a model in bfloat16: its norms are off by up to ~0.5%)."""
     vectors = np.array(vectors, dtype=np.float32)

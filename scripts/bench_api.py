@@ -21,7 +21,7 @@ from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
 from qa.bench.text import QUESTION_FILES
-from qa.embedding import load_embedder
+from qa.embedding import embedder_for
 from qa.settings import load_settings
 
 SETTLE_S = 2  # seconds for the warm-up's threads to go idle before encoding is timed
@@ -34,7 +34,7 @@ def main():
     args = parser.parse_args()
 
     settings = load_settings(index_dir=Path(args.index))
-    embedder = load_embedder(settings.model, settings.allow_download, settings.precision, settings.query_threads)
+    embedder = embedder_for(settings)
     lines = QUESTION_FILES[0].read_text(encoding="utf-8").splitlines()
     queries = [q for q in (json.loads(line)["q"] for line in lines if line.strip()) if not q.isascii()]
     queries = (queries * (args.requests // len(queries) + 1))[: args.requests]

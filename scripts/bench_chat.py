@@ -29,7 +29,7 @@ import httpx
 from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
-from qa.embedding import load_embedder
+from qa.embedding import embedder_for
 from qa.settings import load_settings
 
 WARM = 5  # requests to each app before timing: jieba, the model's first passes, the HTTP pools
@@ -64,7 +64,7 @@ def main():
     args = parser.parse_args()
 
     settings = load_settings(index_dir=Path(args.index))
-    embedder = load_embedder(settings.model, settings.allow_download, settings.precision)
+    embedder = embedder_for(settings)
     lines = Path("eval/seed_dev.jsonl").read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line)["q"] for line in lines if line.strip()]
     queries = (queries * (args.requests // len(queries) + 1))[: args.requests]

@@ -26,7 +26,7 @@ import httpx
 from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
-from qa.embedding import load_embedder
+from qa.embedding import embedder_for
 from qa.reader import read_speeches
 from qa.settings import load_settings
 from qa.store import build_lock, timed_build
@@ -110,7 +110,7 @@ def main():
         settings = load_settings(
             corpus_dir=root / "corpus", index_dir=root / "index", admin_token=TOKEN, reload_interval=0.2
         )
-        embedder = load_embedder(settings.model, settings.allow_download, settings.precision)
+        embedder = embedder_for(settings)
         with build_lock(settings.index_dir):
             timed_build(read_speeches(settings), embedder, settings, settings.index_dir)
         app = create_app(settings, embedder=embedder)

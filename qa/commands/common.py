@@ -31,7 +31,7 @@ def make_settings(**flags) -> Settings:
 
 
 def load_embedder(settings: Settings):
-    from ..embedding import load_embedder as load
+    from ..embedding import embedder_for
 
     click.echo(f"loading model {settings.model} …", err=True)
-    return load(settings.model, settings.allow_download, settings.precision, settings.query_threads)
+    return embedder_for(settings)
