@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .textrules import is_chinese_char, sentences
 from .units import shared_weight
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
+LATIN_LETTERS = frozenset(string.ascii_letters)
 BIGRAM_WEIGHT = 0.1  # a shared character pair counts for a little when no whole word is shared
 LOWERED_CACHE = 4096  # passages whose matchable lower-cased text is kept: a few questions' candidates
 ANSWER_LEAD = 1e-6  # an answer lifted by its question ranks just above it, and no further
@@ -86,12 +88,30 @@ def rrf_fusion(dense: np.ndarray, bm25: np.ndarray, k: int) -> np.ndarray:
     return 1.0 / (k + ranks(dense)) + np.where(bm25 > 0, 1.0 / (k + ranks(bm25)), 0.0)
 
 
+def english_marks(text: str, stems: set[str]) -> list[tuple[int, int]]:
+    """[start, end) of every English word (a whole run of Latin letters) whose stem is one of `stems`. Each
+    different word is stemmed once and then found where it stands, rather than every word of the text stemmed in
+    turn (0.27 ms a passage of a State of the Union address)."""
+    hits = [w for w in set(LATIN_WORD.findall(text)) if stem(w.lower()) in stems]
+    marks = []
+    for word in hits:
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            # Only a whole run: no Latin letter right before or after. A place inside another run is skipped, and
+            # none can start inside this one (it would follow a letter), so the next search starts at its end.
+            if (start == 0 or text[start - 1] not in LATIN_LETTERS) and text[end : end + 1] not in LATIN_LETTERS:
+                marks.append((start, end))
+            start = text.find(word, end)
+    return marks
+
+
 def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """[start, end) spans of query terms: Chinese words where they occur, English words whose stem is a term
     (so "going" marks "going" and "go", never "Government")."""
     lowered = text.lower()
     stems = {t for t in terms if ENGLISH_WORD.fullmatch(t)}
-    marks = [m.span() for m in LATIN_WORD.finditer(text) if stems and stem(m.group().lower()) in stems]
+    marks = english_marks(text, stems) if stems else []
     for term in sorted(set(terms) - stems, key=len, reverse=True):
         if term.isascii() and term.isalpha():
             continue  # a short English word or a stem: matched as whole words above, or not at all
