@@ -128,7 +128,9 @@ class Units:
         places = AhoCorasick(terms).find_matches_as_indexes(TEXT_BREAK.join(texts), overlapping=True)
         if not places:
             return np.zeros(len(rows), dtype=np.float32)
-        which, at, _ = np.asarray(places, dtype=np.int64).T  # each place: its term, its start, its end
+        # Each place is (its term, its start, its end); read flat, as a list of tuples converts slowly.
+        flat = np.fromiter(itertools.chain.from_iterable(places), dtype=np.int64, count=3 * len(places))
+        which, at = flat[0::3], flat[1::3]
         unit = np.searchsorted(unit_start, at, side="right") - 1
         # A place outside every unit (before a passage's first, after its last) counts for none.
         inside = (unit >= 0) & (at < unit_end[np.maximum(unit, 0)])

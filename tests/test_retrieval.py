@@ -147,6 +147,9 @@ def test_english_highlights_are_whole_words_of_the_same_stem():
     terms = Tokenizer([]).tokens("Who is funding the Future Energy Fund?", query=True)
     text = "The Government will fund it: a Future Energy Fund, with funding that goes further."
     assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "Future", "Energy", "Fund", "funding"]
+    # Only whole runs of letters: not inside "refund" or "fundamentals"; a digit ends a run ("fund2").
+    text = "A refund, fundamentals, fund2 and FUND."
+    assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "FUND"]
 
 
 def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_inside_it(built, fake_registered):

@@ -46,6 +46,7 @@ def test_a_passage_keyword_score_is_the_most_of_the_question_one_of_its_units_ho
     held = units.keyword(np.array([1, 0]), lambda row: text, weights)
     np.testing.assert_allclose(held, [3.5, 2.0])  # passage 0's units hold 湿地公园 and 农业 apart, never together
     assert units.keyword(np.array([0]), lambda row: text, {}).tolist() == [0.0]
+    assert units.keyword(np.array([0]), lambda row: text, {"": 1.0}).tolist() == [0.0]  # no empty term holds
 
 
 def test_keyword_counts_a_term_inside_another_and_none_outside_every_unit():
