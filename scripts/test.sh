@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install with test tools, then lint, run every test (unit, API, integration with the real model, browser) and
 # install the built wheel alone into a fresh venv and use it from outside the repo (scripts/smoke_wheel.sh).
-# While working, the fast tier is: .venv/bin/pytest -m "not integration and not browser"
+# While working, the fast tier is: .venv/bin/pytest -n 2 -m "not integration and not browser"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
