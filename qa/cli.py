@@ -236,7 +236,7 @@ def ask(question, top_k, speaker, document, by_speaker, date_from, date_to, as_j
         raise click.ClickException(str(exc).replace("date_", "--date-")) from None
     with user_errors():
         # The server's own search: the same filters, date ranges and per-speaker grouping as the API.
-        service = Service(settings, lambda: load_embedder(settings))
+        service = Service(settings, lambda: load_embedder(settings), many_questions=False)
         results = service.search(question, settings.top_k, speaker, document, Scope(dates, by_speaker))
     if as_json:
         click.echo(json.dumps({"query": question, "results": [r.to_dict() for r in results]}, ensure_ascii=False))

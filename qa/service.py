@@ -50,10 +50,12 @@ class Loaded:
 
 
 class Service:
-    def __init__(self, settings: Settings, embedder: Embedder | Callable[[], Embedder]):
-        """`embedder` may be a factory: the model then loads only after the index has passed its checks."""
+    def __init__(self, settings: Settings, embedder: Embedder | Callable[[], Embedder], many_questions: bool = True):
+        """`embedder` may be a factory: the model then loads only after the index has passed its checks.
+        `many_questions`: the embedder is readied for a server's stream of them (false for `qa ask`'s one)."""
         self.settings = settings
         self.embedder = embedder
+        self.many_questions = many_questions
         self._swap = threading.Lock()
         self._refused: tuple[str | None, str] | None = None  # the last refusal: logged once, not retried
         self._examples: dict[tuple[str, str], tuple[str, list[str]]] = {}
@@ -63,6 +65,8 @@ class Service:
         index = load_index(self.settings.index_dir, self.settings)
         if not isinstance(self.embedder, Embedder):
             self.embedder = self.embedder()
+        if self.many_questions:
+            self.embedder.expect_many_questions()
         one_thread_beside_the_model()
         searcher = Searcher(index, self.embedder, self.settings)
         searcher.search("预热")  # jieba's dictionary and the model's first pass load now, not on a request

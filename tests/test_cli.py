@@ -4,6 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import cli
+from qa.service import Service
+from qa.settings import load_settings
 
 from .conftest import FAKE, write_corpus
 
@@ -45,6 +47,16 @@ def test_ask_prints_attributed_passages_and_json(run):
     assert "西山县委书记、县长王芳 · 《发展现代农业 促进乡村振兴》 · 第1段" in r.output
     data = json.loads(run("ask", "湿地公园", "--json", "--top-k", "2").stdout)
     assert len(data["results"]) == 2 and data["results"][0]["source"]["speaker"] == "李明"
+
+
+def test_a_server_readies_the_model_for_many_questions_and_ask_does_not(run, fake_registered, monkeypatch, tmp_path):
+    readied = []
+    monkeypatch.setattr(fake_registered, "expect_many_questions", lambda: readied.append(True))
+    run("build")
+    assert run("ask", "湿地公园").exit_code == 0
+    assert readied == []  # one question: a trace would cost more than it saves
+    Service(load_settings(model=FAKE, index_dir=tmp_path / "index"), fake_registered)
+    assert readied == [True]
 
 
 def test_eval_jsonl_and_cmrc(run, tmp_path):

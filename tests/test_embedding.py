@@ -177,7 +177,7 @@ def embedder_with(prompts) -> embedding.SentenceTransformerEmbedder:
     e.build_threads, e.query_threads = 2, 2
     e.free_cores = FreeCores(2)
     e.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=embedding.MODEL_THREAD)
-    e.direct = False
+    e.direct, e.traced = False, None
     e.query_prompt = embedding.QUERY_PROMPT if prompts.get("query") else None
     e.passage_prompt = embedding.PASSAGE_PROMPT if prompts.get("passage") else None
     return e
@@ -209,6 +209,21 @@ def test_questions_are_encoded_on_the_model_thread_on_its_free_cores_and_passage
     assert seen[-1] == (embedding.MODEL_THREAD, 2)
     e.encode(["p"])
     assert seen[-1] == (threading.current_thread().name, 2)
+
+
+def test_a_trace_is_made_only_where_many_questions_come_and_kept_only_where_it_gives_encodes_bits(monkeypatch):
+    e = embedder_with({})
+    e.expect_many_questions()
+    assert e.traced is None  # no direct way (e.direct is False): nothing to make quicker
+    e.direct = True
+    e.expect_many_questions()
+    assert e.traced is None  # the fake model is no transformer: `_trace` finds nothing to trace
+    for exact, kept in ((True, "trace"), (False, None)):
+        e.traced = None
+        monkeypatch.setattr(e, "_trace", lambda: "trace")
+        monkeypatch.setattr(e, "_direct_is_exact", lambda exact=exact: exact)
+        e.expect_many_questions()
+        assert e.traced == kept
 
 
 def test_a_question_goes_the_direct_way_only_where_that_gives_encodes_bits(monkeypatch):
@@ -361,9 +376,14 @@ def test_e5_embedder_uses_prompts_and_finds_across_languages(converted):
 @pytest.mark.integration
 def test_a_question_encoded_the_direct_way_has_the_bits_encode_gives_it(real_embedder):
     assert real_embedder.direct_exact
-    for _, text in SAMPLE:
-        through = real_embedder._encode([text], 32, None, real_embedder.query_prompt)
-        assert np.array_equal(embedding.unit_rows(real_embedder._direct_query(text)), through), text
+    real_embedder.on_model_thread(real_embedder._keep_trace_if_exact)  # as a server's `expect_many_questions`
+    trace = real_embedder.traced
+    assert trace is not None  # the quickest way is taken on this machine, and checked below with the eager one
+    long = "，".join(text for _, text in SAMPLE)  # past every length the trace and the probes saw
+    for real_embedder.traced in (None, trace):
+        for text in [t for _, t in SAMPLE] + [long]:
+            through = real_embedder._encode([text], 32, None, real_embedder.query_prompt)
+            assert np.array_equal(embedding.unit_rows(real_embedder._direct_query(text)), through), text
 
 
 @pytest.mark.integration
