@@ -213,7 +213,7 @@ class SentenceTransformerEmbedder(Embedder):
         return self.on_model_thread(self._encode_queries, texts, batch_size)
 
     def expect_many_questions(self) -> None:
-        """Trace the transformer for questions (`_trace`: ~2 s once, ~4 ms less a question), where that keeps
+        """Trace the transformer for questions (`_trace`: ~1 s once, ~5 ms less a question), where that keeps
         `encode`'s bits; `qa ask`'s one question would not repay it."""
         if self.direct and self.traced is None:
             self.on_model_thread(self._keep_trace_if_exact)
@@ -249,8 +249,9 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _trace(self):
         """The model's transformer traced once (TorchScript) for one unpadded question, or None where it cannot be.
-        A traced question skips the Python around each layer's operations: 13.9 against 18.0 ms a question at the
-        median here, the same bits on all 445 questions of eval/. Kept only if `_direct_is_exact` says so too: a
+        A traced question skips the Python around each layer's operations: 13.4–14.4 against 19.2–19.3 ms a
+        question at the median here (two runs, 300 questions each, the two ways in turn), the same bits on all 445
+        questions of eval/. Kept only if `_direct_is_exact` says so too: a
         trace fixes the branches its probe took, and a model whose branches depend on more than that differs."""
         try:
             first = self.model[0]
