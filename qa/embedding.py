@@ -233,15 +233,23 @@ class SentenceTransformerEmbedder(Embedder):
         """One question through the model's own steps (preprocess, forward, normalise) without what `encode`
         wraps around them for many texts (sorting, batching, stacking): 17.3 against 19.3 ms a question at the
         median here, the same bits. Through the traced transformer where there is one (`_trace`)."""
-        prompt = self.model.prompts[self.query_prompt] if self.query_prompt else None
-        features = self.model.preprocess([text], prompt=prompt)
+        features = self._question_features(text)
         with self._torch.inference_mode():
             features = self._through_traced(features) if self.traced is not None else self.model(features)
             return self._torch.nn.functional.normalize(features["sentence_embedding"], p=2, dim=1).float().numpy()
 
+    def _question_features(self, text: str) -> dict:
+        """One question as the model's first module takes it (tokens, mask), with the model's question prompt."""
+        prompt = self.model.prompts[self.query_prompt] if self.query_prompt else None
+        return self.model.preprocess([text], prompt=prompt)
+
+    def _tensors(self, features: dict) -> dict:
+        """What the transformer itself is called with: the features that are tensors."""
+        return {k: v for k, v in features.items() if isinstance(v, self._torch.Tensor)}
+
     def _through_traced(self, features: dict) -> dict:
         """The traced transformer, then the model's other modules (pooling, normalising) as they are."""
-        out = self.traced(**{k: v for k, v in features.items() if isinstance(v, self._torch.Tensor)})
+        out = self.traced(**self._tensors(features))
         features["token_embeddings"] = out["last_hidden_state"] if isinstance(out, dict) else out[0]
         for module in list(self.model)[1:]:
             features = module(features)
@@ -251,16 +259,14 @@ class SentenceTransformerEmbedder(Embedder):
         """The model's transformer traced once (TorchScript) for one unpadded question, or None where it cannot be.
         A traced question skips the Python around each layer's operations: 13.4–14.4 against 19.2–19.3 ms a
         question at the median here (two runs, 300 questions each, the two ways in turn), the same bits on all 445
-        questions of eval/. Kept only if `_direct_is_exact` says so too: a
-        trace fixes the branches its probe took, and a model whose branches depend on more than that differs."""
+        questions of eval/. Kept only if `_direct_is_exact` says so too: a trace fixes the branches its probe
+        took, and a model whose branches depend on more than that differs."""
         try:
             first = self.model[0]
             inner = getattr(first, "auto_model", None)
             if inner is None or getattr(first, "module_output_name", "token_embeddings") != "token_embeddings":
                 return None
-            prompt = self.model.prompts[self.query_prompt] if self.query_prompt else None
-            features = self.model.preprocess([PROBES[-1]], prompt=prompt)
-            inputs = {k: v for k, v in features.items() if isinstance(v, self._torch.Tensor)}
+            inputs = self._tensors(self._question_features(PROBES[-1]))
             with warnings.catch_warnings(), self._torch.inference_mode():
                 warnings.simplefilter("ignore")  # TorchScript's deprecation notice and its warnings about branches
                 return self._torch.jit.trace(inner, example_kwarg_inputs=inputs, strict=False)
