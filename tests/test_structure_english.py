@@ -105,6 +105,7 @@ def test_a_running_head_that_prints_the_day_dates_the_record():
 
 def test_a_un_job_number_with_its_page_number_is_furniture_even_once():
     assert is_furniture("09-52604 40", set()) and is_furniture("41 09-52604", set())
+    assert is_furniture("42/55 15-29658", set()) and is_furniture("15-29658 43/55", set())  # page of pages
     assert not is_furniture("In 2009 we had 40 members.", set())
 
 
@@ -112,6 +113,9 @@ def test_a_job_number_printed_once_is_removed_even_when_nothing_recurs():
     text = "We must resolve\n09-52604 40\nremaining historical conflicts.\n"
     (para,) = parse_text("AFG_64_2009.txt", "Statement\n\n" + text).passages
     assert para.text == "We must resolve remaining historical conflicts."
+    text = "terrorism cannot be linked\n\n15-29658 43/55\n\nA/70/PV.22 01/10/2015\n\nto any religion.\n"
+    (para,) = parse_text("IND_70_2015.txt", "Statement\n\n" + text).passages
+    assert para.text == "terrorism cannot be linked to any religion."
 
 
 def test_in_print_that_indents_its_paragraphs_a_short_line_before_an_unindented_one_is_no_heading():

@@ -28,6 +28,7 @@ PRINTED_ONCE = re.compile(
     r"""^(?:
         \d{2}-\d{5}(?:\s*\([A-Z]\))?               # a UN job number: 09-52425, 94-86474 (E)
       | \d{1,3}\s+\d{2}-\d{5} | \d{2}-\d{5}\s+\d{1,3}  # a job number with the page number beside it: 41 09-52604
+      | \d{1,3}/\d{1,3}\s+\d{2}-\d{5} | \d{2}-\d{5}\s+\d{1,3}/\d{1,3}  # or page of pages: 42/55 15-29658
       | [A-Z]{1,3}/\d{1,4}(?:/[A-Z0-9.]{1,12}){0,4}   # a UN document symbol: A/64/PV.4, S/2009/123
       | [A-Z]{1,3}/\d{1,4}(?:/[A-Z0-9.]{1,12}){0,4} \s+ \d{2}/\d{2}/\d{4}   # with the meeting's date after it
       | \d{2}/\d{2}/\d{4} \s+ [A-Z]{1,3}/\d{1,4}(?:/[A-Z0-9.]{1,12}){0,4}   # or before it: 01/10/2015 A/70/PV.22
