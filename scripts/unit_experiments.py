@@ -4,10 +4,15 @@
 
 Each question set is asked of an index built from its corpus (`qa build --corpus DIR --index INDEXES/<name>`, names
 in CORPORA). The build's own sentence units (qa/units.py) are used as they are; the other unit kinds the grid tries
-(sentence windows, sentences embedded without their speech context) are embedded here once and cached under
+(sentence windows, sentences embedded without their speech context, sentences embedded as questions are:
+`qsent` with the context line, `qbare` without) are embedded here once and cached under
 --cache, keyed by model and text. Every signal is computed for every passage once per question; a variant then
 picks its candidates (top `depth` by dense ∪ top `depth` by BM25, as the engines do), mixes, fuses, and adds the
 speaker and year boosts as `qa eval` does.
+
+A Chinese question over English speeches is read here as BM25 reads it (the question and its English gloss), by
+the model too, and gets the ordinary dense share: `qa` has since let the model read the question alone and lean
+on it (`QA_DENSE_WEIGHT_TRANSLATED`), so the zh→en rows (sg_budget_zh, fireside_zh) are below `qa eval`'s.
 
 Questions alternate between a tuning half (even lines) and a held-out half (odd lines): the variant is chosen on
 the tuning halves of all sets together (mean of hit@1 + MRR), and the held-out and full-set figures are reported.
@@ -18,6 +23,7 @@ signal says of the gold passage and the winner.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import itertools
 import json
@@ -105,14 +111,20 @@ class Prepared:
                 for s, e in spans:
                     owner.append(row)
                     texts.append(simplified(p.text[s:e]))
-                    embedded.append(texts[-1] if kind == "noctx" else simplified(f"{p.context}\n{p.text[s:e]}"))
+                    bare = kind in ("noctx", "qbare")
+                    embedded.append(texts[-1] if bare else simplified(f"{p.context}\n{p.text[s:e]}"))
             if kind == "sent":
                 vectors = np.asarray(self.index.units.vectors, dtype=np.float32)  # the build's own
                 assert len(vectors) == len(texts), "the index was built with other units: rebuild it"
             else:
-                vectors = cached_encode(
-                    embedded, lambda t: embedder.encode(t, settings.batch_size), cache, settings.model
+                # qsent / qbare: the unit read as a question is (e5's "query: " prompt, which its authors advise
+                # for symmetric tasks such as paraphrase), with or without the context line.
+                as_query = kind in ("qsent", "qbare")
+                encode = functools.partial(
+                    embedder.encode_queries if as_query else embedder.encode, batch_size=settings.batch_size
                 )
+                model = f"{settings.model} query" if as_query else settings.model
+                vectors = cached_encode(embedded, encode, cache, model)
             tokens = [tok.split(t) for t in texts]
             self.units[kind] = UnitSet(owner, vectors, texts, tokens, settings.bm25_k1, settings.bm25_b)
         counts = {k: len(u.owner) for k, u in self.units.items()}

@@ -1,0 +1,147 @@
+"""How are the dense and keyword scores best put on one scale before fusion? (issue 17, item 1)
+
+    nice .venv/bin/python scripts/fusion_scaling.py --indexes DIR [--sets sotu_en sg_budget_en ...]
+
+Each set is asked of DIR/<corpus> (built by `scripts/eval_all.sh DIR`). A question's candidates and their signals
+(passage dense, best unit dense, passage BM25, best unit's keyword weight, speaker and year boosts) are taken once
+from the retriever as `qa` computes them, so the "today" row is `qa eval`'s ranking (questions that name a year
+excepted: `qa eval` ranks those from a wider pool). Each variant then mixes, scales and fuses them again.
+
+Scalings of the dense score over a question's candidates: `minmax` (today), `median` (the median candidate at 0,
+the best at 1), `z` (standard scores / 3); of the keyword score: `max` (today: divided by the largest), `minmax`,
+`z`. The dense share is the one a variant names for every question `qa` gives the English share, the question's
+own otherwise. Questions alternate between a tuning half (even lines) and a held-out half (odd lines); the score
+is the mean over sets of hit@1 + MRR@10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from qa.crosslingual import is_english
+from qa.dates import years_named
+from qa.embedding import load_embedder
+from qa.engines.base import Filter, Query
+from qa.evaluation import read_jsonl
+from qa.keywords import asks_who_spoke
+from qa.retrieval import Searcher, lowered, mentions, minmax, to_unit_max
+from qa.settings import load_settings
+from qa.store import load_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {
+    "sotu_en": "sotu",
+    "sotu_famous_en": "sotu",
+    "sg_budget_en": "sg",
+    "fireside_en": "fireside",
+    "press_en": "press-en",
+    "seed_en": "seed",
+    "ungdc_en": "ungdc",
+    "un_debate_en": "un-debate",
+    "sg_budget_zh": "sg",
+    "fireside_zh": "fireside",
+    "ungdc_zh": "ungdc",
+}
+
+
+def median_scaled(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - np.median(x))
+    return (x - np.median(x)) / span if span > 0 else np.ones_like(x)
+
+
+def z_scaled(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (3 * x.std()) if x.std() > 0 else np.zeros_like(x)
+
+
+DENSE = {"minmax": minmax, "median": median_scaled, "z": z_scaled}
+KEYWORD = {"max": to_unit_max, "minmax": minmax, "z": z_scaled}
+
+
+def signals(searcher: Searcher, settings, question) -> dict:
+    """One question's candidates with every signal `Searcher._rank` fuses, and which hold the answer."""
+    index, embedder = searcher.index, searcher.embedder
+    asked = searcher.asked(question.q)
+    tokens = searcher._terms(asked)
+    vector = embedder.encode_query(asked.text)
+    found = index.engine.candidates(Query(vector, *index.terms.query(tokens)), settings.candidates, Filter())
+    rows = found.rows
+    unit, _ = index.units.best(rows, vector)
+    weights = {t: index.terms.max_weight(t) for t in set(tokens)}
+    held = index.units.keyword(rows, lambda row: lowered(index.passages[row].text), weights)
+    named = set()
+    if not asks_who_spoke(asked.text):
+        named = {sp for name in mentions(asked.text, searcher.names) for sp in searcher._speakers_of[name]}
+    years = years_named(question.q)
+    passages = [index.passages[r] for r in rows]
+    english = is_english(asked.text) and asked.dense_share is None
+    share = asked.dense_share if asked.dense_share is not None else settings.dense_weight
+    return {
+        "dense": found.dense,
+        "unit": unit,
+        "bm25": found.keyword,
+        "held": held,
+        "boost": settings.speaker_boost * np.isin(searcher._speaker_column[rows], list(named))
+        + settings.year_boost * np.array([(p.date or "")[:4] in years for p in passages]),
+        "share": settings.dense_weight_en if english else share,
+        "english": english,
+        "gold": np.array([question.is_hit(p) for p in passages]),
+    }
+
+
+def first_hit(sig: dict, v: dict) -> int | None:
+    dense = (1 - v["unit_weight"]) * sig["dense"] + v["unit_weight"] * sig["unit"]
+    m = v["unit_keyword"]
+    keyword = (1 - m) * to_unit_max(sig["bm25"]) + m * to_unit_max(sig["held"])
+    share = v["share"] if sig["english"] else sig["share"]
+    fused = share * DENSE[v["dense"]](dense) + (1 - share) * KEYWORD[v["keyword"]](keyword) + sig["boost"]
+    gold = np.flatnonzero(sig["gold"][np.argsort(-fused, kind="stable")][:10])
+    return int(gold[0]) + 1 if gold.size else None
+
+
+def score(firsts: list[int | None]) -> float:
+    return sum(f == 1 for f in firsts) / len(firsts) + sum(1 / f for f in firsts if f) / len(firsts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--indexes", type=Path, required=True)
+    ap.add_argument("--sets", nargs="*", default=list(SETS))
+    args = ap.parse_args()
+    settings = load_settings()
+    embedder = load_embedder(settings.model, False, settings.precision)
+    searchers: dict[str, Searcher] = {}
+    sigs = {}
+    for name in args.sets:
+        corpus = SETS[name]
+        if corpus not in searchers:
+            index = load_index(args.indexes / corpus, settings, verify=False)
+            searchers[corpus] = Searcher(index, embedder, settings)
+        sigs[name] = [signals(searchers[corpus], settings, q) for q in read_jsonl(ROOT / "eval" / f"{name}.jsonl")]
+    today = {
+        "share": settings.dense_weight_en,
+        "unit_weight": settings.unit_weight,
+        "unit_keyword": settings.unit_keyword_weight,
+        "dense": "minmax",
+        "keyword": "max",
+    }
+    rows = []
+    for share, uw, ukw, dense, keyword in itertools.product(
+        (0.5, 0.6, 0.7, 0.8), (0.5, 0.7, 0.85, 1.0), (0.0, 0.3, 0.5), DENSE, KEYWORD
+    ):
+        v = {"share": share, "unit_weight": uw, "unit_keyword": ukw, "dense": dense, "keyword": keyword}
+        firsts = {name: [first_hit(s, v) for s in sigs[name]] for name in sigs}
+        tune = np.mean([score(f[0::2]) for f in firsts.values()])
+        held = np.mean([score(f[1::2]) for f in firsts.values()])
+        hit1 = {name: round(sum(x == 1 for x in f) / len(f), 3) for name, f in firsts.items()}
+        rows.append((tune, held, v, hit1))
+    for tune, held, v, hit1 in [r for r in rows if r[2] == today] + sorted(rows, key=lambda r: -r[0])[:10]:
+        label = "today" if v == today else "     "
+        print(f"{label} tune {tune:.4f} held {held:.4f} {v}\n      hit@1 {hit1}")
+
+
+if __name__ == "__main__":
+    main()
