@@ -2,10 +2,13 @@
 
 import contextlib
 import dataclasses
+import http.client
 import io
 import json
+import socket
 import subprocess
 import sys
+import time
 import types
 import typing
 
@@ -13,7 +16,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qa.bench.measure import Latency, compare_encoders, percentile, recall_at_k
+from qa.bench.measure import Latency, bare_encoder, compare_encoders, percentile, recall_at_k
 from qa.bench.report import format_report
 from qa.bench.run import (
     ENCODE_SAMPLE,
@@ -24,11 +27,12 @@ from qa.bench.run import (
     make_workload,
     measure_build,
     measure_recall,
+    post_search,
     question_vectors,
     run_bench,
     scratch_settings,
 )
-from qa.bench.text import load_text_source, make_corpus
+from qa.bench.text import BenchError, load_text_source, make_corpus
 from qa.bench.vectors import ComposedEmbedder, ProjectionEmbedder, choose_vectors
 from qa.cli import cli
 from qa.settings import load_settings
@@ -244,6 +248,32 @@ def test_cli_bench_no_units_builds_passages_matched_whole(tmp_path, monkeypatch,
     assert data["encoding"]["ours_units_per_s"] is None
     assert not any(name.startswith("unit_") for name in data["build"]["index_files_mb"])
     assert len(memory_probe_in_this_process) == 1 and data["serve_memory"] is not None
+
+
+def test_http_is_timed_on_a_connection_the_server_has_not_closed(tmp_path, monkeypatch, memory_probe_in_this_process):
+    """At 1,000,000 passages the encode and in-process paths took longer than the server keeps an idle connection
+    (5 s), and the first timed request met a closed socket: the bench exited 1 without a word. Here the encodes
+    are slowed past a 0.05 s keep-alive."""
+    from qa.bench import run
+
+    def slow(embedder):
+        encode = bare_encoder(embedder)
+        return lambda q: (time.sleep(0.02), encode(q))
+
+    monkeypatch.setattr(run, "bare_encoder", slow)
+    monkeypatch.chdir(tmp_path)
+    args = ["bench", "--passages", str(MIN_PASSAGES), "--queries", "10", "--no-units", "--json"]
+    r = CliRunner().invoke(cli, args, env={"QA_MODEL": FAKE, "QA_KEEP_ALIVE_TIMEOUT": "0.05"})
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["http"]["n"] == 10
+
+
+def test_a_failed_request_to_the_bench_server_is_one_line():
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(BenchError, match=r"POST /api/search to the bench's server failed: ConnectionRefusedError"):
+        post_search(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "question", 5)
 
 
 @pytest.mark.parametrize(
