@@ -188,7 +188,7 @@ def post_search(conn: http.client.HTTPConnection, query: str, top_k: int) -> Non
         # One line, not a traceback; and never a silent exit: click takes a broken pipe for its own stdout's.
         raise BenchError(f"POST /api/search to the bench's server failed: {type(exc).__name__}: {exc}") from None
     if response.status != 200:
-        raise RuntimeError(f"POST /api/search answered {response.status}: {payload[:200]!r}")
+        raise BenchError(f"POST /api/search answered {response.status}: {payload[:200]!r}")
 
 
 def _bar(total: int, desc: str, unit: str, quiet: bool):
