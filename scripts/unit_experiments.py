@@ -104,6 +104,7 @@ class Prepared:
         self.units: dict[str, UnitSet] = {}
         for kind in kinds:
             owner, texts, embedded = [], [], []
+            bare = kind in ("noctx", "qbare")  # embedded without the context line
             for row, p in enumerate(passages):
                 spans = unit_spans(p.text, p.language)
                 if kind.startswith("win"):
@@ -111,7 +112,6 @@ class Prepared:
                 for s, e in spans:
                     owner.append(row)
                     texts.append(simplified(p.text[s:e]))
-                    bare = kind in ("noctx", "qbare")
                     embedded.append(texts[-1] if bare else simplified(f"{p.context}\n{p.text[s:e]}"))
             if kind == "sent":
                 vectors = np.asarray(self.index.units.vectors, dtype=np.float32)  # the build's own
