@@ -62,6 +62,38 @@ class Asked:
     terms: list[str] | None = None  # BM25's tokens of `keywords`, when making the question already made them
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """A question's candidate passages and each signal of theirs that `fuse` mixes (where a passage is scored)."""
+
+    rows: np.ndarray  # passage rows
+    dense: np.ndarray  # the question's cosine with each passage's vector
+    keyword: np.ndarray  # each passage's BM25
+    unit: np.ndarray  # each passage's best unit (-1 without units)
+    unit_dense: np.ndarray | None  # that unit's cosine with the question (None without units)
+    unit_keyword: np.ndarray | None  # the most of the question one unit holds (None without units or its share)
+    dense_share: float  # the dense score's share in weighted fusion
+    named: np.ndarray  # spoken by a speaker the question names (and does not ask about)
+
+
+def fuse(found: Candidates, s: Settings) -> np.ndarray:
+    """One score a candidate: dense and keyword signals fused, plus the named speaker's boost."""
+    dense, keyword = found.dense, found.keyword
+    if found.unit_dense is not None:
+        # A line the passage average no longer shows (a famous sentence in a long passage) still counts.
+        dense = (1 - s.unit_weight) * dense + s.unit_weight * found.unit_dense
+    if found.unit_keyword is not None:
+        # Likewise the question's words all in one line, rather than spread over a long passage.
+        m = s.unit_keyword_weight
+        keyword = (1 - m) * to_unit_max(keyword) + m * to_unit_max(found.unit_keyword)
+    if s.fusion == "rrf":
+        fused = rrf_fusion(dense, keyword, s.rrf_k)
+    else:
+        fused = weighted_fusion(dense, keyword, found.dense_share)
+    # The question names a place or person: prefer what that speaker said.
+    return fused + s.speaker_boost * found.named
+
+
 def minmax(x: np.ndarray) -> np.ndarray:
     span = float(x.max() - x.min()) if x.size else 0.0
     return (x - x.min()) / span if span > 0 else np.ones_like(x)
@@ -249,7 +281,7 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         asked = self.asked(query)
-        return self._rank(asked.text, self._terms(asked), top_k, speaker, document, asked.dense_share)[0]
+        return self._rank(asked, self._terms(asked), top_k, speaker, document)[0]
 
     def _terms(self, asked: Asked) -> list[str]:
         return asked.terms if asked.terms is not None else self.index.tokenizer.split(asked.keywords, query=True)
@@ -294,50 +326,44 @@ class Searcher:
         found = {f for f in files if wanted in (_key(f), _key(Path(f).name), _key(Path(f).stem))}
         return found.pop() if len(found) == 1 else name
 
-    def _rank(
-        self, query: str, tokens: list[str], top_k: int, speaker, document, dense_share: float | None = None
-    ) -> tuple[list, dict[int, int]]:
-        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units);
-        `dense_share`, when given, replaces the one of the question's language."""
+    def candidates(self, asked: Asked, tokens: list[str], speaker=None, document=None) -> Candidates:
+        """The passages both retrievers hand over for `asked` (BM25 by `tokens`), with every signal `fuse` mixes."""
         s = self.settings
         speaker, document = self.resolve_speaker(speaker), self.resolve_document(document)
         columns, counts = self.index.terms.query(tokens)
-        asked = Query(self.embedder.encode_query(query), columns, counts)
-        found = self.index.engine.candidates(asked, s.candidates, Filter(speaker, document))
-        cand = found.rows
-        if cand.size == 0:
-            return [], {}
-        dense, keyword, unit = found.dense, found.keyword, np.full(cand.size, -1, dtype=np.int64)
+        vector = self.embedder.encode_query(asked.text)
+        found = self.index.engine.candidates(Query(vector, columns, counts), s.candidates, Filter(speaker, document))
+        rows = found.rows
+        unit, unit_dense, unit_keyword = np.full(rows.size, -1, dtype=np.int64), None, None
         units = self.index.units
-        if units is not None:
-            best, unit = units.best(cand, asked.vector)
-            # A line the passage average no longer shows (a famous sentence in a long passage) still counts.
-            dense = (1 - s.unit_weight) * dense + s.unit_weight * best
+        if units is not None and rows.size:
+            unit_dense, unit = units.best(rows, vector)
             if s.unit_keyword_weight:
-                # Likewise the question's words all in one line, rather than spread over a long passage.
                 weights = {t: self.index.terms.max_weight(t) for t in set(tokens)}
-                held = units.keyword(cand, lambda row: lowered(self.index.passages[row].text), weights)
-                m = s.unit_keyword_weight
-                keyword = (1 - m) * to_unit_max(keyword) + m * to_unit_max(held)
-        if s.fusion == "rrf":
-            fused = rrf_fusion(dense, keyword, s.rrf_k)
-        else:
+                unit_keyword = units.keyword(rows, lambda row: lowered(self.index.passages[row].text), weights)
+        share = asked.dense_share
+        if share is None:
             # English BM25 (stemmed, over long passages) rewards the topic words every passage of a speech
             # repeats; the question's meaning tells the passage better, so an English question leans on it more.
-            share = s.dense_weight_en if is_english(query) else s.dense_weight
-            share = share if dense_share is None else dense_share
-            fused = weighted_fusion(dense, keyword, share)
-        named = set()
-        if s.speaker_boost and not asks_who_spoke(query):
-            named = {sp for name in mentions(query, self.names) for sp in self._speakers_of[name]}
-        if named:
-            # The question names a place or person: prefer what that speaker said.
-            fused = fused + s.speaker_boost * np.isin(self._speaker_column[cand], list(named))
+            share = s.dense_weight_en if is_english(asked.text) else s.dense_weight
+        named = np.zeros(rows.size, dtype=bool)
+        if s.speaker_boost and not asks_who_spoke(asked.text):
+            speakers = {sp for name in mentions(asked.text, self.names) for sp in self._speakers_of[name]}
+            if speakers:
+                named = np.isin(self._speaker_column[rows], list(speakers))
+        return Candidates(rows, found.dense, found.keyword, unit, unit_dense, unit_keyword, share, named)
+
+    def _rank(self, asked: Asked, tokens: list[str], top_k: int, speaker, document) -> tuple[list, dict[int, int]]:
+        """(row, fused score) of the best passages, best first, and the unit that matched in each (with units)."""
+        found = self.candidates(asked, tokens, speaker, document)
+        if found.rows.size == 0:
+            return [], {}
+        cand, fused = found.rows, fuse(found, self.settings)
         answers = self._answers[cand]
         if (answers >= 0).any():
             fused = lift_answers(cand, fused, answers)
         order = np.argsort(-fused, kind="stable")[:top_k]
-        return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(unit[i]) for i in order}
+        return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(found.unit[i]) for i in order}
 
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:
         """`keep(ranked)`, if given, picks from the ranked (row, score) pairs before results are made of them."""
@@ -345,7 +371,7 @@ class Searcher:
         asked = self.asked(query)
         query = asked.keywords
         terms = self._terms(asked)
-        ranked, unit_of = self._rank(asked.text, terms, top_k, speaker, document, asked.dense_share)
+        ranked, unit_of = self._rank(asked, terms, top_k, speaker, document)
         if keep is not None:
             ranked = keep(ranked)
         results = []

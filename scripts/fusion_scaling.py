@@ -25,10 +25,8 @@ import numpy as np
 from qa.crosslingual import is_english
 from qa.dates import years_named
 from qa.embedding import load_embedder
-from qa.engines.base import Filter, Query
 from qa.evaluation import read_jsonl
-from qa.keywords import asks_who_spoke
-from qa.retrieval import Searcher, lowered, mentions, minmax, to_unit_max
+from qa.retrieval import Searcher, minmax, to_unit_max
 from qa.settings import load_settings
 from qa.store import load_index
 
@@ -62,31 +60,20 @@ KEYWORD = {"max": to_unit_max, "minmax": minmax, "z": z_scaled}
 
 
 def signals(searcher: Searcher, settings, question) -> dict:
-    """One question's candidates with every signal `Searcher._rank` fuses, and which hold the answer."""
-    index, embedder = searcher.index, searcher.embedder
+    """One question's candidates with every signal `qa.retrieval.fuse` mixes, and which hold the answer."""
     asked = searcher.asked(question.q)
-    tokens = searcher._terms(asked)
-    vector = embedder.encode_query(asked.text)
-    found = index.engine.candidates(Query(vector, *index.terms.query(tokens)), settings.candidates, Filter())
-    rows = found.rows
-    unit, _ = index.units.best(rows, vector)
-    weights = {t: index.terms.max_weight(t) for t in set(tokens)}
-    held = index.units.keyword(rows, lambda row: lowered(index.passages[row].text), weights)
-    named = set()
-    if not asks_who_spoke(asked.text):
-        named = {sp for name in mentions(asked.text, searcher.names) for sp in searcher._speakers_of[name]}
-    years = years_named(question.q)
-    passages = [index.passages[r] for r in rows]
+    found = searcher.candidates(asked, searcher._terms(asked))
+    passages = [searcher.index.passages[r] for r in found.rows]
+    years = years_named(question.q)  # qa.facets lifts these after fusion, as here
     english = is_english(asked.text) and asked.dense_share is None
-    share = asked.dense_share if asked.dense_share is not None else settings.dense_weight
     return {
         "dense": found.dense,
-        "unit": unit,
+        "unit": found.unit_dense,
         "bm25": found.keyword,
-        "held": held,
-        "boost": settings.speaker_boost * np.isin(searcher._speaker_column[rows], list(named))
+        "held": found.unit_keyword,
+        "boost": settings.speaker_boost * found.named
         + settings.year_boost * np.array([(p.date or "")[:4] in years for p in passages]),
-        "share": settings.dense_weight_en if english else share,
+        "share": found.dense_share,
         "english": english,
         "gold": np.array([question.is_hit(p) for p in passages]),
     }

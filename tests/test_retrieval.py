@@ -3,7 +3,7 @@ import pytest
 
 from qa.chat import compose_answer, resolve_query
 from qa.engines import milvus
-from qa.retrieval import Searcher, best_sentence, highlight_spans, rrf_fusion, weighted_fusion
+from qa.retrieval import Searcher, best_sentence, fuse, highlight_spans, rrf_fusion, weighted_fusion
 from qa.store import load_index
 
 from .conftest import ENGINES, FakeEmbedder, build_small_index
@@ -62,6 +62,21 @@ def test_naming_the_place_finds_a_paragraph_that_does_not(built, fake_registered
     # Paragraph 2 of 李明's speech never says 李明; its speech context does.
     results = searcher(built, fake_registered).search("李明 湿地公园", 1)
     assert results[0].source["speaker"] == "李明" and "湿地公园" in results[0].text
+
+
+def test_the_ranking_is_the_candidates_fused_and_a_named_speaker_is_marked(built, fake_registered):
+    s = searcher(built, fake_registered)
+    query = "王芳说西山县要建设几个农业产业园？"
+    asked = s.asked(query)
+    found = s.candidates(asked, s._terms(asked))
+    assert found.unit_dense is not None and found.unit_keyword is not None  # the small index has units
+    speakers = {s.index.passages[row].speaker for row in found.rows[found.named]}
+    assert speakers == {"王芳"}
+    fused = fuse(found, built)
+    best_first = [int(found.rows[i]) for i in np.argsort(-fused, kind="stable")[:5]]
+    assert [row for row, _ in s.rank(query, 5)] == best_first
+    unboosted = fuse(found, built.model_copy(update={"speaker_boost": 0.0}))
+    np.testing.assert_allclose(fused - unboosted, built.speaker_boost * found.named)
 
 
 def test_filters(built, fake_registered):
