@@ -1,6 +1,6 @@
 """How are the dense and keyword scores best put on one scale before fusion? (issue 17, item 1)
 
-    nice .venv/bin/python scripts/fusion_scaling.py --indexes DIR [--sets sotu_en sg_budget_en ...]
+    nice .venv/bin/python scripts/fusion_scaling.py --indexes DIR [--sets sotu_en sg_budget_en ...] [--priors]
 
 Each set is asked of DIR/<corpus> (built by `scripts/eval_all.sh DIR`). A question's candidates and their signals
 (passage dense, best unit dense, passage BM25, best unit's keyword weight, speaker and year boosts) are taken once
@@ -12,6 +12,9 @@ the best at 1), `z` (standard scores / 3); of the keyword score: `max` (today: d
 `z`. The dense share is the one a variant names for every question `qa` gives the English share, the question's
 own otherwise. Questions alternate between a tuning half (even lines) and a held-out half (odd lines); the score
 is the mean over sets of hit@1 + MRR@10.
+
+`--priors` keeps today's fusion and adds what a passage's speech or neighbours say of it (`with_prior`): does a
+speech that answers in several passages, or the passage next to a good one, tell the answer better?
 """
 
 from __future__ import annotations
@@ -76,15 +79,43 @@ def signals(searcher: Searcher, settings, question) -> dict:
         "share": found.dense_share,
         "english": english,
         "gold": np.array([question.is_hit(p) for p in passages]),
+        "rows": found.rows,
+        "document": np.array([p.document for p in passages], dtype=object),
     }
 
 
-def first_hit(sig: dict, v: dict) -> int | None:
+def fused_today(sig: dict, v: dict) -> np.ndarray:
     dense = (1 - v["unit_weight"]) * sig["dense"] + v["unit_weight"] * sig["unit"]
     m = v["unit_keyword"]
     keyword = (1 - m) * to_unit_max(sig["bm25"]) + m * to_unit_max(sig["held"])
     share = v["share"] if sig["english"] else sig["share"]
-    fused = share * DENSE[v["dense"]](dense) + (1 - share) * KEYWORD[v["keyword"]](keyword) + sig["boost"]
+    return share * DENSE[v["dense"]](dense) + (1 - share) * KEYWORD[v["keyword"]](keyword) + sig["boost"]
+
+
+def with_prior(sig: dict, fused: np.ndarray, kind: str, weight: float, depth: int) -> np.ndarray:
+    """`fused` plus `weight` × what the passage's neighbours say of it: `speech` the mean fused score of its
+    speech's best `depth` candidates, `share` its speech's share of the first `depth`, `neighbour` the better
+    fused score of the passages just before and after it (when they are candidates)."""
+    docs = sig["document"]
+    if kind == "speech":
+        prior = np.zeros_like(fused)
+        for doc in set(docs):
+            mine = docs == doc
+            prior[mine] = np.sort(fused[mine])[::-1][:depth].mean()
+    elif kind == "share":
+        first = list(docs[np.argsort(-fused, kind="stable")[:depth]])
+        prior = np.array([first.count(doc) / depth for doc in docs])
+    else:
+        at = {int(row): i for i, row in enumerate(sig["rows"])}
+        near = [[at[r] for r in (int(row) - 1, int(row) + 1) if r in at] for row in sig["rows"]]
+        prior = np.array([max((fused[j] for j in js if docs[j] == docs[i]), default=0.0) for i, js in enumerate(near)])
+    return fused + weight * prior
+
+
+def first_hit(sig: dict, v: dict, prior: tuple | None = None) -> int | None:
+    fused = fused_today(sig, v)
+    if prior:
+        fused = with_prior(sig, fused, *prior)
     gold = np.flatnonzero(sig["gold"][np.argsort(-fused, kind="stable")][:10])
     return int(gold[0]) + 1 if gold.size else None
 
@@ -97,6 +128,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--indexes", type=Path, required=True)
     ap.add_argument("--sets", nargs="*", default=list(SETS))
+    ap.add_argument("--priors", action="store_true", help="today's fusion plus a speech or neighbour prior instead")
     args = ap.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model, False, settings.precision)
@@ -116,15 +148,34 @@ def main() -> None:
         "keyword": "max",
     }
     rows = []
+    if args.priors:
+        firsts = {name: [first_hit(s, today) for s in sigs[name]] for name in sigs}
+        rows.append((*halves(firsts), today, hits(firsts)))
+        for prior in [("speech", w, d) for w in (0.05, 0.1, 0.2, 0.3) for d in (1, 3, 5)] + [
+            (kind, w, d) for kind, d in (("share", 10), ("share", 20), ("neighbour", 0)) for w in (0.05, 0.1, 0.2, 0.3)
+        ]:
+            firsts = {name: [first_hit(s, today, prior) for s in sigs[name]] for name in sigs}
+            rows.append((*halves(firsts), {**today, "prior": prior}, hits(firsts)))
+        report(rows, today)
+        return
     for share, uw, ukw, dense, keyword in itertools.product(
         (0.5, 0.6, 0.7, 0.8), (0.5, 0.7, 0.85, 1.0), (0.0, 0.3, 0.5), DENSE, KEYWORD
     ):
         v = {"share": share, "unit_weight": uw, "unit_keyword": ukw, "dense": dense, "keyword": keyword}
         firsts = {name: [first_hit(s, v) for s in sigs[name]] for name in sigs}
-        tune = np.mean([score(f[0::2]) for f in firsts.values()])
-        held = np.mean([score(f[1::2]) for f in firsts.values()])
-        hit1 = {name: round(sum(x == 1 for x in f) / len(f), 3) for name, f in firsts.items()}
-        rows.append((tune, held, v, hit1))
+        rows.append((*halves(firsts), v, hits(firsts)))
+    report(rows, today)
+
+
+def halves(firsts: dict) -> tuple[float, float]:
+    return np.mean([score(f[0::2]) for f in firsts.values()]), np.mean([score(f[1::2]) for f in firsts.values()])
+
+
+def hits(firsts: dict) -> dict:
+    return {name: round(sum(x == 1 for x in f) / len(f), 3) for name, f in firsts.items()}
+
+
+def report(rows: list, today: dict) -> None:
     for tune, held, v, hit1 in [r for r in rows if r[2] == today] + sorted(rows, key=lambda r: -r[0])[:10]:
         label = "today" if v == today else "     "
         print(f"{label} tune {tune:.4f} held {held:.4f} {v}\n      hit@1 {hit1}")
