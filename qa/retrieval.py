@@ -281,9 +281,10 @@ class Searcher:
     def rank(self, query: str, top_k: int, speaker=None, document=None) -> list[tuple[int, float]]:
         """(row, fused score) of the best passages, best first."""
         asked = self.asked(query)
-        return self._rank(asked, self._terms(asked), top_k, speaker, document)[0]
+        return self._rank(asked, self.tokens(asked), top_k, speaker, document)[0]
 
-    def _terms(self, asked: Asked) -> list[str]:
+    def tokens(self, asked: Asked) -> list[str]:
+        """BM25's tokens of the question."""
         return asked.terms if asked.terms is not None else self.index.tokenizer.split(asked.keywords, query=True)
 
     def resolve_speaker(self, name: str | None) -> str | None:
@@ -370,7 +371,7 @@ class Searcher:
         top_k = top_k or self.settings.top_k
         asked = self.asked(query)
         query = asked.keywords
-        terms = self._terms(asked)
+        terms = self.tokens(asked)
         ranked, unit_of = self._rank(asked, terms, top_k, speaker, document)
         if keep is not None:
             ranked = keep(ranked)

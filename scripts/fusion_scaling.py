@@ -65,7 +65,7 @@ KEYWORD = {"max": to_unit_max, "minmax": minmax, "z": z_scaled}
 def signals(searcher: Searcher, settings, question) -> dict:
     """One question's candidates with every signal `qa.retrieval.fuse` mixes, and which hold the answer."""
     asked = searcher.asked(question.q)
-    found = searcher.candidates(asked, searcher._terms(asked))
+    found = searcher.candidates(asked, searcher.tokens(asked))
     passages = [searcher.index.passages[r] for r in found.rows]
     years = years_named(question.q)  # qa.facets lifts these after fusion, as here
     english = is_english(asked.text) and asked.dense_share is None

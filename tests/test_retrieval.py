@@ -68,7 +68,7 @@ def test_the_ranking_is_the_candidates_fused_and_a_named_speaker_is_marked(built
     s = searcher(built, fake_registered)
     query = "王芳说西山县要建设几个农业产业园？"
     asked = s.asked(query)
-    found = s.candidates(asked, s._terms(asked))
+    found = s.candidates(asked, s.tokens(asked))
     assert found.unit_dense is not None and found.unit_keyword is not None  # the small index has units
     speakers = {s.index.passages[row].speaker for row in found.rows[found.named]}
     assert speakers == {"王芳"}
