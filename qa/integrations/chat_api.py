@@ -16,7 +16,7 @@ from .. import schemas
 from ..facets import EVERYTHING, Scope
 from ..generate import Answer, answer_chat
 from ..problems import INTERNAL_ERROR, LOADING
-from ..routes.deps import get_service
+from ..routes.deps import serving_service
 from ..service import Service
 from . import metrics
 
@@ -64,7 +64,7 @@ async def chat_stream(body: schemas.ChatRequest, request: Request):
     """The same answer as POST /api/chat, as server-sent events: `delta` ({"text"}) for each piece of the model's
     reply as it is written (unchecked: only with QA_LLM_BASE_URL set), then `answer` (the /api/chat response,
     checked; the page replaces the streamed text with it), or `error` ({"detail"})."""
-    service = get_service(request)
+    service = serving_service(request)
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 

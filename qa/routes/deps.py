@@ -16,14 +16,21 @@ def loaded_service(request: Request) -> Service | None:
     return getattr(request.app.state, "service", None)
 
 
-def get_service(request: Request) -> Service:
+def serving_service(request: Request) -> Service:
+    """The service serving now; 503 while the index loads."""
     service = loaded_service(request)
     if service is None:
         raise HTTPException(503, LOADING)
     return service
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are async although they only read attributes: FastAPI runs a plain `def` one on a worker
+# thread, a hop per request on the way to the search's own.
+async def get_service(request: Request) -> Service:
+    return serving_service(request)
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
