@@ -84,7 +84,8 @@ def signals(searcher: Searcher, settings, question) -> dict:
     }
 
 
-def fused_today(sig: dict, v: dict) -> np.ndarray:
+def fused_as(sig: dict, v: dict) -> np.ndarray:
+    """The candidates' scores under variant `v` (today's, as `qa.retrieval.fuse` mixes them, for `today`)."""
     dense = (1 - v["unit_weight"]) * sig["dense"] + v["unit_weight"] * sig["unit"]
     m = v["unit_keyword"]
     keyword = (1 - m) * to_unit_max(sig["bm25"]) + m * to_unit_max(sig["held"])
@@ -113,7 +114,7 @@ def with_prior(sig: dict, fused: np.ndarray, kind: str, weight: float, depth: in
 
 
 def first_hit(sig: dict, v: dict, prior: tuple | None = None) -> int | None:
-    fused = fused_today(sig, v)
+    fused = fused_as(sig, v)
     if prior:
         fused = with_prior(sig, fused, *prior)
     gold = np.flatnonzero(sig["gold"][np.argsort(-fused, kind="stable")][:10])
