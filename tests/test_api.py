@@ -279,3 +279,20 @@ def test_secrets_never_show_in_the_settings_repr():
     settings = clean_settings(**given)
     shown = repr(settings) + str(settings)
     assert "backend=" in shown and not [value for value in given.values() if value in shown]
+
+
+def test_every_route_says_the_index_is_loading_until_it_is(shared_index):
+    app = app_with(shared_index)
+    with TestClient(app) as c:
+        served = app.state.service
+        del app.state.service  # as between the socket opening and the index loading
+        for method, path, body in [
+            ("POST", "/api/search", {"query": "城市"}),
+            ("GET", "/api/search?q=城市", None),
+            ("POST", "/api/chat", {"messages": [{"role": "user", "content": "城市"}]}),
+            ("POST", "/api/chat/stream", {"messages": [{"role": "user", "content": "城市"}]}),
+        ]:
+            r = c.request(method, path, json=body)
+            assert (r.status_code, r.json()["detail"]) == (503, "the index is still loading"), path
+        app.state.service = served
+        assert c.post("/api/search", json={"query": "城市"}).status_code == 200
