@@ -80,6 +80,15 @@ def test_a_title_case_name_label_by_recurrence():
     assert english_label("Wallace: Good evening.", None, Counter({"Wallace": 1})) is None
 
 
+def test_a_recurring_full_name_label_may_carry_a_middle_initial_or_a_second_capital():
+    # As a debate transcript prints them: without these the candidates' turns stayed inside the moderator's.
+    names = ["Kristen Welker", "Donald J Trump", "Joe R. Biden", "John McCain", "Beto O'Rourke"]
+    turns = [f"{name}: Turn {i} of {name}, and a short answer." for i in range(2) for name in names]
+    doc = parse_text("2020-10-22-debate.txt", "\n\n".join(turns) + "\n")
+    assert [p.speaker for p in doc.passages] == names * 2
+    assert all(p.text.startswith("Turn") and p.section is None for p in doc.passages)
+
+
 def test_a_short_line_of_wrapped_prose_is_not_a_heading():
     assert heading_level("Furthermore, as members of the Non-Aligned", "en") == UNNUMBERED
     assert heading_level("Furthermore, as members of the Non-Aligned", "en", wrapped=True) is None

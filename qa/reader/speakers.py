@@ -111,8 +111,15 @@ RECURRING_LABELS = (
     ),
     # `Q    Thank you, Mr. President.`: a bare Q, spaces, then the question
     re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“].*)$", re.S),
-    # `Wallace: text`: one to three title-case words and a colon
-    re.compile(r"^(?P<person>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*:\s+(?P<text>\S.*)$", re.S),
+    # `Wallace: text`, `Donald J Trump: text`, `John McCain: text`: one to three title-case words and a colon
+    re.compile(
+        r"""^(?P<person>
+            [A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?         # a word, its second capital kept: Wallace, McCain, O'Rourke
+            (?:\s+[A-Z]\.?)?                          # a middle initial, with or without its stop: J, R.
+            (?:\s+[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?){0,2}  # up to two more words of the name
+        )\s*:\s+(?P<text>\S.*)$""",
+        re.S | re.X,
+    ),
 )
 CAPS_STOP = RECURRING_LABELS[0]
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
