@@ -65,6 +65,8 @@ PARTS = {
     ),
 }
 PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
+# A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
+PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
 # An office: capitalised words ending in (or holding) a role word: `The Minister for Finance`.
 PARTS["ROLE"] = r"(?:The\s+)?[A-Z][^():\n]{1,160}?\b(?:@ROLES)\b[^():\n]{0,120}?"
 # A title before a bracketed name: `MODERATOR`, `The Prime Minister`, `Senator` (one to five words).
@@ -112,13 +114,13 @@ RECURRING_LABELS = (
     # `Q    Thank you, Mr. President.`: a bare Q, spaces, then the question
     re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“].*)$", re.S),
     # `Wallace: text`, `Donald J Trump: text`, `John McCain: text`: one to three title-case words and a colon
-    re.compile(
+    _pattern(
         r"""^(?P<person>
-            [A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?         # a word, its second capital kept: Wallace, McCain, O'Rourke
-            (?:\s+[A-Z]\.?)?                          # a middle initial, with or without its stop: J, R.
-            (?:\s+[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?){0,2}  # up to two more words of the name
+            @TITLE_WORD               # Wallace, McCain, O'Rourke
+            (?:\s+[A-Z]\.?)?          # a middle initial, with or without its stop: J, R.
+            (?:\s+@TITLE_WORD){0,2}   # up to two more words of the name
         )\s*:\s+(?P<text>\S.*)$""",
-        re.S | re.X,
+        re.S,
     ),
 )
 CAPS_STOP = RECURRING_LABELS[0]
