@@ -171,13 +171,23 @@ class ChatResponse(BaseModel):
 
 class SpeechParagraph(BaseModel):
     id: str
-    paragraph: int
+    paragraph: int = Field(description="Its paragraph within its speaker's turn, as `source.paragraph` counts")
     text: str
+    speaker: str | None = None
+    role: str | None = None
+    speech: int = Field(0, description="Which turn of the document it belongs to: 0 before the first, then 1, 2, …")
+
+    @classmethod
+    def of(cls, p) -> SpeechParagraph:
+        return cls(id=p.id, paragraph=p.paragraph, text=p.text, speaker=p.speaker, role=p.role, speech=p.speech)
 
 
 class PassageContext(BaseModel):
     passage: Hit
-    speech: list[SpeechParagraph]
+    speech: list[SpeechParagraph] = Field(
+        description="The passage's speech in order; a short turn (of a press conference, a debate) with the turns "
+        "around it"
+    )
 
 
 class Speaker(BaseModel):

@@ -25,6 +25,10 @@ log = logging.getLogger("qa.service")
 # spinning after each call, took the cores from the model's: a question's encoding inside a search took 40 ms at
 # the median against 14.6 ms alone, 18 ms with these at one thread (sotu, 2 cores).
 HELPER_THREADS = 1
+# A turn of a conversation (a press conference, a debate, a hearing) read in context shorter than this many
+# passages comes with the turns around it up to about this many: an answer is read with its question, an
+# interjection with what it answered.
+CONTEXT_PASSAGES = 9
 
 
 def one_thread_beside_the_model() -> None:
@@ -33,6 +37,26 @@ def one_thread_beside_the_model() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=HELPER_THREADS)
+
+
+def in_context(index, row: int) -> list[int]:
+    """The rows of passage `row`'s speech; in a conversation, while they are fewer than `CONTEXT_PASSAGES`, with
+    the whole turns just before and after it, one each side in turn (a document's passages are consecutive rows,
+    in order)."""
+    passages, rows = index.passages, index.speech_rows
+    document = passages[row].document
+    held = rows[(document, passages[row].speech)]
+    first, last = held[0], held[-1]
+    while document in index.conversations and last - first + 1 < CONTEXT_PASSAGES:
+        grew = False
+        for neighbour in (first - 1, last + 1):
+            if 0 <= neighbour < len(passages) and passages[neighbour].document == document:
+                speech = rows[(document, passages[neighbour].speech)]
+                first, last = min(first, speech[0]), max(last, speech[-1])
+                grew = True
+        if not grew:
+            break
+    return list(range(first, last + 1))
 
 
 @dataclass(frozen=True)
@@ -128,9 +152,8 @@ class Service:
         if row is None:
             return None
         p = index.passages[row]
-        speech = [index.passages[i] for i in index.speech_rows[(p.document, p.speech)]]
         result = Result(p.id, 1, 1.0, p.text, p.source(), [], p.text)
-        return result, speech
+        return result, [index.passages[i] for i in in_context(index, row)]
 
     def examples(self, language: str) -> tuple[str, list[str]]:
         """Example questions of the served index, computed once per index and language."""

@@ -60,6 +60,13 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip().rstrip(CLOSERS)[-1:] in SENTENCE_END
 
 
+QUESTION_MARKS = "?？"
+
+
+def ends_question(text: str) -> bool:
+    return text.rstrip().rstrip(CLOSERS)[-1:] in QUESTION_MARKS
+
+
 def visible(text: str) -> str:
     """The text without invisible characters."""
     return text.translate(_DROP_INVISIBLE)

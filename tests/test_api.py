@@ -210,6 +210,34 @@ def test_speakers_one_entry_per_speaker_and_document(tmp_path, fake_registered):
     ]
 
 
+def test_a_turn_of_a_conversation_is_read_with_the_turns_around_it(tmp_path, fake_registered, monkeypatch):
+    """An answer in a hearing is shown with the question it answers, each turn naming its speaker; a speech of a
+    document where nobody speaks twice is shown alone (test_passage_context_speakers_health)."""
+    corpus = write_corpus(tmp_path / "corpus", HEARING, "council-2024-03-01-hearing.txt")
+    settings = clean_settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FAKE)
+    with build_lock(settings.index_dir):
+        timed_build(read_corpus(settings.corpus_dir), fake_registered, settings, settings.index_dir)
+    with TestClient(create_app(settings, embedder=fake_registered)) as c:
+        answer = c.post("/api/search", json={"query": "heating already in the budget", "top_k": 1}).json()
+        answer = answer["results"][0]
+        assert answer["text"] == "The heating is already in the budget."
+        whole = c.get(f"/api/passages/{answer['id']}").json()["speech"]
+        assert [(p["speaker"], p["speech"]) for p in whole] == [
+            ("Mayor Smith", 1),
+            ("Councillor Jones", 2),
+            ("Mayor Smith", 3),
+            ("Councillor Jones", 4),
+            ("Mayor Smith", 5),
+        ]
+        monkeypatch.setattr("qa.service.CONTEXT_PASSAGES", 3)
+        near = c.get(f"/api/passages/{answer['id']}").json()["speech"]
+    assert [p["text"] for p in near] == [
+        "The city budget covers the staff.",
+        "And the heating in winter?",
+        "The heating is already in the budget.",
+    ]
+
+
 def test_invalid_json_says_where_in_words(client):
     r = no_server_error(
         client.post("/api/search", content=b'{"query": "library",, }', headers={"content-type": "application/json"})

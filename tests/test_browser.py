@@ -45,6 +45,19 @@ The Harbour Renewal Programme will build three ferry terminals this year, paid f
 Next year the Harbour Renewal Programme reaches the eastern districts, and the Green Seawall Fund doubles.
 """
 
+HEARING = """Council hearing on the harbour ferries
+
+MAYOR SANTOS: The ferry terminals open in May, and the first boats run from the eastern pier.
+
+COUNCILLOR OKAFOR: Who pays for the night ferries after the first year?
+
+MAYOR SANTOS: The Green Seawall Fund pays for the night ferries until 2027.
+
+COUNCILLOR OKAFOR: And the fares for students?
+
+MAYOR SANTOS: Students ride free on every ferry.
+"""
+
 
 def build(corpus_dir, index_dir, embedder, **fields):
     """The settings of `corpus_dir` indexed with the real model (`embedder`)."""
@@ -82,6 +95,9 @@ def servers(request, tmp_path_factory, standin):
     (root / "english" / "harbour.md").write_text(ENGLISH, encoding="utf-8")
     (root / "english" / "harbour-2025.md").write_text(ENGLISH.replace("Next year", "In 2025"), encoding="utf-8")
     english = build(root / "english", root / "english-index", embedder)
+    (root / "hearing").mkdir()
+    (root / "hearing" / "council-2024-03-01-hearing.txt").write_text(HEARING, encoding="utf-8")
+    hearing = build(root / "hearing", root / "hearing-index", embedder)
     read_only = settings.model_copy(update={"admin_token": ""})
     generating = read_only.model_copy(update={"llm_base_url": f"{standin[1]}/v1", "llm_model": "standin"})
     with (
@@ -89,8 +105,15 @@ def servers(request, tmp_path_factory, standin):
         serving(create_app(read_only, embedder=embedder)) as read_only_url,
         serving(create_app(generating, embedder=embedder)) as generated_url,
         serving(create_app(english, embedder=embedder)) as english_url,
+        serving(create_app(hearing, embedder=embedder)) as hearing_url,
     ):
-        yield {"writable": writable_url, "read-only": read_only_url, "generated": generated_url, "english": english_url}
+        yield {
+            "writable": writable_url,
+            "read-only": read_only_url,
+            "generated": generated_url,
+            "english": english_url,
+            "hearing": hearing_url,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +270,24 @@ def test_waiting_state_and_errors(open_page):
     page.press("#question", "Enter")
     expect(page.locator(".error")).to_have_count(2)
     expect(page.locator(".error").last).to_contain_text("无法连接服务器")
+
+
+def test_an_answer_in_a_hearing_is_read_with_the_question_it_answers(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(locale="en-GB", on="hearing")
+    reply = ask(page, "Who pays for the night ferries?")
+    card = reply.locator(".card").first
+    expect(card.locator(".card-header")).to_contain_text("Mayor Santos")
+    expect(card.locator(".card-text")).to_contain_text("Green Seawall Fund pays for the night ferries")
+    card.click()
+    context = page.locator("#context")
+    expect(context.locator(".current")).to_contain_text("Green Seawall Fund pays for the night ferries")
+    # The whole hearing is shorter than a context's reach: every turn, each under its speaker's name.
+    expect(context.locator(".turn-speaker")).to_have_text(["Mayor Santos", "Councillor Okafor"] * 2 + ["Mayor Santos"])
+    question = context.locator(".paragraph").nth(1)
+    expect(question).to_contain_text("Who pays for the night ferries after the first year?")
+    page.screenshot(path=OUT / "hearing-context.png")
 
 
 def test_english_browser_gets_the_english_page_and_a_switch(open_page):

@@ -149,3 +149,24 @@ def test_a_capitals_label_with_a_mc_prefix_is_a_turn():
     )
     doc = parse_text("debate.txt", text)
     assert [(p.speaker, p.text.split()[0]) for p in doc.passages][:2] == [("Mr. Mcgee", "Senator"), ("Mr. Nixon", "I")]
+
+
+def test_a_speaker_whose_turns_are_mostly_questions_asks_and_a_rhetorical_question_does_not():
+    """No role says who asks in a hearing or a debate's panel: a speaker most of whose turns end in a question
+    does, and their questions become the context of the replies; a candidate's one rhetorical question does not."""
+    hearing = (
+        "Hearing on the harbour\n\nMAYOR SANTOS: The terminals open in May. Who could object to that?\n\n"
+        "COUNCILLOR OKAFOR: Who pays for the night ferries?\n\nMAYOR SANTOS: The Seawall Fund pays for them.\n\n"
+        "COUNCILLOR OKAFOR: And the fares for students?\n\nMAYOR SANTOS: Students ride free.\n\n"
+        "COUNCILLOR OKAFOR: Thank you.\n"
+    )
+    doc = parse_text("council-hearing.txt", hearing)
+    got = [(p.speaker, p.question) for p in doc.passages]
+    assert got == [
+        ("Mayor Santos", None),
+        ("Councillor Okafor", None),  # the mayor asks once in three turns: a rhetorical question
+        ("Mayor Santos", "Who pays for the night ferries?"),
+        ("Councillor Okafor", None),
+        ("Mayor Santos", "And the fares for students?"),
+        ("Councillor Okafor", None),
+    ]

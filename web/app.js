@@ -666,8 +666,12 @@ async function openContext(passage) {
   try {
     const data = await api(`/api/passages/${encodeURIComponent(passage.id)}`);
     if (request !== contextRequest) return;
+    // A short turn comes with the turns around it: each turn opens with who speaks.
+    const turns = new Set(data.speech.map((item) => item.speech)).size > 1;
     els.contextBody.replaceChildren(
-      ...data.speech.map((item) => {
+      ...data.speech.flatMap((item, i) => {
+        const opens = turns && (i === 0 || data.speech[i - 1].speech !== item.speech);
+        const who = opens && el("p", "turn-speaker", [item.speaker, item.role].filter(Boolean).join(", ") || t("introduction"));
         const paragraph = el("p", "paragraph");
         paragraph.append(el("span", "paragraph-number", `${item.paragraph}`));
         if (item.id === passage.id) {
@@ -677,7 +681,7 @@ async function openContext(passage) {
         } else {
           paragraph.append(item.text);
         }
-        return paragraph;
+        return who ? [who, paragraph] : [paragraph];
       }),
     );
     els.contextBody.querySelector(".current")?.scrollIntoView({ block: "center" });

@@ -39,8 +39,9 @@ in the speeches, by whom, or about a place or policy they mention; ask in Chines
 "荥阳要发扬什么精神？", query "巩义要建成全省什么基地？" with speaker "袁聚平", query "airport economy zone" with
 date_from "2021-01-01". Quote the passage text and name its speaker when answering."""
 GET_PASSAGE = """One passage by its id (from search_speeches) with the whole speech it belongs to, paragraph by
-paragraph: use it to read the context around a passage before quoting it, e.g. what else 宋书杰 said in that
-speech."""
+paragraph (a short turn of a press conference or debate with the turns around it, each naming its speaker): use it
+to read the context around a passage before quoting it, e.g. what else 宋书杰 said in that speech, or what question
+a spokesperson was answering."""
 LIST_SPEAKERS = """Every speaker in the collection (name, role, speech title, document, how many passages) and every
 document (file, title, date): use it to find how a name is spelled before filtering search_speeches by speaker,
 e.g. to see whether 张俊峰 or 樊福太 spoke."""
@@ -118,7 +119,7 @@ def mcp_server(get_service: Callable[[], Service | None]) -> "MCPServer":
         result, speech = found
         return schemas.PassageContext(
             passage=schemas.Hit.model_validate(result.to_dict()),
-            speech=[schemas.SpeechParagraph(id=p.id, paragraph=p.paragraph, text=p.text) for p in speech],
+            speech=[schemas.SpeechParagraph.of(p) for p in speech],
         )
 
     @server.tool(description=LIST_SPEAKERS, annotations=read_only)

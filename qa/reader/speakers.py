@@ -12,10 +12,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..script import simplified
-from ..textrules import HAN, SENTENCE_END, ends_sentence, is_chinese_char
+from ..textrules import HAN, SENTENCE_END, ends_question, ends_sentence, is_chinese_char
 from .layout import Para
 from .metadata import normalise_date
 
@@ -264,6 +265,20 @@ def _recurring_head(text: str) -> tuple[str, str] | None:
     return None
 
 
+def askers(sections: list[Section]) -> Callable[[Turn | None], bool]:
+    """Which turns ask: those its speaker's role or label says ask (`asks`), and every turn of a speaker most of
+    whose turns end in a question mark (a councillor in a hearing, a panelist in a debate, a reporter named by
+    their outlet). A speaker who asks now and then (a candidate's rhetorical question) does not."""
+    turns: Counter = Counter()
+    questions: Counter = Counter()
+    for s in sections:
+        if s.turn and s.paras:
+            turns[s.turn.speaker] += 1
+            questions[s.turn.speaker] += ends_question(s.paras[-1].text)
+    asking = {who for who, n in turns.items() if 2 * questions[who] > n}
+    return lambda turn: asks(turn) or (turn is not None and turn.speaker in asking)
+
+
 def asks(turn: Turn | None) -> bool:
     """Is this turn a question (a reporter's, the interviewer's, `问：`/`Q:`)?"""
     if turn is None:
@@ -416,7 +431,8 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
     # A label immediately repeated by the next turn (Hansard prints both) leaves an empty section behind.
     kept = [s for i, s in enumerate(sections) if s.paras or i == 0]
     glue = "" if language == "zh" else " "
+    is_asking = askers(kept)
     for before, after in itertools.pairwise(kept):
-        if asks(before.turn) and not asks(after.turn) and before.paras:
+        if is_asking(before.turn) and not is_asking(after.turn) and before.paras:
             after.question = glue.join(p.text for p in before.paras)[:QUESTION_CHARS]
     return kept

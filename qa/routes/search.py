@@ -69,5 +69,5 @@ def passage(
     result, speech = found
     return schemas.PassageContext(
         passage=hit(result),
-        speech=[schemas.SpeechParagraph(id=p.id, paragraph=p.paragraph, text=p.text) for p in speech],
+        speech=[schemas.SpeechParagraph.of(p) for p in speech],
     )
