@@ -202,6 +202,30 @@ def test_an_answer_keeps_its_question_as_search_context():
     assert "请问" not in answer.text
 
 
+def test_the_host_a_press_conferences_lead_names_answers_under_their_bare_name_said_once():
+    """A report of a briefing names its host in the lead, not the title: the host is the document's speaker, so
+    `赵立坚：`, said once, opens their answer (which keeps the reporter's question), and `有记者提问：` is a reporter."""
+    weibo = (
+        "【中方准备多出资补缺？外交部回应】2020年4月15日，外交部发言人赵立坚主持例行记者会，以下为部分实录。\n"
+        "路透社记者：中方是否准备提供更多资金？\n"
+        "  赵立坚：中方一贯支持世卫组织发挥领导作用。\n"
+    )
+    doc = parse_text("2020-04-15-weibo.txt", weibo)
+    got = [(p.speaker, p.role, p.text[:6]) for p in doc.passages]
+    assert got[1:] == [("路透社记者", None, "中方是否准备"), ("赵立坚", "外交部发言人", "中方一贯支持")]
+    assert doc.passages[2].question == "中方是否准备提供更多资金？"
+    report = (
+        "中方：日方应认真对待正当诉求\n\n中新网北京11月28日电 中国外交部发言人汪文斌28日主持例行记者会。\n"
+        "　　有记者提问：发言人对此有何评论？\n　　汪文斌：日方应当认真对待。\n"
+    )
+    doc = parse_text("2023-11-28.txt", report)
+    assert [(p.speaker, p.text[:4]) for p in doc.passages][1:] == [("记者", "发言人对"), ("汪文斌", "日方应当")]
+    # 问/答 under a dated line that names the host: 答 is the host, not a person named 答.
+    dated = "中方驳斥美方要求\n\n2014年12月25日外交部发言人华春莹主持例行记者会\n\n问：中方对此有何回应？\n\n答：中国是法治国家。\n"
+    doc = parse_text("2014-12-25.txt", dated)
+    assert [(p.speaker, p.role) for p in doc.passages] == [("提问者", None), ("华春莹", "外交部发言人")]
+
+
 def test_a_bare_name_said_once_is_not_a_label():
     doc = parse_text("a.txt", "讲话\n张三：这是一句话。\n我们继续工作，把各项任务落到实处。\n")
     assert {p.speaker for p in doc.passages} == {None}

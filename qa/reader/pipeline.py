@@ -50,19 +50,27 @@ class Draft:
     layout: Layout | None = None  # how a text file's lines became paragraphs (None: the format marks them)
 
 
-def _is_label(text: str, language: str, caps: Counter | None = None) -> bool:
+def _is_label(text: str, language: str, caps: Counter | None = None, host: Turn | None = None) -> bool:
     """Does `text` open a speaker's turn (`问：`, `记者：`, a Chinese header, `Q:`, `MAYOR PARK:`, `Mr Smith:`)?
-    `caps`: how often each capitalised label occurs in the document (a bare `KIM:` counts from the second)."""
+    `caps`: how often each capitalised label occurs in the document (a bare `KIM:` counts from the second);
+    `host`: the document's known speaker, whose bare name (`赵立坚：`) is a label even once."""
     if language == "zh":
-        labelled = zh_turn(text, None, caps) is not None
+        labelled = zh_turn(text, host, caps) is not None
         return parse_header(text) is not None or ZH_QA_LABEL.match(text) is not None or labelled
     return english_label(text, None, caps or Counter()) is not None
 
 
-def _turn_starts(body: str, language: str) -> Callable[[str], bool]:
-    """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph."""
-    caps = label_counts(body.splitlines(), language)
-    return lambda line: _is_label(line, language, caps)
+def _turn_starts(body: str, language: str, speaker: str | None = None) -> Callable[[str], bool]:
+    """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph. The
+    document's `speaker` (as its metadata or the lead of a press conference names them) labels turns too."""
+    lines = body.splitlines()
+    caps = label_counts(lines, language)
+    host = None
+    if language == "zh":
+        lead = [line.strip() for line in lines if line.strip()]
+        named = (speaker, None) if speaker else structure.briefing_host(lead)
+        host = Turn(*named) if named else None
+    return lambda line: _is_label(line, language, caps, host)
 
 
 def _echoes(line: str, title: str) -> bool:
@@ -89,7 +97,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
-        starts, front = _turn_starts(body, language), structure.title_block_line
+        starts, front = _turn_starts(body, language, meta.get("speaker")), structure.title_block_line
         paras, layout = read_layout(body, language, suffix == ".md", starts, front)
     else:
         layout = None
@@ -99,7 +107,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         paras = []
         for b in blocks:
             # Line breaks inside a block (<br>, Word's soft breaks) mean what the layout step decides they mean.
-            starts = _turn_starts(b.text, language)
+            starts = _turn_starts(b.text, language, meta.get("speaker"))
             lines = paragraphs(b.text, language, starts=starts) if "\n" in b.text.strip() else [Para(b.text.strip())]
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
     if meta.get("title") and paras and _echoes(paras[0].text, meta["title"]):

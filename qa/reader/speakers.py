@@ -35,6 +35,13 @@ DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s
 TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
 REPORTER = "记者"
 FOLLOW_UPS = ("追问", "补问", "再问")  # `记者追问：` is the same reporter asking again, not a person named 追问
+# `有记者提问：`, `新华社记者问：`: a report's words for "a reporter asked", not a person named 提问.
+ASKED = re.compile(
+    r"""^有?              # "there was" (有记者提问: a reporter asked)
+        (?P<who>.*记者)    # the reporter, with their outlet when named
+        (?:提问|问)$       # asked""",
+    re.X,
+)
 LABEL_REPEATS = 2  # a bare name is a turn label once it opens this many lines of the document
 ZH_LABEL_CHARS = 16  # characters of a Chinese turn label before its colon
 # What `label_counts` reads of a line: the longest label, its colon and the first character of its text.
@@ -218,6 +225,8 @@ def zh_turn(
     follow = next((f for f in FOLLOW_UPS if who.endswith(f) and len(who) > len(f)), None)
     if follow:
         return asking or Turn(who.removesuffix(follow)), rest
+    if asked := ASKED.match(who):
+        return Turn(asked.group("who")), rest
     if default and who == default.speaker:
         return default, rest
     cut = max((who.rfind(w) + len(w) for w in TURN_ROLE_WORDS if w in who), default=-1)

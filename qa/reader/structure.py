@@ -38,6 +38,15 @@ HOSTED = re.compile(
         (?:主持|出席|答记者问|接受|会见|在|发表)                      # what they do there""",
     re.X,
 )
+# A report's lead naming who hosts the press conference it records: `2020年4月15日，外交部发言人赵立坚主持例行记者会`,
+# `中国外交部发言人汪文斌28日主持例行记者会`.
+HOSTS_BRIEFING = re.compile(
+    rf"""(?P<role>[{HAN}]{{0,12}}(?:{"|".join(TURN_ROLE_WORDS)}))   # the office, ending in a role word
+        (?P<name>[{HAN}·]{{2,4}}?)                                  # the name
+        (?:[\d０-９]{{1,2}}日)?                                      # the day, when the lead gave the month before
+        (?:主持|举行)[{HAN}]{{0,8}}?(?:记者会|发布会|吹风会)             # hosts the (regular) press conference""",
+    re.X,
+)
 # A news agency's dateline printed above a report (`新华社北京3月16日电`): where and when it was filed, not a title.
 DATELINE = re.compile(rf"^[{HAN}]{{2,12}}?(?:[\d０-９]{{4}}年)?[\d０-９]{{1,2}}月[\d０-９]{{1,2}}日电$")
 # A photo caption ends with its photographer's credit (`新华社记者 庞兴雷 摄`): a picture's, not speech.
@@ -105,7 +114,27 @@ def infer(d: Document) -> None:
     _title(d)
     _front(d)
     _subtitle_event(d)
+    _briefing_host(d)
     _tail(d)
+
+
+def _briefing_host(d: Document) -> None:
+    """A press conference's host named in the lead above its first turn (the event line, a report's opening
+    sentence) is the speaker of what its answers say, as a title naming them is."""
+    if d.language != "zh" or d.meta.get("speaker"):
+        return
+    host = briefing_host([d.meta.get("event") or "", d.meta.get("subtitle") or "", *(p.text for p in d.paras)])
+    if host:
+        _set_speaker(d, *host, "the lead")
+
+
+def briefing_host(lines: list[str]) -> tuple[str, str] | None:
+    """(name, office) of the host a press conference's lead names among its first lines."""
+    for text in lines[:FRONT_LINES]:
+        host = HOSTS_BRIEFING.search(metadata.CHINESE_DATE.sub(" ", simplified(text)))
+        if host and NAME_SHAPE.fullmatch(host.group("name")):
+            return host.group("name"), host.group("role")
+    return None
 
 
 def _better_date(found: str | None, current: str | None) -> bool:
