@@ -170,3 +170,25 @@ def test_a_speaker_whose_turns_are_mostly_questions_asks_and_a_rhetorical_questi
         ("Mayor Santos", "And the fares for students?"),
         ("Councillor Okafor", None),
     ]
+
+
+def test_an_office_in_capitals_after_the_and_a_party_after_a_name_are_labels():
+    """South Africa's Hansard: `The PRESIDENT OF THE REPUBLIC:` is a turn of its own, not more of the member
+    before; a party in brackets is the member's, however short (`(FD)`), and keeps its capitals."""
+    hansard = (
+        "Parliamentary debates\n\nThe SPEAKER: Hon members, order.\n\n"
+        "Mr B H HOLOMISA: Madam Speaker, I ask the President about the poem.\n\n"
+        "The PRESIDENT OF THE REPUBLIC: Madam Speaker, the poem speaks of a child shot at Nyanga.\n\n"
+        "Mr L M GREEN (FD): Madam Speaker, we note the names with concern.\n\n"
+        "Mev D VAN DER WALT (DA): Madam Speaker, the names hurt.\n\n"
+        "The MINISTER IN THE PRESIDENCY: Madam Speaker, we will consult.\n"
+    )
+    got = [(p.speaker, p.role, p.text.split()[2]) for p in parse_text("2008-02-14-hansard.txt", hansard).passages]
+    assert got == [
+        ("The Speaker", "Speaker", "order."),
+        ("B H Holomisa", None, "I"),
+        ("The President of the Republic", "President of the Republic", "the"),
+        ("L M Green", "FD", "we"),
+        ("D Van Der Walt", "DA", "the"),
+        ("The Minister in the Presidency", "Minister in the Presidency", "we"),
+    ]

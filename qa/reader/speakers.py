@@ -64,7 +64,7 @@ HEADER_RE = re.compile(f"^(?P<who>[^:：。！？\\n]{{2,{MAX_HEADER_PREFIX}}})\
 
 # Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
 PARTS = {
-    "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
+    "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Mev|Mnr|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
     "NAME": r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*",
     "ROLES": (
         r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
@@ -91,12 +91,14 @@ def _pattern(template: str, flags: int = 0) -> re.Pattern:
 LABELS = (
     # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
     _pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
-    # `Dr Goh Keng Swee (Minister for Finance)`, colon optional as above
-    _pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{3,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above
+    _pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
     # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
     _pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
     # `Mr Smith: text`, `The Speaker: text`
     _pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
+    # `The MINISTER OF EDUCATION: text`, `The SPEAKER: text` (South Africa's Hansard): an office in capitals
+    _pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
     # `Deputy Mayor Ana Ruiz: text`: a role word, then the name
     _pattern(r"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:@ROLES)) \s+(?P<person>@NAME) \s*:\s*(?P<text>.*)$", re.S),
     # `Mr Lawrence Wong` alone on its line: the turn's text follows
@@ -302,8 +304,23 @@ def voice_turn(voice: str) -> Turn:
     return found[0] if found else Turn(voice)
 
 
+# Words an office printed in capitals keeps in lower case: `The Minister of Environmental Affairs and Tourism`.
+OFFICE_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "at"})
+
+
+def _office_case(office: str) -> str:
+    """`MINISTER IN THE PRESIDENCY` → `Minister in the Presidency`; a short name in capitals alone (a party's
+    `ANC`, `FD`) stays as printed."""
+    words = office.split()
+    if len(words) == 1 and len(office) < MIN_CAPITALISED + 2:
+        return office
+    return " ".join(w.lower() if i and w.lower() in OFFICE_SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+
+
 def _person(label: str) -> tuple[str, str | None]:
     """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
+    if label.startswith("The ") and label[4:].isupper():
+        label = f"The {_office_case(label[4:])}"
     label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED else w for w in label.split())
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
@@ -322,7 +339,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         speaker, implied_role = _person(m.group("person"))
         role = m.groupdict().get("role")
         role = " ".join(role.split()).removeprefix("The ") if role else implied_role
-        role = role.title() if role and role.isupper() else role
+        role = _office_case(role) if role and role.isupper() else role
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
