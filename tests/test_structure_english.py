@@ -192,3 +192,22 @@ def test_an_office_in_capitals_after_the_and_a_party_after_a_name_are_labels():
         ("D Van Der Walt", "DA", "the"),
         ("The Minister in the Presidency", "Minister in the Presidency", "we"),
     ]
+
+
+def test_an_interrupted_question_taken_up_after_a_dash_is_the_reporters_and_a_label_line_is_no_heading():
+    """A White House transcript: `Q    — do you believe …` goes on with the reporter's question after the official
+    cut in, and the official's `On the —` is what they said, not a section heading."""
+    briefing = (
+        "Press Briefing\n\nMR. KIRBY:  We are watching the barrier closely.\n\n"
+        "Q    But do — but do the floating barriers —\n\nMR. KIRBY:  On the —\n\n"
+        "Q    — do you believe that it hurts U.S. foreign policy?\n\nMR. KIRBY:  We have made our concerns known.\n"
+    )
+    doc = parse_text("2023-07-26-briefing.txt", briefing)
+    got = [(p.speaker, p.text[:6], p.section) for p in doc.passages]
+    assert got == [
+        ("Mr. Kirby", "We are", None),
+        ("Questioner", "But do", None),
+        ("Mr. Kirby", "On the", None),
+        ("Questioner", "— do y", None),
+        ("Mr. Kirby", "We hav", None),
+    ]

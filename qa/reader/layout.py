@@ -61,6 +61,7 @@ class Para:
     speaker: str | None = None  # named by the format (a subtitle voice)
     section: str | None = None  # the heading path above it (set by the sections step)
     above: str | None = None  # the heading printed right above it, if any
+    spoken: bool = False  # printed after a speaker's label on its line: speech, never a heading (`MR. KIRBY: On the —`)
 
 
 @dataclass(frozen=True)

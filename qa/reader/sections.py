@@ -48,10 +48,11 @@ ZH_TEXT = re.compile(f"[{HAN}]")
 
 class Paragraph(Protocol):
     """What sections need of a paragraph (the layout's `Para`): its text, whether the format marked it as a
-    heading, and a `section` and `above` to set."""
+    heading or it follows a speaker's label (then it never is one), and a `section` and `above` to set."""
 
     text: str
     heading: bool
+    spoken: bool
     section: str | None
     above: str | None
 
@@ -103,6 +104,8 @@ def assign_sections(paras: list[P], language: str) -> list[P]:
         level = heading_level(para.text, language) if len(para.text) <= MAX_EN_HEADING else None
         if para.heading and level is None:
             level = UNNUMBERED  # a heading the format marked (Markdown `##`, an HTML <h2>)
+        if para.spoken:
+            level = None  # what a speaker said after their label, however short
         if level is not None:
             path = [(lv, text) for lv, text in path if lv < level] + [(level, para.text)]
             fresh.append(para.text)

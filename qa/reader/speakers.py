@@ -121,8 +121,9 @@ RECURRING_LABELS = (
     _pattern(
         r"^(?P<person>(?:@HONORIFIC|(?:The\s+)?(?:@ROLES))\s+[A-Z][\w'’-]+|The\s+(?:@ROLES)) \.\s+(?P<text>\S.*)$", re.S
     ),
-    # `Q    Thank you, Mr. President.`: a bare Q, spaces, then the question
-    re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“].*)$", re.S),
+    # `Q    Thank you, Mr. President.`, `Q    — do you believe …` (taking up an interrupted question): a bare Q,
+    # spaces, then the question
+    re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“—–…].*)$", re.S),
     # `Wallace: text`, `Donald J Trump: text`, `John McCain: text`: one to three title-case words and a colon
     _pattern(
         r"""^(?P<person>
@@ -424,7 +425,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             if qa:
                 asked = qa.group("person") in "问問"
                 turn = Turn(ZH_QUESTIONER) if asked else (default or Turn(qa.group("person")))
-                sections.append(Section(turn, [replace(para, text=qa.group("text").strip())]))
+                sections.append(Section(turn, [replace(para, text=qa.group("text").strip(), spoken=True)]))
                 continue
             spoken = zh_turn(text, default, caps_seen, asking)
             if spoken:
@@ -433,7 +434,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                 label = (
                     text[: len(text) - len(text.lstrip()) + text.lstrip().find(rest)].rstrip(" :：") if rest else text
                 )
-                sections.append(Section(turn, [replace(para, text=rest)], label=label))
+                sections.append(Section(turn, [replace(para, text=rest, spoken=True)], label=label))
                 continue
         else:
             found = english_label(text, default.speaker if default else None, caps_seen)
@@ -448,7 +449,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
                 if not (current.turn == turn and not current.paras):
                     sections.append(Section(turn, label=_label_of(_unbold(text), rest)))
                 if rest:
-                    sections[-1].paras.append(replace(para, text=rest))
+                    sections[-1].paras.append(replace(para, text=rest, spoken=True))
                 else:
                     label_only = True
                 continue
