@@ -8,7 +8,7 @@ from collections import Counter
 from qa.reader import parse_text
 from qa.reader.furniture import is_furniture
 from qa.reader.sections import UNNUMBERED, heading_level
-from qa.reader.speakers import english_label, label_counts
+from qa.reader.speakers import english_label, label_counts, named_in_title
 
 PRESS = """President: Lyndon B. Johnson
 
@@ -211,3 +211,20 @@ def test_an_interrupted_question_taken_up_after_a_dash_is_the_reporters_and_a_la
         ("Questioner", "— do y", None),
         ("Mr. Kirby", "We hav", None),
     ]
+
+
+def test_a_label_with_the_surname_of_someone_the_title_names_is_that_person_with_their_office():
+    briefing = (
+        "---\ntitle: Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, "
+        "March 22, 2022\n---\n\nMS. PSAKI: Good afternoon.\n\nQ    Will the President travel?\n\n"
+        "MR. SULLIVAN: He leaves on Wednesday.\n\nQ    And the summit?\n\nMR. SMITH: A question from the back.\n"
+    )
+    got = [(p.speaker, p.role) for p in parse_text("2022-03-22-briefing.md", briefing).passages]
+    assert got == [
+        ("Jen Psaki", "Press Secretary"),
+        ("Questioner", None),
+        ("Jake Sullivan", "National Security Advisor"),
+        ("Questioner", None),
+        ("Mr. Smith", None),  # named by no title: as printed
+    ]
+    assert [t.speaker for t in named_in_title("Remarks by President Biden and Vice President Harris")] == []

@@ -113,7 +113,7 @@ def _front(d: Draft) -> list[str]:
 
 def _turns(d: Draft) -> list[str]:
     default = Turn(d.meta["speaker"], d.meta.get("role")) if d.meta.get("speaker") else None
-    sections = split_turns(d.paras, d.language, default)
+    sections = split_turns(d.paras, d.language, default, d.meta.get("title"))
     turns = Counter(_turn_key(s.label, s.turn) for s in sections if s.paras)
     if len(turns) <= 1 and not any(s.label for s in sections):
         speaker = sections[0].turn.speaker if sections and sections[0].turn else "nobody named"

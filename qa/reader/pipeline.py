@@ -155,7 +155,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
     meta = d.meta
     title = meta.get("title") or Path(d.name).stem
     default = Turn(meta["speaker"], meta.get("role")) if meta.get("speaker") else None
-    sections = split_turns(d.paras, d.language, default)
+    sections = split_turns(d.paras, d.language, default, meta.get("title"))
     for s in sections:
         s.paras = rejoin(s.paras, d.language)
     # A speech printed twice (a scrape's glued copy, then the real paragraphs) keeps only the real ones.

@@ -380,13 +380,46 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
     return default if len(words) <= 2 and words[-1] == surname else turn
 
 
+# `Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, March 22, 2022`: the
+# people a title says the document is by, each an office and a name, split at commas and "and".
+TITLE_BY = re.compile(r"\bby\s+(?P<people>[A-Z].*)$")
+TITLE_PEOPLE_SPLIT = re.compile(r",\s*|\s+and\s+")
+TITLE_PERSON = _pattern(
+    r"""^(?P<role>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|the|and))*?)  # the office: Press Secretary
+        \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
+)
+
+OFFICE_WORD = _pattern(r"(?:@ROLES)\b")
+
+
+def named_in_title(title: str | None) -> list[Turn]:
+    """The people an English title says the document is by, with their offices (none for other titles)."""
+    found = TITLE_BY.search(title or "")
+    if not found:
+        return []
+    people = (TITLE_PERSON.match(part.strip()) for part in TITLE_PEOPLE_SPLIT.split(found.group("people")))
+    # `Vice President Harris` names an office and a surname, not a person called President Harris.
+    return [Turn(m.group("name"), m.group("role")) for m in people if m and not OFFICE_WORD.match(m.group("name"))]
+
+
+def by_surname(turn: Turn, named: list[Turn]) -> Turn:
+    """`MS. PSAKI` is the Jen Psaki the title names (with her office), when no one else it names shares it."""
+    words = turn.speaker.split()
+    if len(words) > 2:
+        return turn
+    same = [t for t in named if t.speaker.split()[-1].lower() == words[-1].lower()]
+    return same[0] if len(same) == 1 else turn
+
+
 def labelled_surnames(counts: Counter) -> set[str]:
     """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`)."""
     return {_person(label.title() if label.isupper() else label)[0].split()[-1] for label in counts}
 
 
-def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[Section]:
-    """Sections in order: what comes before the first turn (speaker `default`), then one per turn."""
+def split_turns(paras: list[Para], language: str, default: Turn | None, title: str | None = None) -> list[Section]:
+    """Sections in order: what comes before the first turn (speaker `default`), then one per turn; a label with
+    the surname of someone the `title` names is that person."""
+    named = named_in_title(title) if language != "zh" else []
     sections = [Section(default)]
     caps_seen = label_counts([p.text for p in paras], language)
     labelled = labelled_surnames(caps_seen) if language != "zh" else set()
@@ -440,7 +473,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None) -> list[
             found = english_label(text, default.speaker if default else None, caps_seen)
             if found:
                 turn, rest = found
-                turn = resolve(turn, default, labelled)
+                turn = by_surname(resolve(turn, default, labelled), named)
                 if turn.role:
                     roles.setdefault(turn.speaker, turn.role)
                 else:
