@@ -38,7 +38,11 @@ class Source(BaseModel):
     section: str | None = Field(
         None, examples=["一、2020年工作回顾"], description="The heading (path) the passage sits under"
     )
-    paragraph: int = Field(examples=[1])
+    paragraph: int = Field(
+        examples=[1],
+        description="Paragraph within its speech; in a conversation (someone speaks more than once: a press "
+        "conference, a debate, Hansard) within the whole document",
+    )
     last_paragraph: int | None = Field(
         None, examples=[3], description="Last paragraph when short paragraphs were grouped into this passage"
     )
@@ -171,7 +175,7 @@ class ChatResponse(BaseModel):
 
 class SpeechParagraph(BaseModel):
     id: str
-    paragraph: int = Field(description="Its paragraph within its speaker's turn, as `source.paragraph` counts")
+    paragraph: int = Field(description="Its paragraph, as `source.paragraph` counts")
     text: str
     speaker: str | None = None
     role: str | None = None

@@ -7,6 +7,7 @@ from collections import Counter
 
 from qa.reader import parse_text
 from qa.reader.furniture import is_furniture
+from qa.reader.model import passage_id
 from qa.reader.sections import UNNUMBERED, heading_level
 from qa.reader.speakers import english_label, label_counts, named_in_title
 
@@ -228,3 +229,17 @@ def test_a_label_with_the_surname_of_someone_the_title_names_is_that_person_with
         ("Mr. Smith", None),  # named by no title: as printed
     ]
     assert [t.speaker for t in named_in_title("Remarks by President Biden and Vice President Harris")] == []
+
+
+def test_a_conversations_paragraphs_are_counted_through_the_document_and_a_speechs_within_it():
+    hearing = (
+        "Hearing\n\nMAYOR SMITH: The library opens on Sundays from next month, as the council agreed in March.\n\n"
+        "The city budget pays for the extra staff and for the heating in the reading rooms.\n\n"
+        "COUNCILLOR JONES: Who pays for the books?\n\nMAYOR SMITH: The library's own fund pays for the books.\n"
+    )
+    doc = parse_text("hearing.txt", hearing)
+    assert [(p.speech, p.paragraph) for p in doc.passages] == [(1, 1), (1, 2), (2, 3), (3, 4)]
+    # ids are those of the turn's own numbering, so a rebuild reuses what it embedded before
+    assert doc.passages[2].id == passage_id("hearing.txt", 2, 1)
+    speeches = "Two speeches\n\nMAYOR SMITH: The library opens on Sundays.\n\nCOUNCILLOR JONES: The books come first.\n"
+    assert [p.paragraph for p in parse_text("two.txt", speeches).passages] == [1, 1]  # nobody speaks twice

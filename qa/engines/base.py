@@ -30,6 +30,7 @@ from scipy import sparse
 
 from ..keywords import BM25, Tokenizer
 from ..reader import Passage
+from ..reader.model import conversations
 from ..settings import Settings
 from ..units import Units
 
@@ -166,22 +167,14 @@ class Index:
     units: Units | None = None  # None: an index whose engine keeps no units; passages are matched whole
     by_id: dict[str, int] = field(init=False, repr=False)
     speech_rows: dict[tuple[str, int], list[int]] = field(init=False, repr=False)  # (document, speech) -> rows
-    # Documents where someone speaks more than once (a press conference, a debate, a hearing): their turns are
-    # parts of one exchange, not speeches of their own.
-    conversations: set[str] = field(init=False, repr=False)
+    conversations: set[str] = field(init=False, repr=False)  # documents where someone speaks more than once
 
     def __post_init__(self):
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
         self.speech_rows = {}
         for i, p in enumerate(self.passages):
             self.speech_rows.setdefault((p.document, p.speech), []).append(i)
-        turns: set[tuple[str, str]] = set()
-        self.conversations = set()
-        for document, speech in self.speech_rows:
-            who = self.passages[self.speech_rows[(document, speech)][0]].speaker
-            if who and (document, who) in turns:
-                self.conversations.add(document)
-            turns.add((document, who or ""))
+        self.conversations = conversations(self.passages)
 
     @property
     def model(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 # Keys a document's metadata may carry, from front matter, sidecars, metadata.csv or the file itself.
 META_KEYS = ("speaker", "role", "date", "title", "subtitle", "event", "place", "url", "language")
@@ -21,7 +21,7 @@ class Passage:
     document: str  # file name inside the corpus folder
     title: str  # document title
     speech: int  # 0 for what precedes the first speaker turn, then 1.. for each turn
-    paragraph: int  # 1-based within its speech
+    paragraph: int  # 1-based within its speech; within its document in a conversation (`numbered_through`)
     subtitle: str | None = None
     date: str | None = None
     speaker: str | None = None
@@ -78,6 +78,37 @@ class Passage:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def conversations(passages) -> set[str]:
+    """The documents where someone speaks more than once (a press conference, a debate, a hearing): their turns
+    are parts of one exchange, not speeches of their own."""
+    first_of: dict[tuple[str, int], str] = {}
+    for p in passages:
+        first_of.setdefault((p.document, p.speech), p.speaker or "")
+    seen: set[tuple[str, str]] = set()
+    found: set[str] = set()
+    for (document, _), who in first_of.items():
+        if who and (document, who) in seen:
+            found.add(document)
+        seen.add((document, who))
+    return found
+
+
+def numbered_through(passages: list[Passage]) -> list[Passage]:
+    """A conversation's passages with their paragraphs counted through the whole document, not from 1 in each
+    turn: `¶ 143` finds an answer in a transcript; ids stay as they were."""
+    out, offset, speech, last = [], 0, None, 0
+    for p in passages:
+        if p.speech != speech:
+            offset, speech = offset + last, p.speech
+            last = 0
+        last = max(last, p.last_paragraph or p.paragraph)
+        through = {"paragraph": p.paragraph + offset}
+        if p.last_paragraph:
+            through["last_paragraph"] = p.last_paragraph + offset
+        out.append(replace(p, **through))
+    return out
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ..tokens import ApproxTokens
 from . import boundary, discovery, limits, metadata, structure
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import DEBRIS, Layout, Para, ends_sentence, language_of, paragraphs, read_layout, rejoin
-from .model import Corpus, Document, Passage, passage_id
+from .model import Corpus, Document, Passage, conversations, numbered_through, passage_id
 from .passages import drop_duplicates, windows
 from .speakers import ZH_QA_LABEL, Turn, english_label, label_counts, parse_header, split_turns, zh_turn
 
@@ -200,6 +200,8 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
                     heading=w.above,
                 )
             )
+    if doc.file in conversations(doc.passages):
+        doc.passages = numbered_through(doc.passages)
     return doc
 
 
