@@ -110,6 +110,17 @@ def test_html_line_breaks_and_bare_pages():
         html.read(b"<html><body><nav></nav></body></html>", "x.html")
 
 
+def test_html_source_lines_wrapped_inside_chinese_words_are_no_spaces():
+    """A page whose source wraps its paragraphs (`国际形` / `势`) reads as a browser shows it; English keeps its space."""
+    page = (
+        "<html><body><article><p>昨天王毅外长出席了2014年国际形\n势与中国外交研讨会开幕式并发表演讲，全面阐述了中国外交取得"
+        "的新进展。</p><p>The minister spoke of the\nnew year at length before the assembled press.</p></article>"
+        "</body></html>"
+    )
+    texts = [b.text for b in html.read(page.encode(), "x.html").blocks]
+    assert "国际形势与" in texts[0] and "the new year" in texts[1]
+
+
 def test_html_falls_back_to_the_whole_body_when_the_extractor_finds_no_article(monkeypatch):
     monkeypatch.setattr(html.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
     page = "<html><body><div><p>We gather today to honour those who served.</p></div></body></html>"

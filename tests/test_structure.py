@@ -226,6 +226,12 @@ def test_the_host_a_press_conferences_lead_names_answers_under_their_bare_name_s
     assert [(p.speaker, p.role) for p in doc.passages] == [("提问者", None), ("华春莹", "外交部发言人")]
 
 
+def test_a_web_pages_time_stamp_on_its_own_line_under_the_title_dates_it_and_is_no_passage():
+    text = "外交部发言人毛宁主持例行记者会\n\n2023-06-21 19:42\n\n应外交部长邀请，斯里兰卡外长将访问中国。\n"
+    doc = parse_text("press.txt", text)
+    assert doc.date == "2023-06-21" and doc.passages[0].text.startswith("应外交部长邀请")
+
+
 def test_a_bare_name_said_once_is_not_a_label():
     doc = parse_text("a.txt", "讲话\n张三：这是一句话。\n我们继续工作，把各项任务落到实处。\n")
     assert {p.speaker for p in doc.passages} == {None}

@@ -318,6 +318,13 @@ def _front(d: Document) -> None:
     looked = 0
     while d.paras and looked < FRONT_LINES:
         text = d.paras[0].text.strip()
+        stamp = GLUED_STAMP.match(text)  # a web page's time stamp on a line of its own: `2023-06-21 19:42`
+        if stamp:
+            _set_date(d, metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d")), f"the time stamp {text!r}")
+            d.notes.append(f"time stamp {text!r} under the title dropped")
+            d.paras.pop(0)
+            looked += 1
+            continue
         if len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text:
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
