@@ -226,6 +226,17 @@ def test_the_host_a_press_conferences_lead_names_answers_under_their_bare_name_s
     assert [(p.speaker, p.role) for p in doc.passages] == [("提问者", None), ("华春莹", "外交部发言人")]
 
 
+def test_the_host_an_html_pages_lead_names_labels_a_turn_in_a_later_block(tmp_path):
+    page = (
+        "<html><body><article><h1>外交部回应</h1><p>2020年4月15日，外交部发言人赵立坚主持例行记者会，以下为部分实录。</p>"
+        "<p>路透社记者：中方是否准备提供更多资金？<br>赵立坚：中方一贯支持世卫组织发挥领导作用，并将继续提供力所能及的支持。</p>"
+        "</article></body></html>"
+    )
+    (tmp_path / "2020-04-15.html").write_text(page, encoding="utf-8")
+    doc = read_corpus(tmp_path).documents[0]
+    assert [(p.speaker, p.text[:4]) for p in doc.passages][-2:] == [("路透社记者", "中方是否"), ("赵立坚", "中方一贯")]
+
+
 def test_a_web_pages_time_stamp_on_its_own_line_under_the_title_dates_it_and_is_no_passage():
     text = "外交部发言人毛宁主持例行记者会\n\n2023-06-21 19:42\n\n应外交部长邀请，斯里兰卡外长将访问中国。\n"
     doc = parse_text("press.txt", text)

@@ -60,17 +60,21 @@ def _is_label(text: str, language: str, caps: Counter | None = None, host: Turn 
     return english_label(text, None, caps or Counter()) is not None
 
 
-def _turn_starts(body: str, language: str, speaker: str | None = None) -> Callable[[str], bool]:
-    """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph. The
-    document's `speaker` (as its metadata or the lead of a press conference names them) labels turns too."""
-    lines = body.splitlines()
-    caps = label_counts(lines, language)
-    host = None
-    if language == "zh":
-        lead = [line.strip() for line in lines if line.strip()]
-        named = (speaker, None) if speaker else structure.briefing_host(lead)
-        host = Turn(*named) if named else None
+def _turn_starts(body: str, language: str, host: Turn | None = None) -> Callable[[str], bool]:
+    """Lines that begin a paragraph whatever the layout, so it never glues two turns into one paragraph; the
+    document's `host` (`_host`) labels turns too."""
+    caps = label_counts(body.splitlines(), language)
     return lambda line: _is_label(line, language, caps, host)
+
+
+def _host(meta: dict[str, str], text: str, language: str) -> Turn | None:
+    """The speaker a Chinese document's bare name labels belong to before its structure is read: the one its
+    metadata gives, or the host the lead of a press conference names (`structure.briefing_host`)."""
+    if language != "zh":
+        return None
+    named = (meta["speaker"], None) if meta.get("speaker") else None
+    named = named or structure.briefing_host([line.strip() for line in text.splitlines() if line.strip()])
+    return Turn(*named) if named else None
 
 
 def _echoes(line: str, title: str) -> bool:
@@ -97,7 +101,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         bold, body = metadata.bold_fields(body, name)
         meta = metadata.merge(front, known, metadata.clean(extracted.meta, name), bold)
         language = _language(meta.get("language") or language_of(body))
-        starts, front = _turn_starts(body, language, meta.get("speaker")), structure.title_block_line
+        starts, front = _turn_starts(body, language, _host(meta, body, language)), structure.title_block_line
         paras, layout = read_layout(body, language, suffix == ".md", starts, front)
     else:
         layout = None
@@ -105,9 +109,10 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         blocks = [b for b in extracted.blocks or [] if b.text.strip() and not DEBRIS.match(b.text.strip())]
         language = _language(meta.get("language") or language_of("\n".join(b.text for b in blocks)))
         paras = []
+        host = _host(meta, "\n".join(b.text for b in blocks[: structure.FRONT_LINES]), language)
         for b in blocks:
             # Line breaks inside a block (<br>, Word's soft breaks) mean what the layout step decides they mean.
-            starts = _turn_starts(b.text, language, meta.get("speaker"))
+            starts = _turn_starts(b.text, language, host)
             lines = paragraphs(b.text, language, starts=starts) if "\n" in b.text.strip() else [Para(b.text.strip())]
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
     if meta.get("title") and paras and _echoes(paras[0].text, meta["title"]):

@@ -137,6 +137,11 @@ def briefing_host(lines: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _stamped(stamp: re.Match) -> str | None:
+    """The date a `GLUED_STAMP` match gives."""
+    return metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d"))
+
+
 def _better_date(found: str | None, current: str | None) -> bool:
     """A printed full date improves on none, or on a year or month it agrees with."""
     return bool(found) and (not current or (len(found) > len(current) and found.startswith(current)))
@@ -167,8 +172,7 @@ def _title(d: Document) -> None:
         clean = SPACED_TITLE.sub(lambda m: m.group().replace(" ", ""), clean)
     stamp = GLUED_STAMP.search(clean)
     if stamp and stamp.start() > 0 and not clean[: stamp.start()].rstrip().endswith(("（", "(")):
-        stamped = metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d"))
-        _set_date(d, stamped, "the time stamp after the title")
+        _set_date(d, _stamped(stamp), "the time stamp after the title")
         d.notes.append(f"time stamp {stamp.group().strip()!r} split off the title")
         clean = clean[: stamp.start()].strip()
     if clean != title:
@@ -320,7 +324,7 @@ def _front(d: Document) -> None:
         text = d.paras[0].text.strip()
         stamp = GLUED_STAMP.match(text)  # a web page's time stamp on a line of its own: `2023-06-21 19:42`
         if stamp:
-            _set_date(d, metadata.ymd(stamp.group("y"), stamp.group("m"), stamp.group("d")), f"the time stamp {text!r}")
+            _set_date(d, _stamped(stamp), f"the time stamp {text!r}")
             d.notes.append(f"time stamp {text!r} under the title dropped")
             d.paras.pop(0)
             looked += 1
