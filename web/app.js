@@ -671,7 +671,8 @@ async function openContext(passage) {
     els.contextBody.replaceChildren(
       ...data.speech.flatMap((item, i) => {
         const opens = turns && (i === 0 || data.speech[i - 1].speech !== item.speech);
-        const who = opens && el("p", "turn-speaker", [item.speaker, item.role].filter(Boolean).join(", ") || t("introduction"));
+        const name = [item.speaker, item.role].filter(Boolean).join(" · ") || t("introduction");
+        const who = opens && el("p", "turn-speaker", name);
         const paragraph = el("p", "paragraph");
         paragraph.append(el("span", "paragraph-number", `${item.paragraph}`));
         if (item.id === passage.id) {
