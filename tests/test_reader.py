@@ -152,10 +152,10 @@ def test_hansard_turns_have_speakers_and_roles():
     assert doc.date == "2024-02-16" and doc.title == "Budget Speech"
     got = [(p.speaker, p.role, p.text[:24]) for p in doc.passages]
     assert got == [
-        ("Mr Speaker", "Speaker", "Order. The Clerk will no"),
+        ("Mr Speaker", None, "Order. The Clerk will no"),
         ("Lawrence Wong", "Deputy Prime Minister and Minister for Finance", "Mr Speaker, Sir, I beg t"),
         ("Lawrence Wong", "Deputy Prime Minister and Minister for Finance", "The past year has not be"),
-        ("Mr Speaker", "Speaker", "Order. I propose to take"),
+        ("Mr Speaker", None, "Order. I propose to take"),
         ("Lawrence Wong", "Deputy Prime Minister and Minister for Finance", "We will strengthen our s"),
         ("Goh Keng Swee", "Minister for Finance", "The Estimates before the"),
     ]

@@ -135,6 +135,10 @@ def test_dated_lines_and_their_events():
     )
     assert dated_line("3 October 1994") == ("1994-10-03", None)
     assert dated_line("October 3, 1994") == ("1994-10-03", None)
+    # A weekday beside the date is part of it (a Hansard sitting's `THURSDAY, 11 MARCH 2021`), not its event.
+    assert dated_line("THURSDAY, 11 MARCH 2021") == ("2021-03-11", None)
+    assert dated_line("2023年4月18日 星期二") == ("2023-04-18", None)
+    assert dated_line("Thursday, 11 March 2021, Committee of Supply") == ("2021-03-11", "Committee of Supply")
     assert event_of("——在中国共产党第二十次全国代表大会上的报告") == "中国共产党第二十次全国代表大会"
 
 

@@ -48,6 +48,13 @@ ENGLISH_DATE = re.compile(
 )
 MONTH_NAMES = "january february march april may june july august september october november december"
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES.split(), start=1)}
+# A weekday printed beside a date (`Thursday, 11 March 2021`, `2023年4月18日 星期二`): part of the date, no event.
+WEEKDAY = re.compile(
+    r"""\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b   # an English weekday
+        | (?:星期|礼拜)[一二三四五六日天]                # a Chinese one
+    """,
+    re.X | re.I,
+)
 FILE_YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)(?!\d)")
 MAX_VALUE = 2000  # characters; a longer "title" is a paragraph pasted into the wrong field
 EXCERPT = 40  # characters of a bad value quoted in its warning

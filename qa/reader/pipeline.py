@@ -171,7 +171,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
     for number, section in enumerate(sections):
         paras = [p for p in section.paras if id(p) in kept]
         turn = section.turn
-        who = {"speaker": turn.speaker, "role": turn.role, "speech_title": turn.title} if turn else {}
+        who = {"speaker": turn.speaker, "role": turn.shown_role, "speech_title": turn.title} if turn else {}
         where = {k: meta.get(k) for k in ("event", "place", "url")}
         # What every passage of this turn shares; its context (who, which speech) costs tokens of each window.
         shared = Passage(

@@ -280,7 +280,7 @@ def dated_line(text: str) -> tuple[str, str | None] | None:
     m, date = found
     if not date or len(text) - len(m.group()) > DATE_LINE_EXTRA + MAX_EVENT:
         return None
-    return date, event_of(text[: m.start()] + text[m.end() :])
+    return date, event_of(metadata.WEEKDAY.sub("", text[: m.start()] + text[m.end() :], count=1))
 
 
 def event_of(rest: str) -> str | None:
