@@ -343,3 +343,16 @@ def test_a_numbered_heading_ends_a_group_of_short_paragraphs_an_unnumbered_one_d
     )
     (grouped,) = parse_text("s.txt", en, target=200).passages
     assert grouped.section == "Estate Duty" and "Road Tax" in grouped.indexed_text
+
+
+def test_a_news_posts_bracketed_headline_is_its_title():
+    text = (
+        "【国务院常务会议部署推动经济持续回升向好】3月5日，国务院总理李强主持召开国务院常务会议，听取汇报。\n"
+        "会议强调，要着力扩大国内需求，推动消费稳定增长。\n"
+    )
+    doc = parse_text("post.txt", text)
+    assert doc.title == "国务院常务会议部署推动经济持续回升向好"
+    assert doc.passages[0].text.startswith("3月5日，国务院总理李强") and "【" not in doc.passages[0].text
+    # A bracket that opens a later paragraph is no headline.
+    later = parse_text("post.txt", "会议听取了汇报，研究了下一步工作。\n【背景】今年以来，经济运行总体平稳。\n")
+    assert later.title == "post" and "【背景】今年以来" in later.passages[-1].text

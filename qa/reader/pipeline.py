@@ -117,6 +117,10 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
     if meta.get("title") and paras and _echoes(paras[0].text, meta["title"]):
         paras.pop(0)  # the title printed again as the first line (a PDF's or Word file's own title)
+    headline = structure.bracket_headline(paras[0].text) if "title" not in meta and paras else None
+    if headline:
+        meta["title"] = headline[0]
+        paras[0:1] = [replace(paras[0], text=headline[1])] if headline[1].strip() else []
     if "title" not in meta and paras:
         first = paras[0]
         # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.

@@ -76,6 +76,13 @@ EVENT_WORDS = re.compile(
     """,
     re.X,
 )
+# A news post's headline in lenticular brackets before its first sentence (a Weibo or WeChat post):
+# `【国常会：部署推动经济持续回升】3月5日，国务院总理…` → the title, then the text.
+BRACKET_HEADLINE = re.compile(
+    r"""^\s*【(?P<title> [^【】\n]{4,60} )】   # the headline
+        \s*(?P<rest> .*)$                 # the post itself""",
+    re.X | re.S,
+)
 # An English byline standing where a title would: a copy's first line `President: John F. Kennedy`.
 EN_BYLINE = re.compile(
     rf"""^(?P<role>(?:Vice\s+|Prime\s+)?(?:{PARTS["ROLES"]}))  # the office: President, Prime Minister, Senator
@@ -289,6 +296,12 @@ def event_of(rest: str) -> str | None:
     m = EVENT_WORDS.match(rest)
     event = m.group("event").strip(" ，,") if m and rest else ""
     return event if 2 <= len(event) <= MAX_EVENT and not ends_sentence(event) else None
+
+
+def bracket_headline(text: str) -> tuple[str, str] | None:
+    """`【标题】正文…` → (headline, text after it)."""
+    m = BRACKET_HEADLINE.match(text)
+    return (m.group("title").strip(), m.group("rest")) if m else None
 
 
 def byline(text: str) -> tuple[str, str | None] | None:
