@@ -22,6 +22,7 @@ from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .layout import DEBRIS, Layout, Para, ends_sentence, language_of, paragraphs, read_layout, rejoin
 from .model import Corpus, Document, Passage, conversations, numbered_through, passage_id
 from .passages import drop_duplicates, windows
+from .runin import split_run_in
 from .speakers import ZH_QA_LABEL, Turn, english_label, label_counts, parse_header, split_turns, zh_turn
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
             starts = _turn_starts(b.text, language, host)
             lines = paragraphs(b.text, language, starts=starts) if "\n" in b.text.strip() else [Para(b.text.strip())]
             paras.extend(replace(p, heading=b.heading, start=b.start, end=b.end, speaker=b.speaker) for p in lines)
+    paras = [replace(p, text=t) if t != p.text else p for p in paras for t in split_run_in(p.text, language)]
     if meta.get("title") and paras and _echoes(paras[0].text, meta["title"]):
         paras.pop(0)  # the title printed again as the first line (a PDF's or Word file's own title)
     headline = structure.bracket_headline(paras[0].text) if "title" not in meta and paras else None
@@ -160,6 +162,13 @@ def drop_boilerplate(drafts: list[Draft]) -> None:
             d.paras = kept
 
 
+def shown_role(turn: Turn) -> str | None:
+    """The role as a passage shows it: none when the speaker is named by it (`The President of the Republic`,
+    `Mr Speaker`, `发言人`), which a citation would otherwise print twice."""
+    role = turn.role
+    return None if role and role.casefold() in turn.speaker.casefold() else role
+
+
 def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document:
     meta = d.meta
     title = meta.get("title") or Path(d.name).stem
@@ -175,7 +184,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
     for number, section in enumerate(sections):
         paras = [p for p in section.paras if id(p) in kept]
         turn = section.turn
-        who = {"speaker": turn.speaker, "role": turn.shown_role, "speech_title": turn.title} if turn else {}
+        who = {"speaker": turn.speaker, "role": shown_role(turn), "speech_title": turn.title} if turn else {}
         where = {k: meta.get(k) for k in ("event", "place", "url")}
         # What every passage of this turn shares; its context (who, which speech) costs tokens of each window.
         shared = Passage(

@@ -158,13 +158,6 @@ class Turn:
     title: str | None = None  # the speech title of a Chinese header
     date: str | None = None  # the date printed under it, `（2023年4月18日）`
 
-    @property
-    def shown_role(self) -> str | None:
-        """The role as a passage shows it: none when the speaker is named by it (`The President of the Republic`,
-        `Mr Speaker`, `发言人`), which a citation would otherwise print twice."""
-        role = self.role
-        return None if role and role.casefold() in self.speaker.casefold() else role
-
 
 @dataclass
 class Section:
