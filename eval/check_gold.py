@@ -10,6 +10,7 @@ corpus's `metadata.csv`). Golds found in more than
 one paragraph of their document are listed (not an error). Exit status 1 on any error.
 """
 
+import argparse
 import csv
 import json
 import re
@@ -103,9 +104,19 @@ def check(qfile: Path, corpus: Path, lines: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv:
-        return 1 if check(Path(argv[0]), Path(argv[1]), "--lines" in argv) else 0
-    return 1 if sum(check(EVAL / f, EVAL / c, lines) for f, c, lines in SETS) else 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", nargs="?", type=Path, help="a question set (JSONL); every set below when left out")
+    parser.add_argument("corpus", nargs="?", type=Path, help="the corpus folder the set is about")
+    parser.add_argument("--lines", action="store_true", help="one paragraph per line (else blank-line paragraphs)")
+    args = parser.parse_args(argv)
+    if args.file is None:
+        return 1 if sum(check(EVAL / f, EVAL / c, lines) for f, c, lines in SETS) else 0
+    if args.corpus is None:
+        parser.error("give the corpus folder after the question file")
+    for path, kind in ((args.file, "question file"), (args.corpus, "corpus folder")):
+        if not (path.is_file() if kind == "question file" else path.is_dir()):
+            parser.error(f"no {kind} at {path}")
+    return 1 if check(args.file, args.corpus, args.lines) else 0
 
 
 if __name__ == "__main__":
