@@ -176,6 +176,9 @@ def test_composed_vectors_are_built_into_an_inverted_file_and_searched_with_mode
     assert 0.0 <= d.recall_at_10 <= 1.0
 
 
+# The whole bench at its smallest: trains an inverted file and starts a child process to serve it (3.6 s, the
+# fast tier's slowest test); the tests around it take each phase alone.
+@pytest.mark.integration
 def test_run_bench_small_index_with_an_inverted_file(tmp_path, source, fake_registered):
     vectors = "projection"  # the cheapest passage vectors; composed ones are built through the phases above
     settings = load_settings(model=FAKE, ann_threshold=100, index_dir=tmp_path / "unused")
