@@ -15,6 +15,10 @@ is the mean over sets of hit@1 + MRR@10.
 
 `--priors` keeps today's fusion and adds what a passage's speech or neighbours say of it (`with_prior`): does a
 speech that answers in several passages, or the passage next to a good one, tell the answer better?
+
+`--shapes` keeps today's mix and bends it (`shaped`): a bonus for the passage holding the best-matching unit of all
+(or b / (k + its rank by unit dense)), the scaled dense or keyword score raised to a power, or the passage and unit
+dense scores each min-maxed before they are mixed.
 """
 
 from __future__ import annotations
@@ -113,8 +117,45 @@ def with_prior(sig: dict, fused: np.ndarray, kind: str, weight: float, depth: in
     return fused + weight * prior
 
 
-def first_hit(sig: dict, v: dict, prior: tuple | None = None) -> int | None:
-    fused = fused_as(sig, v)
+def _ranks(x: np.ndarray) -> np.ndarray:
+    r = np.empty(len(x))
+    r[np.argsort(-x, kind="stable")] = np.arange(1, len(x) + 1)
+    return r
+
+
+def shaped(sig: dict, v: dict, shape: tuple) -> np.ndarray:
+    """Today's fusion bent by `shape`: ("top", b), ("rank", b, k), ("dense_power", p), ("keyword_power", p) or
+    ("apart", unit weight)."""
+    kind, *a = shape
+    if kind == "top":
+        return fused_as(sig, v) + a[0] * (_ranks(sig["unit"]) == 1)
+    if kind == "rank":
+        return fused_as(sig, v) + a[0] / (a[1] + _ranks(sig["unit"]))
+    uw = a[0] if kind == "apart" else v["unit_weight"]
+    dense = (
+        (1 - uw) * minmax(sig["dense"]) + uw * minmax(sig["unit"])
+        if kind == "apart"
+        else minmax((1 - uw) * sig["dense"] + uw * sig["unit"])
+    )
+    m = v["unit_keyword"]
+    keyword = to_unit_max((1 - m) * to_unit_max(sig["bm25"]) + m * to_unit_max(sig["held"]))
+    dense = dense ** a[0] if kind == "dense_power" else dense
+    keyword = keyword ** a[0] if kind == "keyword_power" else keyword
+    share = v["share"] if sig["english"] else sig["share"]
+    return share * dense + (1 - share) * keyword + sig["boost"]
+
+
+SHAPES = [
+    *[("top", b) for b in (0.02, 0.05, 0.1)],
+    *[("rank", b, k) for b in (0.5, 1, 2) for k in (1, 3, 10)],
+    *[("dense_power", p) for p in (1.5, 2, 3)],
+    *[("keyword_power", p) for p in (0.5, 2)],
+    *[("apart", uw) for uw in (0.5, 0.7, 0.85)],
+]
+
+
+def first_hit(sig: dict, v: dict, prior: tuple | None = None, shape: tuple | None = None) -> int | None:
+    fused = shaped(sig, v, shape) if shape else fused_as(sig, v)
     if prior:
         fused = with_prior(sig, fused, *prior)
     gold = np.flatnonzero(sig["gold"][np.argsort(-fused, kind="stable")][:10])
@@ -130,6 +171,7 @@ def main() -> None:
     ap.add_argument("--indexes", type=Path, required=True)
     ap.add_argument("--sets", nargs="*", default=list(SETS))
     ap.add_argument("--priors", action="store_true", help="today's fusion plus a speech or neighbour prior instead")
+    ap.add_argument("--shapes", action="store_true", help="today's fusion bent (unit-rank bonus, powers) instead")
     args = ap.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model, False, settings.precision)
@@ -149,6 +191,14 @@ def main() -> None:
         "keyword": "max",
     }
     rows = []
+    if args.shapes:
+        firsts = {name: [first_hit(s, today) for s in sigs[name]] for name in sigs}
+        rows.append((*halves(firsts), today, hits(firsts)))
+        for shape in SHAPES:
+            firsts = {name: [first_hit(s, today, shape=shape) for s in sigs[name]] for name in sigs}
+            rows.append((*halves(firsts), {**today, "shape": shape}, hits(firsts)))
+        report(rows, today)
+        return
     if args.priors:
         firsts = {name: [first_hit(s, today) for s in sigs[name]] for name in sigs}
         rows.append((*halves(firsts), today, hits(firsts)))
