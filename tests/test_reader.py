@@ -330,6 +330,19 @@ def test_bad_metadata_is_one_warning_and_loses_nothing(tmp_path, caplog):
         assert what in caplog.text, what
 
 
+def test_a_catalogue_row_with_more_values_than_columns_is_named_and_still_used(tmp_path, caplog):
+    folder = tmp_path / "c"
+    write_corpus(folder, SPEECHES, "a.txt")
+    write_corpus(folder, SPEECHES, "b.txt")
+    rows = 'file,speaker,title\na.txt,Ann Lee,Budget (2nd session, 41st Parliament)\nb.txt,Bo Chen,"Budget, 2014"\n'
+    (folder / "metadata.csv").write_text(rows, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus(folder)
+    speakers = {d.file: d.passages[0].speaker for d in corpus.documents}
+    assert speakers == {"a.txt": "Ann Lee", "b.txt": "Bo Chen"} and all(len(d.passages) == 4 for d in corpus.documents)
+    assert "metadata.csv line 2: 4 values for 3 columns" in caplog.text and "line 3" not in caplog.text
+
+
 def test_a_reader_bug_skips_one_file_not_the_corpus(tmp_path, monkeypatch, caplog):
     from qa.reader.formats import html
 

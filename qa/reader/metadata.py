@@ -268,6 +268,17 @@ def _catalogue_rows(rows) -> dict[str, dict[str, str]]:
             log.warning("ignoring %s line %d: %s", CATALOGUE, line, exc)
             line = rows.line_num + 1
             continue
+        extra = len(row) - len(header)
+        if extra > 0 and any(v.strip() for v in row[len(header) :]):
+            # The usual cause is a title with a comma left unquoted: the row is still used, so say what it lost.
+            log.warning(
+                "%s line %d: %d values for %d columns (a value holding a comma needs double quotes); last %d ignored",
+                CATALOGUE,
+                line,
+                len(row),
+                len(header),
+                extra,
+            )
         fields = dict(zip(header, row, strict=False))
         name = (fields.pop("file", "") or "").strip()
         if name:
