@@ -117,6 +117,21 @@ def test_print_debris_and_boilerplate_are_not_passages(tmp_path):
     }
 
 
+def test_a_heading_printed_once_in_each_speech_is_kept_where_a_running_header_is_dropped(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for year in (2010, 2013, 2015):
+        page = "Speech from the Throne | Page\n\n"
+        body = (
+            f"{page}We will balance the budget by {year + 5}.\n\n{page}Conclusion\n\n"
+            f"{page}May Divine Providence guide you in {year}.\n"
+        )
+        (folder / f"{year}.txt").write_text(body, encoding="utf-8")
+    passages = read_corpus(folder).passages
+    assert [p.section for p in passages] == [None, "Conclusion"] * 3
+    assert not any("Page" in p.text or "Page" in (p.section or "") for p in passages)
+
+
 HANSARD = """# Budget Speech
 
 **Date:** 2024-02-16

@@ -97,6 +97,31 @@ def test_a_short_line_of_wrapped_prose_is_not_a_heading():
     assert heading_level("Economic Development And Peace", "en", wrapped=True) == UNNUMBERED
 
 
+def test_a_sentence_case_heading_printed_at_the_end_of_the_paragraph_above_is_a_section():
+    # The shape of a scraped Speech from the Throne: one line break before each heading, a blank line after.
+    text = (
+        "It will do so in the following ways.\nGrowth for the middle class\n\n"
+        "First and foremost, the Government will deliver a tax cut for the middle class.\n\n"
+        "This is the fair thing to do.\nOpen and transparent government\n\n"
+        "Second, the Government will undertake consultations on electoral reform.\n\n"
+        "We thank you all.\nThank you very much\n"
+    )
+    doc = parse_text("2015-12-04-throne.txt", text)
+    sections = [(p.section, p.text.split()[0]) for p in doc.passages]
+    assert sections == [
+        (None, "It"),
+        ("Growth for the middle class", "First"),
+        ("Growth for the middle class", "This"),
+        ("Open and transparent government", "Second,"),
+        ("Open and transparent government", "We"),
+    ]
+    # The last line, with no paragraph under it, stays speech; so does a short line inside a paragraph.
+    assert doc.passages[-1].text.endswith("We thank you all. Thank you very much")
+    assert (
+        parse_text("a.txt", "We met.\nMany of the members\nstayed on.\n\nThen we left.\n").passages[0].section is None
+    )
+
+
 def test_a_bolded_speaker_label_at_the_top_is_not_taken_for_a_metadata_field():
     text = (
         "**Date:** 1988-09-25\n\n**LEHRER:** Good evening.\n**BUSH:** Thank you.\n**LEHRER:** Next.\n**BUSH:** Yes.\n"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from ..textrules import CLOSERS, LATIN_LETTER, ends_sentence
 from ..textrules import HAN_CHAR as CJK
 from .furniture import FURNITURE_CHARS, Removed, clean_line, furniture_keys, is_furniture
-from .sections import UNNUMBERED, heading_level
+from .sections import UNNUMBERED, heading_level, sentence_case_heading
 
 # Lines that are never text: page numbers, clock times, column numbers, rules, bare footnote numbers.
 DEBRIS = re.compile(
@@ -226,13 +226,25 @@ def read_layout(
     indents = width > 0 and sum(line.indent > base_indent for block in blocks for line in block) >= INDENTED_STARTS
     seen, previous_front = 0, False  # lines read, and whether the last one was a title-block line
     out: list[Para] = []
-    for block in blocks:
+    for index, block in enumerate(blocks):
         current = Joiner(language)
         previous: str | None = None
         for number, item in enumerate(block):
             line = item.text
             after_sentence = previous is None or ends_sentence(previous)
             level = heading_level(line, language, wrapped=bool(width))
+            # A heading in sentence case printed as the last line of the paragraph above it (a scrape that put one
+            # line break before the heading and a blank line after): where it stands is the evidence.
+            if (
+                level is None
+                and not width
+                and previous is not None
+                and after_sentence
+                and number == len(block) - 1
+                and index < len(blocks) - 1
+                and sentence_case_heading(line, language)
+            ):
+                level = UNNUMBERED
             if level == UNNUMBERED and indents and number + 1 < len(block) and block[number + 1].indent <= base_indent:
                 level = None
             # A numbered heading stands alone wherever it falls; an unnumbered one only after a sentence.

@@ -154,7 +154,11 @@ def drop_boilerplate(drafts: list[Draft]) -> None:
             key = _boilerplate_key(p.text)
             if key is None or _is_label(p.text, d.language):
                 return False
-            return spread[key] >= BOILERPLATE_DOCUMENTS or repeats[key] >= REPEATS_IN_DOCUMENT
+            if repeats[key] >= REPEATS_IN_DOCUMENT:
+                return True
+            # A heading printed once in each of many speeches (`Conclusion`) is where they are, not a page's
+            # running header, which repeats within a document too.
+            return spread[key] >= BOILERPLATE_DOCUMENTS and not (p.heading and repeats[key] == 1)
 
         kept = [p for p in d.paras if not furniture(p)]
         # Copies of one document share every line: that is duplication, not page furniture.

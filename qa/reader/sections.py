@@ -33,6 +33,7 @@ WRAPPED_TITLE_CASE_SHARE = 1.0
 MIN_TITLE_WORD = 4  # letters: shorter words (of, and, the) may stay lower case in a heading
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 SEPARATOR = " / "
+CLAUSE_ENDS = ("：", ":", "，", ",", "；", ";")  # a line ending so runs on: never a heading
 # A heading that names no section of the speech: what follows it is notes, not speech.
 TAIL_HEADINGS = re.compile(
     r"""
@@ -64,7 +65,7 @@ def heading_level(line: str, language: str, wrapped: bool = False) -> int | None
     """The level (0 outermost) of a heading line, or None when the line is not a heading. `wrapped`: the line
     comes from hard-wrapped print, where an unnumbered heading needs stronger evidence."""
     line = line.strip()
-    if not line or line.endswith(("：", ":", "，", ",", "；", ";")):
+    if not line or line.endswith(CLAUSE_ENDS):
         return None
     longest = MAX_ZH_HEADING if language == "zh" or ZH_TEXT.search(line) else MAX_EN_HEADING
     if len(line) > longest:
@@ -78,6 +79,16 @@ def heading_level(line: str, language: str, wrapped: bool = False) -> int | None
     return None
 
 
+def sentence_case_heading(line: str, language: str) -> bool:
+    """`Growth for the middle class`: a short capitalised line that ends no sentence and no clause. Alone this is
+    weak evidence (`Thank you`); the layout asks for it only where print put a heading, at the end of the
+    paragraph above it with a paragraph below."""
+    line = line.strip()
+    if language == "zh" or ZH_TEXT.search(line) or line.endswith(CLAUSE_ENDS):
+        return False
+    return bool(WORD.match(line)) and line[0].isupper() and _short_title(line)
+
+
 def numbered(headings: str) -> bool:
     """Does this heading (or any of a `SEPARATOR`-joined run) carry a number (`一、`, `（三）`, `I.`)?"""
     return any(pattern.match(h) for h in headings.split(SEPARATOR) for pattern in NUMBERED)
@@ -87,10 +98,14 @@ def _title_case(line: str, share: float = TITLE_CASE_SHARE) -> bool:
     """`Economic Development And Peace`: a short line whose longer words are capitalised and that ends no
     sentence."""
     words = WORD.findall(line)
-    if not words or len(line.split()) > MAX_TITLE_CASE_WORDS or ends_sentence(line) or not line[0].isupper():
+    if not words or not _short_title(line) or not line[0].isupper():
         return False
     long_words = [w for w in words if len(w) >= MIN_TITLE_WORD] or words
     return sum(w[0].isupper() for w in long_words) >= share * len(long_words)
+
+
+def _short_title(line: str) -> bool:
+    return len(line.split()) <= MAX_TITLE_CASE_WORDS and not ends_sentence(line)
 
 
 def assign_sections(paras: list[P], language: str) -> list[P]:
