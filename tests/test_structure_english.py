@@ -122,6 +122,11 @@ def test_a_sentence_case_heading_printed_at_the_end_of_the_paragraph_above_is_a_
     )
 
 
+def test_a_title_case_line_that_ends_the_speech_is_kept_as_its_last_words():
+    doc = parse_text("a.txt", "We met today and talked for long.\n\nWe thank you all.\nThank You\n")
+    assert doc.passages[-1].text.endswith("We thank you all. Thank You")
+
+
 def test_a_bolded_speaker_label_at_the_top_is_not_taken_for_a_metadata_field():
     text = (
         "**Date:** 1988-09-25\n\n**LEHRER:** Good evening.\n**BUSH:** Thank you.\n**LEHRER:** Next.\n**BUSH:** Yes.\n"

@@ -130,7 +130,11 @@ def assign_sections(paras: list[P], language: str) -> list[P]:
         fresh = []
         unchanged = section == para.section and above == para.above and not para.heading
         out.append(para if unchanged else replace(para, section=section, above=above, heading=False))
-    return out if out else paras
+    if not out:
+        return paras
+    # Headings with no paragraph under them (a closing `Thank You`) are the end of the speech, not sections.
+    tail = paras[len(paras) - len(fresh) :] if fresh else []
+    return out + [replace(p, heading=False, section=out[-1].section) for p in tail]
 
 
 def drop_tail_notes(paras: list[P]) -> tuple[list[P], int]:
