@@ -7,9 +7,11 @@ indexes), then with one change to the dense signals:
 - top2_A: a passage's best-unit score is (1 - A) × its best unit + A × its second best (a passage holding two
   lines on the question over one holding one);
 - prf_B_K: pseudo-relevance feedback, the query vector plus B × the mean of the K passages its own vector ranks
-  first, normalised, scores passages and units again.
+  first, normalised, scores passages and units again;
+- qpass_A: the question also embedded as a passage is (e5's `passage: ` prompt, so that it lies where a sentence
+  worded like it lies), (1 - A) × the question vector + A × that one, normalised, scores passages and units again.
 Reported as unit_experiments.py reports: the mean of hit@1 + MRR over the sets' tuning (even) and held-out (odd)
-halves, and each set's hit@1 / MRR. Measured: neither adds (README, "Also measured, left off").
+halves, and each set's hit@1 / MRR. Measured: none adds (README, "Also measured, left off").
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ VARIANTS = {
     "today": {},
     **{f"top2_{a}": {"second": a} for a in (0.2, 0.35, 0.5)},
     **{f"prf_{b}_{k}": {"feedback": b, "depth": k} for b in (0.3, 0.6, 1.0) for k in (1, 3, 5)},
+    **{f"qpass_{a}": {"as_passage": a} for a in (0.2, 0.35, 0.5)},
 }
 
 
@@ -46,16 +49,19 @@ def best_two(scores: np.ndarray, owner: np.ndarray, passages: int) -> tuple[np.n
     return best, second
 
 
-def varied(sig: dict, p: Prepared, vector: np.ndarray, v: dict) -> dict:
+def varied(sig: dict, p: Prepared, vector: np.ndarray, v: dict, as_passage: np.ndarray) -> dict:
     units = p.units["sent"]
     n = len(p.vectors)
     out = dict(sig)
     if "second" in v:
         best, second = best_two(units.vectors @ vector, units.owner, n)
         out["sent:dense"] = (1 - v["second"]) * best + v["second"] * second
-    if "feedback" in v:
-        top = np.argsort(-sig["own"])[: v["depth"]]
-        moved = vector + v["feedback"] * p.vectors[top].mean(axis=0)
+    if "feedback" in v or "as_passage" in v:
+        if "feedback" in v:
+            top = np.argsort(-sig["own"])[: v["depth"]]
+            moved = vector + v["feedback"] * p.vectors[top].mean(axis=0)
+        else:
+            moved = (1 - v["as_passage"]) * vector + v["as_passage"] * as_passage
         moved /= np.linalg.norm(moved)
         out["own"] = p.vectors @ moved
         best = np.full(n, -1.0, np.float32)
@@ -85,8 +91,9 @@ def main() -> int:
             hits = np.array([q.is_hit(x) for x in p.index.passages])
             asked = p.searcher.prepare(q.q)
             vector = cached_encode([asked], embedder.encode_queries, args.cache / "q", "q")[0]
+            as_passage = cached_encode([asked], embedder.encode, args.cache / "qp", "qp")[0]
             for label, v in VARIANTS.items():
-                rows = rank(varied(sig, p, vector, v), shipped)
+                rows = rank(varied(sig, p, vector, v, as_passage), shipped)
                 first = next((i for i, r in enumerate(rows, 1) if hits[r]), None)
                 firsts.setdefault(label, {}).setdefault(name, []).append(first)
     print("variant        tuning / held-out halves (mean hit@1 + MRR) | per set hit@1 / MRR")
