@@ -273,3 +273,65 @@ def test_a_conversations_paragraphs_are_counted_through_the_document_and_a_speec
     assert doc.passages[2].id == passage_id("hearing.txt", 2, 1)
     speeches = "Two speeches\n\nMAYOR SMITH: The library opens on Sundays.\n\nCOUNCILLOR JONES: The books come first.\n"
     assert [p.paragraph for p in parse_text("two.txt", speeches).passages] == [1, 1]  # nobody speaks twice
+
+
+FED = """Transcript of Chair Powell’s Press Conference
+December 18, 2024
+
+CHAIR POWELL. Good afternoon. Today the Committee lowered the policy rate by a quarter point.
+
+MICHELLE SMITH. Thank you. Howard.
+
+HOWARD SCHNEIDER. Howard Schneider with Reuters. Why did the risk weighting jump to the upside? Thank you.
+
+CHAIR POWELL. Our forecast for inflation this year is five-tenths higher than in September.
+
+MICHELLE SMITH. Nick.
+
+NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. Would a pause in January be appropriate?
+
+CHAIR POWELL. We are not on any preset course.
+
+MICHELLE SMITH. Thank you. Edward.
+
+EDWARD LAWRENCE. Thank you, Chair Powell. Will tariffs change the outlook?
+
+CHAIR POWELL. It is very premature to draw any conclusion on tariffs.
+"""
+
+
+def test_names_in_capitals_with_a_stop_are_labels_once_the_document_prints_its_speakers_so():
+    """The Fed's transcripts print every speaker as `NAME.`: once two such labels recur (the chair, the press
+    officer), a reporter named once is a turn of their own, not more of the chair's answer, and asks."""
+    doc = parse_text("FOMCpresconf20241218.txt", FED)
+    got = [(p.speaker, p.text.split(".")[0]) for p in doc.passages]
+    assert got == [
+        ("Chair Powell", "Good afternoon"),
+        ("Michelle Smith", "Thank you"),
+        ("Howard Schneider", "Howard Schneider with Reuters"),
+        ("Chair Powell", "Our forecast for inflation this year is five-tenths higher than in September"),
+        ("Michelle Smith", "Nick"),
+        ("Nick Timiraos", "Nick Timiraos, the Wall Street Journal"),
+        ("Chair Powell", "We are not on any preset course"),
+        ("Michelle Smith", "Thank you"),
+        ("Edward Lawrence", "Thank you, Chair Powell"),
+        ("Chair Powell", "It is very premature to draw any conclusion on tariffs"),
+    ]
+    # Each reporter's turn closes on a question (one of its last sentences: `… upside? Thank you.`).
+    answers = [p.question for p in doc.passages if p.speaker == "Chair Powell"][1:]
+    assert [q.split(".")[0] for q in answers] == [
+        "Howard Schneider with Reuters",
+        "Nick Timiraos, the Wall Street Journal",
+        "Thank you, Chair Powell",
+    ]
+
+
+def test_one_name_in_capitals_with_a_stop_is_no_label_without_a_second_one():
+    """`THANK YOU.` twice in a rally's transcript is not a speaker: one recurring capitals phrase proves nothing."""
+    rally = (
+        "Remarks at a rally\n\nTHANK YOU. Thank you all for coming tonight.\n\n"
+        "We will build the bridge. THANK YOU.\n\nTHANK YOU. It is great to be back in Ohio.\n"
+    )
+    doc = parse_text("rally.txt", rally)
+    assert {p.speaker for p in doc.passages} == {None}
+    assert doc.passages[0].text.startswith("THANK YOU.")

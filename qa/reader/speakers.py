@@ -9,14 +9,13 @@ one.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..script import simplified
-from ..textrules import HAN, SENTENCE_END, ends_question, ends_sentence, is_chinese_char
+from ..textrules import HAN, SENTENCE_END, ends_sentence, is_chinese_char
+from .asking import QUESTIONER, ZH_QUESTIONER, asks, attach_questions
 from .layout import Para
 from .metadata import normalise_date
 
@@ -33,7 +32,6 @@ BYLINE = re.compile(f"[{HAN}、·]+\\s?[{HAN}·]{{2,4}}")
 DATE_NOTE = re.compile(r"\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]\s*$")
 # Dialogue labels of press conferences and interviews: a role word (or 记者/主持人/发言人), an optional name, a colon.
 TURN_ROLE_WORDS = (*ROLE_WORDS, "记者", "主持人", "发言人")
-REPORTER = "记者"
 FOLLOW_UPS = ("追问", "补问", "再问")  # `记者追问：` is the same reporter asking again, not a person named 追问
 # `有记者提问：`, `新华社记者问：`: a report's words for "a reporter asked", not a person named 提问.
 ASKED = re.compile(
@@ -43,6 +41,7 @@ ASKED = re.compile(
     re.X,
 )
 LABEL_REPEATS = 2  # a bare name is a turn label once it opens this many lines of the document
+STYLE_LABELS = 2  # recurring `NAME.` labels that show a document prints its speakers so (then one use is enough)
 ZH_LABEL_CHARS = 16  # characters of a Chinese turn label before its colon
 # What `label_counts` reads of a line: the longest label, its colon and the first character of its text.
 ZH_LABEL_PREFIX = ZH_LABEL_CHARS + 2
@@ -140,12 +139,8 @@ BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
-QUESTIONER = "Questioner"
 # Chinese interviews and press conferences: 问：… / 答：… (traditional 問 too); 答 is the document's speaker.
 ZH_QA_LABEL = re.compile(r"^(?P<person>问|問|答)\s*[:：]\s*(?P<text>\S.*)$", re.S)
-ZH_QUESTIONER = "提问者"
-ASKING_ROLES = frozenset({"reporter", "questioner", "interviewer", "moderator", "host", "journalist"})
-QUESTION_CHARS = 160  # of a question kept as its answer's context
 PRESIDING = frozenset({"Speaker", "Deputy Speaker", "Chairman", "Chair", "President"})
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
@@ -251,6 +246,7 @@ def label_counts(lines: list[str], language: str) -> Counter:
         heads = (simplified(line.strip()[:ZH_LABEL_PREFIX]) for line in lines)
         return Counter(m.group("who") for head in heads if (m := ZH_TURN_LABEL.match(head)))
     counts: Counter = Counter()
+    stopped: Counter = Counter()  # labels in capitals with a full stop, `CHAIR POWELL.`, `MICHELLE SMITH.`
     for line in lines:
         line = _unbold(line.strip()[:MAX_LABEL])
         caps = CAPS_LABEL.match(line)
@@ -259,6 +255,14 @@ def label_counts(lines: list[str], language: str) -> Counter:
         recurring = None if caps else _recurring_head(line)
         if recurring:
             counts[recurring[0]] += 1
+        stop = None if caps else CAPS_STOP.match(line)
+        if stop and (recurring or len(stop.group("person").split()) > 1):
+            stopped[stop.group("person")] += 1
+    # A bare name in capitals with a stop could open a sentence (`THANK YOU.`), so such names count only in a
+    # document that prints its speakers that way: two or more such labels, each opening several lines. Then a
+    # reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label too.
+    if sum(n >= LABEL_REPEATS for n in stopped.values()) >= STYLE_LABELS:
+        counts.update({name: LABEL_REPEATS for name in stopped if name not in counts})
     return counts
 
 
@@ -267,36 +271,17 @@ def _unbold(text: str) -> str:
     return f"{m.group('label')}: {m.group('text')}" if m else text
 
 
-def _recurring_head(text: str) -> tuple[str, str] | None:
+def _recurring_head(text: str, proven: Counter | None = None) -> tuple[str, str] | None:
     """The label and text of a line that opens with one of `RECURRING_LABELS` (capitals only when the label names
-    a title or office, or is `Q`: `OK.` opens lines too)."""
+    a title or office, is `Q`, or is a name the document has `proven` to print as labels: `OK.` opens lines too)."""
     for pattern in RECURRING_LABELS:
         m = pattern.match(text)
-        if m and (pattern is not CAPS_STOP or m.group("person") == "Q" or CAPS_HONORIFIC.match(m.group("person"))):
-            return m.group("person"), m.group("text")
+        if not m:
+            continue
+        person = m.group("person")
+        if pattern is not CAPS_STOP or person == "Q" or CAPS_HONORIFIC.match(person) or (proven or {}).get(person):
+            return person, m.group("text")
     return None
-
-
-def askers(sections: list[Section]) -> Callable[[Turn | None], bool]:
-    """Which turns ask: those its speaker's role or label says ask (`asks`), and every turn of a speaker most of
-    whose turns end in a question mark (a councillor in a hearing, a panelist in a debate, a reporter named by
-    their outlet). A speaker who asks now and then (a candidate's rhetorical question) does not."""
-    turns: Counter = Counter()
-    questions: Counter = Counter()
-    for s in sections:
-        if s.turn and s.paras:
-            turns[s.turn.speaker] += 1
-            questions[s.turn.speaker] += ends_question(s.paras[-1].text)
-    asking = {who for who, n in turns.items() if 2 * questions[who] > n}
-    return lambda turn: asks(turn) or (turn is not None and turn.speaker in asking)
-
-
-def asks(turn: Turn | None) -> bool:
-    """Is this turn a question (a reporter's, the interviewer's, `问：`/`Q:`)?"""
-    if turn is None:
-        return False
-    who = f"{turn.role or ''}{turn.speaker}"
-    return REPORTER in who or turn.speaker in (QUESTIONER, ZH_QUESTIONER) or (turn.role or "").lower() in ASKING_ROLES
 
 
 def voice_turn(voice: str) -> Turn:
@@ -350,7 +335,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
     if m:
         turn = Turn(QUESTIONER) if m.group("person") == "Q" else Turn(default_speaker or "Answer")
         return turn, m.group("text").strip()
-    recurring = _recurring_head(text) if len(text) > 2 else None
+    recurring = _recurring_head(text, caps_seen) if len(text) > 2 else None
     if recurring and caps_seen[recurring[0]] >= LABEL_REPEATS:
         person, rest = recurring
         if person == "Q":
@@ -490,9 +475,5 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, title: s
             sections[-1].paras.append(para)
     # A label immediately repeated by the next turn (Hansard prints both) leaves an empty section behind.
     kept = [s for i, s in enumerate(sections) if s.paras or i == 0]
-    glue = "" if language == "zh" else " "
-    is_asking = askers(kept)
-    for before, after in itertools.pairwise(kept):
-        if is_asking(before.turn) and not is_asking(after.turn) and before.paras:
-            after.question = glue.join(p.text for p in before.paras)[:QUESTION_CHARS]
+    attach_questions(kept, language)
     return kept
