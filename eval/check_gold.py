@@ -24,6 +24,7 @@ BLANK_LINE_PARAGRAPHS = {
     "corpora/sg-budget-speeches": ("sg_budget_en", "sg_budget_zh"),
     "../corpus": ("seed_en",),
     "corpora/press-en": ("press_en",),
+    "corpora/press-fed": ("press_fed_en",),
     "corpora/ungdc": ("ungdc_en", "ungdc_zh"),
     "corpora/reports-zh-real": ("reports_zh_real",),
 }

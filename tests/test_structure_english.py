@@ -335,3 +335,30 @@ def test_one_name_in_capitals_with_a_stop_is_no_label_without_a_second_one():
     doc = parse_text("rally.txt", rally)
     assert {p.speaker for p in doc.passages} == {None}
     assert doc.passages[0].text.startswith("THANK YOU.")
+
+
+def test_a_reporter_half_of_whose_turns_ask_asks_and_the_chair_of_a_sitting_does_not():
+    """A reporter's first question may be worded as a statement ("I wonder how you reconcile that."): half of their
+    turns closing on a question is enough. The Speaker who puts "May handouts be distributed?" to the House asks
+    nobody the next turn answers."""
+    fed = (
+        "Transcript of Chair Powell’s Press Conference\n\nCHAIR POWELL. Good afternoon.\n\n"
+        "MICHELLE SMITH. Don.\n\nDON LEE. I wonder how you reconcile the claims with the jobs report.\n\n"
+        "CHAIR POWELL. The labor market has been recovering.\n\n"
+        "DON LEE. Is it the Fed’s aim to get back to 3.5 percent?\n\nCHAIR POWELL. Yes, absolutely.\n"
+    )
+    doc = parse_text("FOMCpresconf20200916.txt", fed)
+    answers = [(p.text, p.question) for p in doc.passages if p.speaker == "Chair Powell"]
+    assert answers == [
+        ("Good afternoon.", None),
+        ("The labor market has been recovering.", "I wonder how you reconcile the claims with the jobs report."),
+        ("Yes, absolutely.", "Is it the Fed’s aim to get back to 3.5 percent?"),
+    ]
+    hansard = (
+        "Budget statement\n\nMr Speaker: Order. Shall the handouts be distributed?\n\n"
+        "The Minister for Finance (Mr Lawrence Wong): Mr Speaker, Sir, I beg to move.\n\n"
+        'Mr Speaker: The Question is, "That Parliament approves the financial policy."\n\n'
+        "The Minister for Finance (Mr Lawrence Wong): Sir, I move.\n"
+    )
+    doc = parse_text("2024.md", hansard)
+    assert [p.question for p in doc.passages if p.speaker == "Lawrence Wong"] == [None, None]

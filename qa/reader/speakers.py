@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ..script import simplified
 from ..textrules import HAN, SENTENCE_END, ends_sentence, is_chinese_char
-from .asking import QUESTIONER, ZH_QUESTIONER, asks, attach_questions
+from .asking import PRESIDING, QUESTIONER, ZH_QUESTIONER, asks, attach_questions
 from .layout import Para
 from .metadata import normalise_date
 
@@ -141,7 +141,6 @@ STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 # Chinese interviews and press conferences: 问：… / 答：… (traditional 問 too); 答 is the document's speaker.
 ZH_QA_LABEL = re.compile(r"^(?P<person>问|問|答)\s*[:：]\s*(?P<text>\S.*)$", re.S)
-PRESIDING = frozenset({"Speaker", "Deputy Speaker", "Chairman", "Chair", "President"})
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
 
