@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter
 
 from qa.reader import parse_text
 from qa.reader.furniture import is_furniture
 from qa.reader.model import passage_id
+from qa.reader.pipeline import read_corpus
 from qa.reader.sections import UNNUMBERED, heading_level
 from qa.reader.speakers import english_label, label_counts, named_in_title
+
+from .conftest import REPO
 
 PRESS = """President: Lyndon B. Johnson
 
@@ -362,3 +367,21 @@ def test_a_reporter_half_of_whose_turns_ask_asks_and_the_chair_of_a_sitting_does
     )
     doc = parse_text("2024.md", hansard)
     assert [p.question for p in doc.passages if p.speaker == "Lawrence Wong"] == [None, None]
+
+
+def test_the_feds_real_transcripts_credit_each_reporter_and_give_the_chair_their_questions():
+    """`eval/corpora/press-fed`: four real FOMC press conferences as their PDFs print them. No label is left inside
+    a passage (before, every reporter's turn was more of the Chair's answer), the reporters are speakers of their
+    own, and nearly every answer carries the question it answers."""
+    corpus = read_corpus(REPO / "eval" / "corpora" / "press-fed")
+    passages = [p for d in corpus.documents for p in d.passages]
+    assert not [p.text[:80] for p in passages if re.search(r"\b[A-Z]{3,}(?:\s[A-Z]{2,})+\.\s", p.text)]
+    speakers = Counter(p.speaker for p in passages)
+    assert {"Chair Powell", "Michelle Smith"} <= set(speakers) and len(speakers) >= 25, speakers
+    answers = [
+        b
+        for d in corpus.documents
+        for a, b in itertools.pairwise(d.passages)
+        if b.speaker == "Chair Powell" and a.speaker not in ("Chair Powell", "Michelle Smith") and a.speech != b.speech
+    ]
+    assert len(answers) >= 100 and sum(bool(b.question) for b in answers) >= 0.9 * len(answers)
