@@ -297,6 +297,10 @@ NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. Would a pause in January 
 
 CHAIR POWELL. We are not on any preset course.
 
+NICK TIMIRAOS. If I could follow up, is the last cut for some time?
+
+CHAIR POWELL. That is not any decision we have made.
+
 MICHELLE SMITH. Thank you. Edward.
 
 EDWARD LAWRENCE. Thank you, Chair Powell. Will tariffs change the outlook?
@@ -306,8 +310,8 @@ CHAIR POWELL. It is very premature to draw any conclusion on tariffs.
 
 
 def test_names_in_capitals_with_a_stop_are_labels_once_the_document_prints_its_speakers_so():
-    """The Fed's transcripts print every speaker as `NAME.`: once two such labels recur (the chair, the press
-    officer), a reporter named once is a turn of their own, not more of the chair's answer, and asks."""
+    """The Fed's transcripts print every speaker as `NAME.`: once two bare names recur so (the press officer, a
+    reporter with a follow-up), a reporter named once is a turn of their own, not more of the chair's answer."""
     doc = parse_text("FOMCpresconf20241218.txt", FED)
     got = [(p.speaker, p.text.split(".")[0]) for p in doc.passages]
     assert got == [
@@ -318,6 +322,8 @@ def test_names_in_capitals_with_a_stop_are_labels_once_the_document_prints_its_s
         ("Michelle Smith", "Nick"),
         ("Nick Timiraos", "Nick Timiraos, the Wall Street Journal"),
         ("Chair Powell", "We are not on any preset course"),
+        ("Nick Timiraos", "If I could follow up, is the last cut for some time?"),
+        ("Chair Powell", "That is not any decision we have made"),
         ("Michelle Smith", "Thank you"),
         ("Edward Lawrence", "Thank you, Chair Powell"),
         ("Chair Powell", "It is very premature to draw any conclusion on tariffs"),
@@ -327,6 +333,7 @@ def test_names_in_capitals_with_a_stop_are_labels_once_the_document_prints_its_s
     assert [q.split(".")[0] for q in answers] == [
         "Howard Schneider with Reuters",
         "Nick Timiraos, the Wall Street Journal",
+        "If I could follow up, is the last cut for some time?",
         "Thank you, Chair Powell",
     ]
 
@@ -350,7 +357,8 @@ def test_a_reporter_half_of_whose_turns_ask_asks_and_the_chair_of_a_sitting_does
         "Transcript of Chair Powell’s Press Conference\n\nCHAIR POWELL. Good afternoon.\n\n"
         "MICHELLE SMITH. Don.\n\nDON LEE. I wonder how you reconcile the claims with the jobs report.\n\n"
         "CHAIR POWELL. The labor market has been recovering.\n\n"
-        "DON LEE. Is it the Fed’s aim to get back to 3.5 percent?\n\nCHAIR POWELL. Yes, absolutely.\n"
+        "DON LEE. Is it the Fed’s aim to get back to 3.5 percent?\n\nCHAIR POWELL. Yes, absolutely.\n\n"
+        "MICHELLE SMITH. Greg.\n\nGREG ROBB. Why did two members dissent?\n\nCHAIR POWELL. Ask them.\n"
     )
     doc = parse_text("FOMCpresconf20200916.txt", fed)
     answers = [(p.text, p.question) for p in doc.passages if p.speaker == "Chair Powell"]
@@ -358,6 +366,7 @@ def test_a_reporter_half_of_whose_turns_ask_asks_and_the_chair_of_a_sitting_does
         ("Good afternoon.", None),
         ("The labor market has been recovering.", "I wonder how you reconcile the claims with the jobs report."),
         ("Yes, absolutely.", "Is it the Fed’s aim to get back to 3.5 percent?"),
+        ("Ask them.", "Why did two members dissent?"),
     ]
     hansard = (
         "Budget statement\n\nMr Speaker: Order. Shall the handouts be distributed?\n\n"
@@ -385,3 +394,36 @@ def test_the_feds_real_transcripts_credit_each_reporter_and_give_the_chair_their
         if b.speaker == "Chair Powell" and a.speaker not in ("Chair Powell", "Michelle Smith") and a.speech != b.speech
     ]
     assert len(answers) >= 100 and sum(bool(b.question) for b in answers) >= 0.9 * len(answers)
+
+
+def test_capitals_openers_a_titled_label_and_dialogue_questions_stay_as_they_were():
+    """What the `NAME.` and asking rules must not do (found in review): two recurring capitals phrases that are no
+    names, or `THE PRESIDENT.` with `Q.`, prove no label style; in a two-person dialogue the one who asks is the one
+    whose every turn asks; an answer that asks itself a question is still an answer; a hearing's Chairman asks."""
+    rally = (
+        "Remarks\n\nTHANK YOU. Thank you.\n\nGOD BLESS AMERICA. We love you.\n\nTHANK YOU. It is great.\n\n"
+        "GOD BLESS AMERICA. Goodnight.\n\nUNITED STATES. It is the greatest country.\n"
+    )
+    assert {p.speaker for p in parse_text("rally.txt", rally).passages} == {None}
+    briefing = (
+        "President: Lyndon B. Johnson\n\nTHE PRESIDENT. Good morning.\n\nQ. Mr. President, Panama?\n\n"
+        "THE PRESIDENT. We are talking.\n\nPART TWO. Questions on foreign policy follow.\n\nQ. And Cyprus?\n"
+    )
+    got = [p.speaker for p in parse_text("press.txt", briefing).passages]
+    assert "Part Two" not in got
+    dialogue = (
+        "Interview\n\nSMITH: Welcome. What brings you here?\n\nJONES: The book. Have you read it?\n\n"
+        "SMITH: I have. Did you enjoy writing it?\n\nJONES: Very much.\n"
+    )
+    jones = [p.question for p in parse_text("talk.txt", dialogue).passages if p.speaker == "Jones"]
+    assert jones == ["Welcome. What brings you here?", "I have. Did you enjoy writing it?"]
+    host = (
+        "Interview\n\nHost: What is the plan?\n\nMr. Lee: Why does it matter? Because jobs matter.\n\n"
+        "Host: And taxes?\n\nMr. Lee: Will we cut them? We will see.\n"
+    )
+    lee = [p.question for p in parse_text("host.txt", host).passages if p.speaker == "Mr. Lee"]
+    assert lee == ["What is the plan?", "And taxes?"]
+    hearing = "Hearing\n\nThe Chairman: Mr. Lee, is the dam safe?\n\nMr. Lee: It is safe.\n"
+    assert [p.question for p in parse_text("hearing.txt", hearing).passages if p.speaker == "Mr. Lee"] == [
+        "Mr. Lee, is the dam safe?"
+    ]

@@ -41,6 +41,12 @@ ASKED = re.compile(
     re.X,
 )
 LABEL_REPEATS = 2  # a bare name is a turn label once it opens this many lines of the document
+# Capitalised words no name holds: `THANK YOU.`, `GOD BLESS AMERICA.`, `PART ONE.`, `UNITED STATES.` open lines.
+NOT_NAME_WORDS = frozenset((
+    "THE", "OF", "AND", "FOR", "TO", "IN", "ON", "AT", "BY", "A", "AN", "I", "WE", "YOU", "IT", "IS",
+    "THANK", "THANKS", "GOD", "BLESS", "PART", "CHAPTER", "SECTION", "ARTICLE", "ONE", "TWO", "THREE",
+    "UNITED", "STATES", "AMERICA", "NATIONS",
+))  # fmt: skip
 STYLE_LABELS = 2  # recurring `NAME.` labels that show a document prints its speakers so (then one use is enough)
 ZH_LABEL_CHARS = 16  # characters of a Chinese turn label before its colon
 # What `label_counts` reads of a line: the longest label, its colon and the first character of its text.
@@ -254,15 +260,21 @@ def label_counts(lines: list[str], language: str) -> Counter:
         recurring = None if caps else _recurring_head(line)
         if recurring:
             counts[recurring[0]] += 1
-        stop = None if caps else CAPS_STOP.match(line)
-        if stop and (recurring or len(stop.group("person").split()) > 1):
+        stop = None if caps or recurring else CAPS_STOP.match(line)
+        if stop and _bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
     # A bare name in capitals with a stop could open a sentence (`THANK YOU.`), so such names count only in a
-    # document that prints its speakers that way: two or more such labels, each opening several lines. Then a
-    # reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label too.
+    # document that prints its speakers that way: two or more of them (no title, no `Q`), each opening several
+    # lines. Then a reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label.
     if sum(n >= LABEL_REPEATS for n in stopped.values()) >= STYLE_LABELS:
         counts.update({name: LABEL_REPEATS for name in stopped if name not in counts})
     return counts
+
+
+def _bare_caps_name(words: str) -> bool:
+    """`MICHELLE SMITH`: two or more capitalised words, none a word that opens a sentence or a heading."""
+    parts = words.split()
+    return len(parts) > 1 and not CAPS_HONORIFIC.match(words) and not NOT_NAME_WORDS.intersection(parts)
 
 
 def _unbold(text: str) -> str:
@@ -278,7 +290,8 @@ def _recurring_head(text: str, proven: Counter | None = None) -> tuple[str, str]
         if not m:
             continue
         person = m.group("person")
-        if pattern is not CAPS_STOP or person == "Q" or CAPS_HONORIFIC.match(person) or (proven or {}).get(person):
+        named = _bare_caps_name(person) and (proven or {}).get(person)
+        if pattern is not CAPS_STOP or person == "Q" or CAPS_HONORIFIC.match(person) or named:
             return person, m.group("text")
     return None
 
