@@ -200,28 +200,34 @@ def mentions(text: str, names: list[str]) -> list[str]:
     return found
 
 
-def answer_rows(passages) -> np.ndarray:
-    """Each passage's answer: the row of the next passage when it answers this one (carries it as its question,
-    in the same document), else -1."""
+def asking_rows(passages) -> np.ndarray:
+    """Each passage's asking turn: for every passage of an answer (each carries its question, in the same
+    document), the row of the passage just before the answer's first, else -1."""
     rows = np.full(len(passages), -1, dtype=np.int64)
-    for row in range(len(passages) - 1):
-        after = passages[row + 1]
-        if after.question and after.document == passages[row].document:
-            rows[row] = row + 1
+    for row in range(1, len(passages)):
+        p, before = passages[row], passages[row - 1]
+        if p.question and p.document == before.document:
+            rows[row] = rows[row - 1] if before.question == p.question else row - 1
     return rows
 
 
-def lift_answers(cand: np.ndarray, fused: np.ndarray, answers: np.ndarray) -> np.ndarray:
-    """A question turn that matches lends its score to its answer among the candidates, which then ranks just
-    above it: whoever asks what was said about X wants the reply (which carries the question as context), not
-    the reporter's question, which the asker's own wording matches best."""
+def lift_answers(cand: np.ndarray, fused: np.ndarray, asking: np.ndarray) -> np.ndarray:
+    """A question turn that matches lends its score to every passage of its answer among the candidates, which
+    then rank just above it: whoever asks what was said about X wants the reply (which carries the question as
+    context), not the reporter's question, which the asker's own wording matches best. The lifted passages tie;
+    `ranked` orders them by their own scores."""
     at = {int(row): i for i, row in enumerate(cand)}
-    fused = fused.copy()
-    for i in np.flatnonzero(answers >= 0):
-        j = at.get(int(answers[i]))
-        if j is not None and fused[j] <= fused[i]:
-            fused[j] = fused[i] + ANSWER_LEAD
-    return fused
+    lifted = fused.copy()
+    for j in np.flatnonzero(asking >= 0):
+        i = at.get(int(asking[j]))
+        if i is not None and fused[j] <= fused[i]:
+            lifted[j] = fused[i] + ANSWER_LEAD
+    return lifted
+
+
+def ranked(scores: np.ndarray, own: np.ndarray, top_k: int) -> np.ndarray:
+    """Positions of the best `top_k` scores, ties broken by `own` (a passage's score before any lift)."""
+    return np.lexsort((-own, -scores))[:top_k]
 
 
 def _key(text: str) -> str:
@@ -238,7 +244,7 @@ class Searcher:
         self.settings = settings
         self._speaker_column = np.array([p.speaker or "" for p in index.passages], dtype=object)
         self._speakers_of = speaker_names(index.passages)
-        self._answers = answer_rows(index.passages)
+        self._asking = asking_rows(index.passages)
         self.languages = {p.language or "zh" for p in index.passages}
         if "en" in self.languages:
             # A Chinese question names an English speaker in Chinese (罗斯福): the lexicon knows the name.
@@ -359,11 +365,10 @@ class Searcher:
         found = self.candidates(asked, tokens, speaker, document)
         if found.rows.size == 0:
             return [], {}
-        cand, fused = found.rows, fuse(found, self.settings)
-        answers = self._answers[cand]
-        if (answers >= 0).any():
-            fused = lift_answers(cand, fused, answers)
-        order = np.argsort(-fused, kind="stable")[:top_k]
+        cand, own = found.rows, fuse(found, self.settings)
+        asking = self._asking[cand]
+        fused = lift_answers(cand, own, asking) if (asking >= 0).any() else own
+        order = ranked(fused, own, top_k)
         return [(int(cand[i]), float(fused[i])) for i in order], {int(cand[i]): int(found.unit[i]) for i in order}
 
     def search(self, query: str, top_k: int | None = None, speaker=None, document=None, keep=None) -> list[Result]:

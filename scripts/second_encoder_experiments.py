@@ -47,7 +47,7 @@ from qa.crosslingual import is_english
 from qa.dates import years_named
 from qa.evaluation import read_jsonl
 from qa.facets import WIDE_CANDIDATES
-from qa.retrieval import lift_answers, minmax
+from qa.retrieval import lift_answers, minmax, ranked
 from qa.script import simplified
 from qa.settings import load_settings
 
@@ -126,7 +126,7 @@ class SecondVectors:
 def blended(asked: tuple, v: dict) -> np.ndarray:
     """The TOP rows once the first `top` of today's ranking get the second encoder's share of their score (the
     rest none of it), before a question turn lifts its answer as `Searcher._rank` does."""
-    cand, fused, scores, english, cross, answers, _ = asked
+    cand, fused, scores, english, cross, asking, _ = asked
     by_language = v["w_en"] if english else v["w_other"]
     w = (v["w_cross"] if cross else 0.0) if v["w_cross"] else by_language
     if w:
@@ -135,9 +135,8 @@ def blended(asked: tuple, v: dict) -> np.ndarray:
         second = scores[v["source"]][cand[head]]
         extra[head] = minmax(second) if v["norm"] == "minmax" else second
         fused = (1 - w) * fused + w * extra
-    if (answers >= 0).any():
-        fused = lift_answers(cand, fused, answers)
-    return cand[np.argsort(-fused, kind="stable")[:TOP]]
+    lifted = lift_answers(cand, fused, asking) if (asking >= 0).any() else fused
+    return cand[ranked(lifted, fused, TOP)]
 
 
 def grid() -> list[dict]:
@@ -223,11 +222,11 @@ def main() -> int:
             cand, fused = fused_scores(sig, {**today, "depth": WIDE_CANDIDATES} if years_named(query) else today)
             q_vector = cached_use([query], use, args.cache / "q")[0]
             hits = np.array([q.is_hit(x) for x in p.index.passages])
-            answers = p.searcher._answers[cand]
+            asking = p.searcher._asking[cand]
             english = is_english(q.q)
             cross = (english and p.searcher.languages == {"zh"}) or (not english and "zh" not in p.searcher.languages)
             scores = {**second.scores(q_vector), "control": (sig["own"] + sig["sent:dense"]) / 2}
-            asked.append((cand, fused, scores, sig["english"], cross, answers, hits))
+            asked.append((cand, fused, scores, sig["english"], cross, asking, hits))
         tuned = name in dict(SETS)
         for v in variants:
             firsts = []

@@ -3,7 +3,18 @@ import pytest
 
 from qa.chat import compose_answer, resolve_query
 from qa.engines import milvus
-from qa.retrieval import Searcher, best_sentence, fuse, highlight_spans, rrf_fusion, weighted_fusion
+from qa.reader.model import Passage
+from qa.retrieval import (
+    Searcher,
+    asking_rows,
+    best_sentence,
+    fuse,
+    highlight_spans,
+    lift_answers,
+    ranked,
+    rrf_fusion,
+    weighted_fusion,
+)
 from qa.store import load_index
 
 from .conftest import ENGINES, FakeEmbedder, build_small_index
@@ -203,6 +214,25 @@ PRESS = (
     "路透社记者：中方如何看待半导体出口管制？\n\n"
     "林晓峰：半导体产业链是全球化分工的产物。\n"
 )
+
+
+def test_a_matching_question_lifts_every_passage_of_its_answer_in_their_own_order():
+    asked = "Did the new framework make you wait?"
+    turn = dict(document="fed.txt", title="Press Conference", speech=1, paragraph=1)
+    passages = [
+        Passage(id="q", text=asked, speaker="Michael McKee", **turn),
+        Passage(id="a1", text="No. Nothing in the framework made us wait.", speaker="Chair", question=asked, **turn),
+        Passage(id="a2", text="What we said in the framework was…", speaker="Chair", question=asked, part=2, **turn),
+        Passage(id="r", text="Next question, please.", speaker="Michelle Smith", **turn),
+    ]
+    asking = asking_rows(passages)
+    assert asking.tolist() == [-1, 0, 0, -1]
+    own = np.array([0.8, 0.5, 0.7, 0.75])
+    # Both parts of the answer rank just above the question that matched, the better-matching part first.
+    assert ranked(lift_answers(np.arange(4), own, asking), own, 4).tolist() == [2, 1, 0, 3]
+    # A part that matches better than the question keeps its own score; only the other is lifted, below it.
+    own = np.array([0.6, 0.9, 0.5, 0.55])
+    assert ranked(lift_answers(np.arange(4), own, asking), own, 4).tolist() == [1, 2, 0, 3]
 
 
 def test_a_matching_question_turn_puts_its_answer_first(tmp_path, fake_registered):
