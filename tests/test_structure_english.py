@@ -427,3 +427,62 @@ def test_capitals_openers_a_titled_label_and_dialogue_questions_stay_as_they_wer
     assert [p.question for p in parse_text("hearing.txt", hearing).passages if p.speaker == "Mr. Lee"] == [
         "Mr. Lee, is the dam safe?"
     ]
+
+
+STATE_BRIEFING = """Department Press Briefing – March 1, 2023
+
+Ned Price, Department Spokesperson
+
+Washington, D.C.
+
+2:12 p.m. EST
+
+MR PRICE: Good afternoon, everyone. The Secretary arrives in New Delhi today.
+
+QUESTION: Will the Secretary meet Foreign Minister Lavrov in New Delhi?
+
+MR PRICE: We have no plans for a meeting.
+
+QUESTION: Thank you.
+
+(The briefing was concluded at 3:05 p.m.)
+"""
+
+WHITE_HOUSE_BRIEFING = """Press Briefing by Press Secretary Karine Jean-Pierre
+
+James S. Brady Press Briefing Room
+
+May 2, 2023
+
+2:47 P.M. EDT
+
+MS. JEAN-PIERRE:  Good afternoon, everybody.  I have a couple things at the top.
+
+Q    On the debt limit, is the President willing to negotiate on spending?
+
+MS. JEAN-PIERRE:  The debt limit is not negotiable.
+
+Q    And if the Speaker won't bring a clean bill to the floor?
+
+MS. JEAN-PIERRE:  It is their constitutional duty.
+
+3:30 P.M. EDT
+"""
+
+
+def test_a_state_department_briefing_gets_its_day_byline_place_and_questioner_and_loses_its_clock_lines():
+    doc = parse_text("briefing.txt", STATE_BRIEFING)
+    assert {p.date for p in doc.passages} == {"2023-03-01"}  # from the end of the title
+    assert {p.place for p in doc.passages} == {"Washington, D.C."}
+    answers = [p for p in doc.passages if p.speaker == "Ned Price"]
+    assert [p.role for p in answers] == ["Department Spokesperson"] * 2  # `MR PRICE` is the byline's Ned Price
+    assert answers[-1].question == "Will the Secretary meet Foreign Minister Lavrov in New Delhi?"
+    assert {p.speaker for p in doc.passages} == {"Ned Price", "Questioner"}
+    assert not any("concluded" in p.text or "p.m." in p.text or p.section for p in doc.passages)
+
+
+def test_a_white_house_briefing_is_dated_by_the_day_under_the_room_it_was_given_in():
+    doc = parse_text("briefing.txt", WHITE_HOUSE_BRIEFING)
+    assert {(p.date, p.place) for p in doc.passages} == {("2023-05-02", "James S. Brady Press Briefing Room")}
+    assert not any(p.section or "EDT" in p.text for p in doc.passages)
+    assert [p.speaker for p in doc.passages] == ["Karine Jean-Pierre", "Questioner"] * 2 + ["Karine Jean-Pierre"]

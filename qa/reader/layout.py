@@ -27,11 +27,14 @@ DEBRIS = re.compile(
       | [-–—]\s*\d{1,4}\s*[-–—]                           # - 3 -
       | 第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?   # 第3页 共10页
       | \d{1,2}[.:]\d{2}\s*(?:[ap]\.?\s?m\.?)             # 3.30 pm
+        (?:\s+\(?[a-z]{2,4}\)?)?                         # 2:47 P.M. EDT, when a briefing began or ended
       | col(?:umn|s?\.)\s*(?:no\.?)?\s*:?\s*\d{1,5}(?:\s*-\s*\d{1,5})?   # Column No : 365
       | [-*_=]{3,}                                        # Markdown rules
       | \*{0,2}\[[^\]]{1,80}\]\*{0,2}                       # [Applause.], [Mr Speaker in the Chair]
       | \#{3}                                             # the end mark of a press release
       | [*_(]{0,2}\s*(?:as\s+prepared\s+for|check\s+against)\s+delivery\s*[*_)]{0,2}   # stage notes
+      | \(\s*(?:the\s+)?(?:briefing|press\s+conference|meeting|session)\s+(?:was\s+)?  # (The briefing was
+        (?:concluded|adjourned|ended)\b[^()]{0,40}\)                                 # concluded at 3:05 p.m.)
     )$""",
     re.I | re.X,
 )

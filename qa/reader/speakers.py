@@ -341,6 +341,8 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
+        if m.group("person") == "QUESTION":  # the State Department's `QUESTION: …` is a bare `Q:`
+            return Turn(QUESTIONER), m.group("text").strip()
         speaker, role = _person(m.group("person").title())
         return Turn(speaker, role), m.group("text").strip()
     m = QA_LABEL.match(text)

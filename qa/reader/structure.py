@@ -90,6 +90,28 @@ EN_BYLINE = re.compile(
         (?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,5}})$  # a full name of two to six words""",
     re.X,
 )
+# An English byline under the title: `Ned Price, Department Spokesperson`, `Antony J. Blinken, Secretary of State`.
+EN_FRONT_BYLINE = re.compile(
+    rf"""^(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,3}})  # two to four name words
+        ,\s+(?P<role>[A-Z][^,:]*\b(?:{PARTS["ROLES"]})\b[^,:]*)$                      # a comma, an office""",
+    re.X,
+)
+# Where, printed as a city and its state or country under an English title: `Washington, D.C.`, `New York, NY`.
+EN_PLACE_LINE = re.compile(
+    r"""^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}   # the city: one to three capitalised words
+        ,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$  # a comma, the state or country""",
+    re.X,
+)
+MAX_PLACE_LINE = 40  # characters
+# … and not a greeting printed the same way: `Mr. President, Excellencies`, `Madam Chair, Delegates`.
+GREETS = re.compile(rf"\b(?:{PARTS['HONORIFIC']}|{PARTS['ROLES']}|Excellenc\w*|Delegates|Friends)\b")
+# A day printed at the end of an English title: `Department Press Briefing – March 1, 2023`, `…, March 22, 2022`.
+TITLE_END_DATE = re.compile(
+    r"""(?:\s[-–—]\s|,\s)                              # a dash or a comma before it
+        (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
+               | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})$     # 1 March 2023""",
+    re.X,
+)
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
 DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
 # The notes a copy adds at its end: a licence, a source, footnotes.
@@ -199,6 +221,10 @@ def _title(d: Document) -> None:
     if d.language == "zh" and title == d.title_line:
         clean = _split_glued_block(d, clean)
         d.meta["title"] = clean
+    dated = TITLE_END_DATE.search(clean) if d.language != "zh" else None
+    found = metadata.printed_date(dated.group("day")) if dated else None
+    if found:
+        _set_date(d, found[1], "the end of the title")
     plain = simplified(clean)
     m = metadata.CHINESE_DATE.search(plain)
     if m:
@@ -342,9 +368,17 @@ def _front(d: Document) -> None:
             d.paras.pop(0)
             looked += 1
             continue
-        if len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text:
+        # `Washington, D.C.` ends on a full stop and is still no sentence.
+        place = d.language != "zh" and len(text) <= MAX_PLACE_LINE and EN_PLACE_LINE.match(text)
+        place = place and not GREETS.search(text)
+        if not place and (len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text):
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
+        by = EN_FRONT_BYLINE.match(text) if d.language != "zh" else None
+        if by:
+            _set_speaker(d, by.group("name"), by.group("role"), f"the byline {text!r}")
+            d.paras.pop(0)
+            continue
         text = _without_byline(d, text) if d.language == "zh" else text
         who = byline(text) if d.language == "zh" else None
         if who:
@@ -368,6 +402,13 @@ def _front(d: Document) -> None:
         if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
             d.meta["title"] = d.title_line = f"{d.title_line} {text}"
             d.notes.append("a second title line joined to the title")
+            d.paras.pop(0)
+            continue
+        if (place or (len(d.paras) > 1 and dated_line(d.paras[1].text.strip()))) and not d.meta.get("place"):
+            # Title, room, day (`James S. Brady Press Briefing Room` above `May 2, 2023`): the room is the place,
+            # and the day under it still dates the speech.
+            d.meta["place"] = text
+            d.notes.append(f"place {text!r} from the line above the date")
             d.paras.pop(0)
             continue
         return
