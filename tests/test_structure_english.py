@@ -486,3 +486,53 @@ def test_a_white_house_briefing_is_dated_by_the_day_under_the_room_it_was_given_
     assert {(p.date, p.place) for p in doc.passages} == {("2023-05-02", "James S. Brady Press Briefing Room")}
     assert not any(p.section or "EDT" in p.text for p in doc.passages)
     assert [p.speaker for p in doc.passages] == ["Karine Jean-Pierre", "Questioner"] * 2 + ["Karine Jean-Pierre"]
+
+
+GOV_UK_SPEECH = """PM statement in Downing Street: 5 July 2024
+
+Prime Minister Keir Starmer made his first speech in Downing Street.
+
+From: Prime Minister's Office, 10 Downing Street and The Rt Hon Sir Keir Starmer KCB KC MP
+
+Published 6 July 2024
+
+Delivered on: 5 July 2024 (Transcript of the speech, exactly as it was delivered)
+
+I have just returned from Buckingham Palace, where I accepted an invitation to form the next government.
+
+Now our country has voted decisively for change.
+"""
+
+UN_NOON_BRIEFING = """Daily Press Briefing by the Office of the Spokesperson for the Secretary-General
+
+The following is a near-verbatim transcript of today's noon briefing by Stéphane Dujarric, Spokesman for the \
+Secretary-General.
+
+Good afternoon. The Secretary-General is in Geneva today.
+
+Question: Thank you, Steph. Has the Secretary-General spoken to the Prime Minister this week?
+
+Spokesman: He has not. But he has been in touch with leaders in the region.
+
+Question: And on Sudan, are there new figures on displacement?
+
+Spokesman: More than 10 million people are now displaced inside Sudan.
+"""
+
+
+def test_a_government_pages_fields_date_and_credit_its_speech_and_are_no_passages():
+    doc = parse_text("pm.txt", GOV_UK_SPEECH)
+    assert [p.text[:12] for p in doc.passages] == ["I have just ", "Now our coun"]
+    # The day it was delivered, not the day it was published; the one minister it is from, the office the summary gives.
+    assert {(p.date, p.speaker, p.role, p.section) for p in doc.passages} == {
+        ("2024-07-05", "Keir Starmer", "Prime Minister", None)
+    }
+    assert doc.passages[0].subtitle == "Prime Minister Keir Starmer made his first speech in Downing Street."
+
+
+def test_a_briefings_bare_office_label_is_the_person_the_lead_says_holds_it_and_question_is_the_questioner():
+    doc = parse_text("noon.txt", UN_NOON_BRIEFING)
+    turns = [(p.speaker, bool(p.question)) for p in doc.passages if p.text.startswith(("Thank", "He ", "And", "More"))]
+    dujarric = "Stéphane Dujarric"
+    assert turns == [("Questioner", False), (dujarric, True), ("Questioner", False), (dujarric, True)]
+    assert {p.role for p in doc.passages if p.speaker == dujarric} == {"Spokesman for the Secretary-General"}

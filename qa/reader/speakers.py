@@ -317,6 +317,8 @@ def _office_case(office: str) -> str:
 
 def _person(label: str) -> tuple[str, str | None]:
     """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
+    if label.casefold() == "question":  # `QUESTION:` (the State Department), `Question:` (the UN) is a bare `Q:`
+        return QUESTIONER, None
     if label.startswith("The ") and label[4:].isupper():
         label = f"The {_office_case(label[4:])}"
     label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED else w for w in label.split())
@@ -341,8 +343,6 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
-        if m.group("person") == "QUESTION":  # the State Department's `QUESTION: …` is a bare `Q:`
-            return Turn(QUESTIONER), m.group("text").strip()
         speaker, role = _person(m.group("person").title())
         return Turn(speaker, role), m.group("text").strip()
     m = QA_LABEL.match(text)
@@ -376,6 +376,9 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
     if office and turn.role.lower() in default.role.lower() and surname not in labelled:
         return default
     words = turn.speaker.split()
+    if turn.role in (None, turn.speaker) and OFFICE_WORD.fullmatch(turn.speaker) and default.role:
+        # `Spokesman:` in the noon briefing the lead says Stéphane Dujarric, Spokesman for the Secretary-General, gives
+        return default if default.role.lower().startswith(turn.speaker.lower()) else turn
     return default if len(words) <= 2 and words[-1] == surname else turn
 
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from ..script import simplified
 from ..textrules import HAN, ends_sentence, sentences, visible
-from . import metadata
+from . import english_top, metadata
 from .layout import Para
 from .sections import drop_tail_notes
 from .speakers import NAME_SHAPE, PARTS, TURN_ROLE_WORDS, parse_byline
@@ -90,28 +90,6 @@ EN_BYLINE = re.compile(
         (?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,5}})$  # a full name of two to six words""",
     re.X,
 )
-# An English byline under the title: `Ned Price, Department Spokesperson`, `Antony J. Blinken, Secretary of State`.
-EN_FRONT_BYLINE = re.compile(
-    rf"""^(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,3}})  # two to four name words
-        ,\s+(?P<role>[A-Z][^,:]*\b(?:{PARTS["ROLES"]})\b[^,:]*)$                      # a comma, an office""",
-    re.X,
-)
-# Where, printed as a city and its state or country under an English title: `Washington, D.C.`, `New York, NY`.
-EN_PLACE_LINE = re.compile(
-    r"""^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}   # the city: one to three capitalised words
-        ,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$  # a comma, the state or country""",
-    re.X,
-)
-MAX_PLACE_LINE = 40  # characters
-# … and not a greeting printed the same way: `Mr. President, Excellencies`, `Madam Chair, Delegates`.
-GREETS = re.compile(rf"\b(?:{PARTS['HONORIFIC']}|{PARTS['ROLES']}|Excellenc\w*|Delegates|Friends)\b")
-# A day printed at the end of an English title: `Department Press Briefing – March 1, 2023`, `…, March 22, 2022`.
-TITLE_END_DATE = re.compile(
-    r"""(?:\s[-–—]\s|,\s)                              # a dash or a comma before it
-        (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
-               | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})$     # 1 March 2023""",
-    re.X,
-)
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
 DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
 # The notes a copy adds at its end: a licence, a source, footnotes.
@@ -141,6 +119,7 @@ def infer(d: Document) -> None:
     says what was found, for `qa build --explain`."""
     _captions(d)
     _title(d)
+    _page_fields(d)
     _front(d)
     _subtitle_event(d)
     _briefing_host(d)
@@ -150,7 +129,12 @@ def infer(d: Document) -> None:
 def _briefing_host(d: Document) -> None:
     """A press conference's host named in the lead above its first turn (the event line, a report's opening
     sentence) is the speaker of what its answers say, as a title naming them is."""
-    if d.language != "zh" or d.meta.get("speaker"):
+    if d.meta.get("speaker"):
+        return
+    if d.language != "zh":
+        host = english_top.host_in_lead([p.text for p in d.paras[:FRONT_LINES]])
+        if host:
+            _set_speaker(d, *host, "the lead")
         return
     host = briefing_host([d.meta.get("event") or "", d.meta.get("subtitle") or "", *(p.text for p in d.paras)])
     if host:
@@ -221,10 +205,8 @@ def _title(d: Document) -> None:
     if d.language == "zh" and title == d.title_line:
         clean = _split_glued_block(d, clean)
         d.meta["title"] = clean
-    dated = TITLE_END_DATE.search(clean) if d.language != "zh" else None
-    found = metadata.printed_date(dated.group("day")) if dated else None
-    if found:
-        _set_date(d, found[1], "the end of the title")
+    if d.language != "zh":
+        _set_date(d, english_top.title_day(clean), "the end of the title")
     plain = simplified(clean)
     m = metadata.CHINESE_DATE.search(plain)
     if m:
@@ -368,15 +350,13 @@ def _front(d: Document) -> None:
             d.paras.pop(0)
             looked += 1
             continue
-        # `Washington, D.C.` ends on a full stop and is still no sentence.
-        place = d.language != "zh" and len(text) <= MAX_PLACE_LINE and EN_PLACE_LINE.match(text)
-        place = place and not GREETS.search(text)
+        place = d.language != "zh" and english_top.is_place(text)
         if not place and (len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text):
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
-        by = EN_FRONT_BYLINE.match(text) if d.language != "zh" else None
+        by = english_top.front_byline(text) if d.language != "zh" else None
         if by:
-            _set_speaker(d, by.group("name"), by.group("role"), f"the byline {text!r}")
+            _set_speaker(d, *by, f"the byline {text!r}")
             d.paras.pop(0)
             continue
         text = _without_byline(d, text) if d.language == "zh" else text
@@ -412,6 +392,22 @@ def _front(d: Document) -> None:
             d.paras.pop(0)
             continue
         return
+
+
+def _page_fields(d: Document) -> None:
+    """A government page's fields under its title (and the summary above them) are no speech."""
+    fields = english_top.page_fields([p.text for p in d.paras[:FRONT_LINES]]) if d.language != "zh" else None
+    if fields is None:
+        return
+    _set_date(d, fields.date, "the page's fields")
+    if fields.speaker:
+        _set_speaker(d, fields.speaker, fields.role, "the page's 'From' field")
+    if fields.place and not d.meta.get("place"):
+        d.meta["place"] = fields.place
+    if fields.summary and not d.meta.get("subtitle"):
+        d.meta["subtitle"] = fields.summary
+    d.notes.append(f"{len(fields.drop)} page field lines under the title dropped")
+    d.paras = [p for i, p in enumerate(d.paras) if i not in fields.drop]
 
 
 def _title_goes_on(paras: list[Para]) -> bool:

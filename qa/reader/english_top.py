@@ -1,0 +1,138 @@
+"""The top of an English document as public copies print it, read from its lines: a byline `Name, Office` under
+the title, the day at the end of a title, a place line, the host a briefing's lead names, and the fields a
+government page prints above the speech (GOV.UK's `From:`, `Published …`, `Delivered on: …`). Pure functions
+over text: `structure` decides what the document keeps of what they find.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import metadata
+from .speakers import PARTS
+
+# An English byline under the title: `Ned Price, Department Spokesperson`, `Antony J. Blinken, Secretary of State`.
+FRONT_BYLINE = re.compile(
+    rf"""^(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,3}})  # two to four name words
+        ,\s+(?P<role>[A-Z][^,:]*\b(?:{PARTS["ROLES"]})\b[^,:]*)$                      # a comma, an office""",
+    re.X,
+)
+# Where, printed as a city and its state or country under a title: `Washington, D.C.`, `New York, NY`.
+PLACE_LINE = re.compile(
+    r"""^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}   # the city: one to three capitalised words
+        ,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$  # a comma, the state or country""",
+    re.X,
+)
+MAX_PLACE_LINE = 40  # characters
+# … and not a greeting printed the same way: `Mr. President, Excellencies`, `Madam Chair, Delegates`.
+GREETS = re.compile(rf"\b(?:{PARTS['HONORIFIC']}|{PARTS['ROLES']}|Excellenc\w*|Delegates|Friends)\b")
+# A day printed at the end of a title: `Department Press Briefing – March 1, 2023`, `…: 5 July 2024`.
+TITLE_END_DATE = re.compile(
+    r"""(?:\s[-–—]\s|[,:]\s)                           # a dash, a comma or a colon before it
+        (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
+               | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})$     # 1 March 2023""",
+    re.X,
+)
+# A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
+HOSTED = re.compile(
+    r"""\b(?:briefing|press\s+conference|remarks|statement)\s+by\s+      # what is given, and by whom:
+        (?P<name>[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,3})  # a name of two to four words
+        ,\s+(?P<role>[A-Z][\w-]*(?:\s+[\w-]+){0,6}?)                      # a comma, an office
+        (?:[.,;]|$)""",
+    re.X,
+)
+OFFICE = re.compile(rf"\b(?:{PARTS['ROLES']})\b")
+# The fields a government page prints under its title (GOV.UK: `From: …`, `Published 5 July 2024`, `Delivered on:
+# 5 July 2024 (Transcript of the speech, exactly as it was delivered)`, `Location: …`).
+PAGE_FIELD = re.compile(
+    r"""^(?: (?P<key>From|Location) \s*:\s+                                 # `From:` (who), `Location:` (where)
+           | (?P<dated>Delivered\s+on|Published|(?:Last\s+)?Updated) \s*:?\s+   # or when, a day following
+         )(?P<value>.+)$""",
+    re.X | re.I,
+)
+DATED_FIELDS = ("delivered on", "published", "updated", "last updated")  # the first found dates the speech
+# The minister a page is `From`: `The Rt Hon Sir Keir Starmer KCB KC MP` → Keir Starmer.
+RT_HON = re.compile(
+    r"""\bThe\s+Rt\.?\s+Hon\.?\s+(?:(?:Sir|Dame|Lord|Lady|Baroness|Baron|Dr)\s+)?  # the style and a title
+        (?P<name>[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){1,3})                # the name, title-case words
+        (?:\s+[A-Z]{2,4})*\b                                                    # letters after it: KCB KC MP""",
+    re.X,
+)
+MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above its fields
+
+
+def front_byline(line: str) -> tuple[str, str] | None:
+    """`Ned Price, Department Spokesperson` → (name, office)."""
+    m = FRONT_BYLINE.match(line)
+    return (m.group("name"), m.group("role")) if m else None
+
+
+def is_place(line: str) -> bool:
+    """`Washington, D.C.` (which ends on a full stop and is still no sentence), not `Mr. President, Excellencies`."""
+    return len(line) <= MAX_PLACE_LINE and bool(PLACE_LINE.match(line)) and not GREETS.search(line)
+
+
+def title_day(title: str) -> str | None:
+    """The day printed at the end of a title, as YYYY-MM-DD."""
+    m = TITLE_END_DATE.search(title)
+    found = metadata.printed_date(m.group("day")) if m else None
+    return found[1] if found else None
+
+
+def host_in_lead(lines: list[str]) -> tuple[str, str] | None:
+    """(name, office) of who gives the briefing, as its lead names them."""
+    for line in lines:
+        m = HOSTED.search(line)
+        if m and OFFICE.search(m.group("role")):
+            return m.group("name"), m.group("role")
+    return None
+
+
+def _day(value: str) -> str | None:
+    found = metadata.printed_date(value)
+    return found[1] if found else None
+
+
+@dataclass
+class PageFields:
+    """What a page's fields say, and which of the lines read they were (`drop`, the summary among them)."""
+
+    drop: set[int] = field(default_factory=set)
+    date: str | None = None
+    speaker: str | None = None
+    role: str | None = None
+    place: str | None = None
+    summary: str | None = None
+
+
+def page_fields(lines: list[str]) -> PageFields | None:
+    """The fields among a document's first lines (under its title), or None when they are not a page's: a `From:`
+    or a dated field proves the block (`Location: Ward 3` alone might be a form the speech quotes). The day it was
+    delivered (else published) dates it, the one minister it is from speaks it; the one line above them is the
+    page's summary, which may give that minister's office."""
+    found = {
+        i: m
+        for i, line in enumerate(lines)
+        if (m := PAGE_FIELD.match(line.strip())) and (m.group("key") or _day(m.group("value")))
+    }
+    days = {m.group("dated").lower(): _day(m.group("value")) for m in found.values() if m.group("dated")}
+    if not days and not any((m.group("key") or "").lower() == "from" for m in found.values()):
+        return None
+    out = PageFields(drop=set(found), date=next((days[k] for k in DATED_FIELDS if k in days), None))
+    for m in found.values():
+        key = (m.group("key") or "").lower()
+        people = {p.group("name") for p in RT_HON.finditer(m.group("value"))} if key == "from" else set()
+        if len(people) == 1:
+            out.speaker = people.pop()
+        if key == "location":
+            out.place = m.group("value").strip()
+    if min(found) == 1 and len(lines[0]) <= MAX_SUMMARY:
+        out.summary = lines[0].strip()
+        out.drop.add(0)
+        if out.speaker:  # `Prime Minister Keir Starmer made his first speech …`
+            office = re.search(
+                rf"\b((?:[A-Z][\w-]*\s+){{0,3}}?(?:{PARTS['ROLES']}))\s+{re.escape(out.speaker)}", out.summary
+            )
+            out.role = office.group(1).removeprefix("The ") if office else None
+    return out
