@@ -206,8 +206,12 @@ def asking_rows(passages) -> np.ndarray:
     rows = np.full(len(passages), -1, dtype=np.int64)
     for row in range(1, len(passages)):
         p, before = passages[row], passages[row - 1]
-        if p.question and p.document == before.document:
-            rows[row] = rows[row - 1] if before.question == p.question else row - 1
+        if not p.question or p.document != before.document:
+            continue
+        if before.question == p.question and before.speaker == p.speaker:
+            rows[row] = rows[row - 1]  # the answer goes on
+        elif before.speaker != p.speaker:  # an asking turn (a duplicate dropped may leave the answer's own speaker)
+            rows[row] = row - 1
     return rows
 
 

@@ -230,6 +230,10 @@ def test_a_matching_question_lifts_every_passage_of_its_answer_in_their_own_orde
     own = np.array([0.8, 0.5, 0.7, 0.75])
     # Both parts of the answer rank just above the question that matched, the better-matching part first.
     assert ranked(lift_answers(np.arange(4), own, asking), own, 4).tolist() == [2, 1, 0, 3]
+    # A reporter's repeated question dropped as a duplicate leaves the spokesperson's own passage before the
+    # answer: it asks nothing and lifts nothing.
+    again = [passages[1], Passage(id="a3", text="Again, nothing to add.", speaker="Chair", question="Again?", **turn)]
+    assert asking_rows(again).tolist() == [-1, -1]
     # A part that matches better than the question keeps its own score; only the other is lifted, below it.
     own = np.array([0.6, 0.9, 0.5, 0.55])
     assert ranked(lift_answers(np.arange(4), own, asking), own, 4).tolist() == [1, 2, 0, 3]

@@ -7,6 +7,8 @@ import itertools
 import re
 from collections import Counter
 
+import pytest
+
 from qa.reader import parse_text
 from qa.reader.furniture import is_furniture
 from qa.reader.model import passage_id
@@ -536,3 +538,37 @@ def test_a_briefings_bare_office_label_is_the_person_the_lead_says_holds_it_and_
     dujarric = "Stéphane Dujarric"
     assert turns == [("Questioner", False), (dujarric, True), ("Questioner", False), (dujarric, True)]
     assert {p.role for p in doc.passages if p.speaker == dujarric} == {"Spokesman for the Secretary-General"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Chairwoman Waters, Ranking Member McHenry",  # a greeting: an office before the name
+        "President Macron, Prime Minister Trudeau",
+        "Hello, Cleveland.",
+        "Hi, Everybody.",
+        "Good Morning, Everyone.",
+        "Distinguished Guests, Colleagues",
+        "Health, Education",  # a heading
+    ],
+)
+def test_a_greeting_or_heading_under_the_title_is_neither_byline_nor_place(line):
+    doc = parse_text("s.txt", f"Testimony Before the Committee\n\n{line}\n\nThank you for inviting me today.\n")
+    assert {(p.speaker, p.place) for p in doc.passages} == {(None, None)}
+    assert any(line in p.text or line == p.section for p in doc.passages)
+
+
+def test_a_person_above_the_day_is_no_place_and_a_day_a_title_remembers_does_not_date_the_speech():
+    doc = parse_text("s.txt", "Remarks\n\nSenator Elizabeth Warren\n\nJune 3, 2021\n\nThank you all for coming.\n")
+    first = doc.passages[0]
+    assert (first.speaker, first.role, first.place, first.date) == ("Elizabeth Warren", "Senator", None, "2021-06-03")
+    text = "Address on the 75th Anniversary of D-Day, June 6, 1944\n\nWe are gathered here on Freedom's Altar.\n"
+    assert parse_text("s.txt", text).passages[0].date is None
+    text = "Address on the 75th Anniversary of D-Day, June 6, 1944\n\nJune 6, 2019\n\nWe are gathered here.\n"
+    assert parse_text("s.txt", text).passages[0].date == "2019-06-06"
+
+
+def test_only_a_clock_time_with_a_time_zone_is_a_clock_line():
+    doc = parse_text("s.txt", "Parish notices\n\nThe schedule for Sunday is:\n\n9:30 a.m. Mass\n\n11:00 a.m. EST\n")
+    texts = " ".join(p.text for p in doc.passages)
+    assert "9:30 a.m. Mass" in texts and "EST" not in texts

@@ -18,15 +18,30 @@ FRONT_BYLINE = re.compile(
         ,\s+(?P<role>[A-Z][^,:]*\b(?:{PARTS["ROLES"]})\b[^,:]*)$                      # a comma, an office""",
     re.X,
 )
-# Where, printed as a city and its state or country under a title: `Washington, D.C.`, `New York, NY`.
+# … or the office first: `Senator Elizabeth Warren`, `Prime Minister Keir Starmer`.
+OFFICE_BYLINE = re.compile(
+    rf"""^(?P<role>(?:[A-Z][\w'’-]*\s+){{0,3}}?(?:{PARTS["ROLES"]}))           # the office, ending in a role word
+        \s+(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,2}})$  # the full name""",
+    re.X,
+)
+# Where, printed as a city and its state's abbreviation under a title: `Washington, D.C.`, `Albany, NY`. A city
+# and a state spelt out (`Atlanta, Georgia`) is told from a heading (`Health, Education`) or a greeting (`Hello,
+# Cleveland.`) only by the day printed under it (`room_above_day`).
 PLACE_LINE = re.compile(
-    r"""^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}   # the city: one to three capitalised words
-        ,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$  # a comma, the state or country""",
+    r"""^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}   # the city: one to three capitalised words
+        ,\s+(?:[A-Z]\.){2,3}$                      # a comma, the state's dotted letters: D.C., N.Y.
+      | ^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}
+        ,\s+[A-Z]{2}$                              # … or its postal code: NY""",
     re.X,
 )
 MAX_PLACE_LINE = 40  # characters
-# … and not a greeting printed the same way: `Mr. President, Excellencies`, `Madam Chair, Delegates`.
-GREETS = re.compile(rf"\b(?:{PARTS['HONORIFIC']}|{PARTS['ROLES']}|Excellenc\w*|Delegates|Friends)\b")
+# No place: a person (`Senator Elizabeth Warren`) or a greeting (`Mr. President, Excellencies`, `Hi, Everybody.`).
+NOT_PLACE = re.compile(
+    rf"""\b(?:{PARTS["HONORIFIC"]}|{PARTS["ROLES"]}      # an honorific or an office
+        |Excellenc\w*|Delegates|Friends|Colleagues|Guests|Everybody|Everyone|Ladies|Gentlemen  # whom it greets
+        |Hello|Hi|Good\s+(?:Morning|Afternoon|Evening))\b  # a greeting""",
+    re.X | re.I,
+)
 # A day printed at the end of a title: `Department Press Briefing – March 1, 2023`, `…: 5 July 2024`.
 TITLE_END_DATE = re.compile(
     r"""(?:\s[-–—]\s|[,:]\s)                           # a dash, a comma or a colon before it
@@ -34,6 +49,7 @@ TITLE_END_DATE = re.compile(
                | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})$     # 1 March 2023""",
     re.X,
 )
+REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
     r"""\b(?:briefing|press\s+conference|remarks|statement)\s+by\s+      # what is given, and by whom:
@@ -43,6 +59,7 @@ HOSTED = re.compile(
     re.X,
 )
 OFFICE = re.compile(rf"\b(?:{PARTS['ROLES']})\b")
+OFFICE_THEN_NAME = re.compile(rf"\b(?:{PARTS['ROLES']})\s+[A-Z][\w'’-]+$")  # `Ranking Member McHenry`
 # The fields a government page prints under its title (GOV.UK: `From: …`, `Published 5 July 2024`, `Delivered on:
 # 5 July 2024 (Transcript of the speech, exactly as it was delivered)`, `Location: …`).
 PAGE_FIELD = re.compile(
@@ -63,19 +80,35 @@ MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above it
 
 
 def front_byline(line: str) -> tuple[str, str] | None:
-    """`Ned Price, Department Spokesperson` → (name, office)."""
+    """`Ned Price, Department Spokesperson` or `Senator Elizabeth Warren` → (name, office); not the greeting
+    `Chairwoman Waters, Ranking Member McHenry` (an office before the name, or a name after the office)."""
     m = FRONT_BYLINE.match(line)
-    return (m.group("name"), m.group("role")) if m else None
+    if m and not OFFICE.match(m.group("name")) and not OFFICE_THEN_NAME.search(m.group("role")):
+        return m.group("name"), m.group("role")
+    m = OFFICE_BYLINE.match(line)
+    return (m.group("name"), m.group("role")) if m and not OFFICE.search(m.group("name")) else None
 
 
 def is_place(line: str) -> bool:
-    """`Washington, D.C.` (which ends on a full stop and is still no sentence), not `Mr. President, Excellencies`."""
-    return len(line) <= MAX_PLACE_LINE and bool(PLACE_LINE.match(line)) and not GREETS.search(line)
+    """`Washington, D.C.` (which ends on a full stop and is still no sentence)."""
+    return len(line) <= MAX_PLACE_LINE and bool(PLACE_LINE.match(line)) and not NOT_PLACE.search(line)
+
+
+def room_above_day(line: str) -> bool:
+    """May this line above a printed day be where it was given (`James S. Brady Press Briefing Room`, `Atlanta,
+    Georgia`)? Not a person, a greeting or a byline."""
+    return (
+        len(line) <= MAX_PLACE_LINE
+        and not NOT_PLACE.search(line)
+        and front_byline(line) is None
+        and not line.rstrip().endswith((".", "!", "?", ":"))
+    )
 
 
 def title_day(title: str) -> str | None:
-    """The day printed at the end of a title, as YYYY-MM-DD."""
-    m = TITLE_END_DATE.search(title)
+    """The day printed at the end of a title, as YYYY-MM-DD; none for a day a speech remembers (`Address on the
+    75th Anniversary of D-Day, June 6, 1944`)."""
+    m = TITLE_END_DATE.search(title) if not REMEMBERS.search(title) else None
     found = metadata.printed_date(m.group("day")) if m else None
     return found[1] if found else None
 

@@ -27,7 +27,7 @@ DEBRIS = re.compile(
       | [-–—]\s*\d{1,4}\s*[-–—]                           # - 3 -
       | 第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?   # 第3页 共10页
       | \d{1,2}[.:]\d{2}\s*(?:[ap]\.?\s?m\.?)             # 3.30 pm
-        (?:\s+\(?[a-z]{2,4}\)?)?                         # 2:47 P.M. EDT, when a briefing began or ended
+        (?:\s+\(?(?:[ECMP][SD]?T|GMT|UTC|BST|CES?T)\)?)?  # 2:47 P.M. EDT, when a briefing began or ended
       | col(?:umn|s?\.)\s*(?:no\.?)?\s*:?\s*\d{1,5}(?:\s*-\s*\d{1,5})?   # Column No : 365
       | [-*_=]{3,}                                        # Markdown rules
       | \*{0,2}\[[^\]]{1,80}\]\*{0,2}                       # [Applause.], [Mr Speaker in the Chair]

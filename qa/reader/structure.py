@@ -121,6 +121,8 @@ def infer(d: Document) -> None:
     _title(d)
     _page_fields(d)
     _front(d)
+    if d.language != "zh" and d.meta.get("title"):  # a day printed under the title is the better evidence
+        _set_date(d, english_top.title_day(d.meta["title"]), "the end of the title")
     _subtitle_event(d)
     _briefing_host(d)
     _tail(d)
@@ -197,16 +199,16 @@ def _title(d: Document) -> None:
     if not clean:
         return
     by = EN_BYLINE.match(clean) if d.language != "zh" and title == d.title_line else None
+    by = (by.group("name"), by.group("role")) if by else None
+    by = by or (english_top.front_byline(clean) if d.language != "zh" and title == d.title_line else None)
     if by:
-        _set_speaker(d, by.group("name"), by.group("role"), f"the byline {clean!r}")
+        _set_speaker(d, *by, f"the byline {clean!r}")
         del d.meta["title"]  # no title was printed: the file's name stands in
         d.title_line = None
         return
     if d.language == "zh" and title == d.title_line:
         clean = _split_glued_block(d, clean)
         d.meta["title"] = clean
-    if d.language != "zh":
-        _set_date(d, english_top.title_day(clean), "the end of the title")
     plain = simplified(clean)
     m = metadata.CHINESE_DATE.search(plain)
     if m:
@@ -379,19 +381,27 @@ def _front(d: Document) -> None:
             d.meta["subtitle"] = text
             d.paras.pop(0)
             continue
+        if place and not d.meta.get("place"):
+            _set_place(d, text, "a place line")
+            continue
         if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
             d.meta["title"] = d.title_line = f"{d.title_line} {text}"
             d.notes.append("a second title line joined to the title")
             d.paras.pop(0)
             continue
-        if (place or (len(d.paras) > 1 and dated_line(d.paras[1].text.strip()))) and not d.meta.get("place"):
-            # Title, room, day (`James S. Brady Press Briefing Room` above `May 2, 2023`): the room is the place,
-            # and the day under it still dates the speech.
-            d.meta["place"] = text
-            d.notes.append(f"place {text!r} from the line above the date")
-            d.paras.pop(0)
+        # Title, room, day (`James S. Brady Press Briefing Room` above `May 2, 2023`): the room is the place, and
+        # the day under it still dates the speech.
+        above_day = len(d.paras) > 1 and english_top.room_above_day(text) and dated_line(d.paras[1].text.strip())
+        if d.language != "zh" and above_day and not d.meta.get("place"):
+            _set_place(d, text, "the line above the date")
             continue
         return
+
+
+def _set_place(d: Document, line: str, where: str) -> None:
+    d.meta["place"] = line
+    d.notes.append(f"place {line!r} from {where}")
+    d.paras.pop(0)
 
 
 def _page_fields(d: Document) -> None:
