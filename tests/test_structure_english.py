@@ -186,7 +186,7 @@ def test_a_capitals_label_with_a_mc_prefix_is_a_turn():
         "MR. McGEE: Thank you. The next question goes to the Senator.\n"
     )
     doc = parse_text("debate.txt", text)
-    assert [(p.speaker, p.text.split()[0]) for p in doc.passages][:2] == [("Mr. Mcgee", "Senator"), ("Mr. Nixon", "I")]
+    assert [(p.speaker, p.text.split()[0]) for p in doc.passages][:2] == [("Mr. McGee", "Senator"), ("Mr. Nixon", "I")]
 
 
 def test_a_speaker_whose_turns_are_mostly_questions_asks_and_a_rhetorical_question_does_not():
@@ -572,3 +572,17 @@ def test_only_a_clock_time_with_a_time_zone_is_a_clock_line():
     doc = parse_text("s.txt", "Parish notices\n\nThe schedule for Sunday is:\n\n9:30 a.m. Mass\n\n11:00 a.m. EST\n")
     texts = " ".join(p.text for p in doc.passages)
     assert "9:30 a.m. Mass" in texts and "EST" not in texts
+
+
+def test_a_white_house_release_loses_its_header_and_end_mark_and_a_mc_name_in_capitals_keeps_its_case():
+    text = (
+        "The White House\n\nFor Immediate Release\n\nOffice of the Press Secretary\n\nApril 26, 2006\n\n"
+        "12:18 P.M. EDT\n\nMR. McCLELLAN: Good afternoon, everyone.\n\nQ    Scott, has the President spoken with him?\n\n"
+        "MR. McCLELLAN: I'm not going to comment.\n\nQ    Will he stay on?\n\nMR. McCLELLAN: He does a great job.\n\n"
+        "END 12:50 P.M. EDT\n"
+    )
+    doc = parse_text("briefing.txt", text)
+    assert {p.date for p in doc.passages} == {"2006-04-26"}
+    assert [p.speaker for p in doc.passages] == ["Mr. McClellan", "Questioner"] * 2 + ["Mr. McClellan"]
+    assert doc.passages[-1].text == "He does a great job."
+    assert not any("Release" in p.text or "Secretary" in p.text for p in doc.passages)

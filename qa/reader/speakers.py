@@ -142,6 +142,9 @@ RECURRING_LABELS = (
 CAPS_STOP = RECURRING_LABELS[0]
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
+# A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no
+# English word but a name begins with (`MCKEE`, `MCCAIN`).
+MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
@@ -306,6 +309,14 @@ def voice_turn(voice: str) -> Turn:
 OFFICE_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "at"})
 
 
+def _name_case(label: str) -> str:
+    """`MR. McCLELLAN` → `Mr. McClellan`, `O'ROURKE` → `O'Rourke`: a label in capitals as a name is printed."""
+    words = label.split()
+    return " ".join(
+        m[1].capitalize() + m[2].capitalize() if (m := MC.match(w)) else w.title() if w.isupper() else w for w in words
+    )
+
+
 def _office_case(office: str) -> str:
     """`MINISTER IN THE PRESIDENCY` → `Minister in the Presidency`; a short name in capitals alone (a party's
     `ANC`, `FD`) stays as printed."""
@@ -343,7 +354,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
-        speaker, role = _person(m.group("person").title())
+        speaker, role = _person(_name_case(m.group("person")))
         return Turn(speaker, role), m.group("text").strip()
     m = QA_LABEL.match(text)
     if m:
@@ -354,7 +365,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         person, rest = recurring
         if person == "Q":
             return Turn(QUESTIONER), rest.strip()
-        speaker, role = _person(person.title() if person.isupper() else person)
+        speaker, role = _person(_name_case(person))
         return Turn(speaker, role), rest.strip()
     return None
 
@@ -415,7 +426,7 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
 
 def labelled_surnames(counts: Counter) -> set[str]:
     """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`)."""
-    return {_person(label.title() if label.isupper() else label)[0].split()[-1] for label in counts}
+    return {_person(_name_case(label))[0].split()[-1] for label in counts}
 
 
 def split_turns(paras: list[Para], language: str, default: Turn | None, title: str | None = None) -> list[Section]:
