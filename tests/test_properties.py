@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from qa.api import create_app
 from qa.reader import CorpusError, read_corpus
 from qa.reader import parse_text as parse_document
+from qa.reader.labels_zh import parse_header
 from qa.reader.layout import paragraphs
 from qa.reader.metadata import front_matter
 from qa.reader.passages import MIN_TOKENS
-from qa.reader.speakers import parse_header
 from qa.retrieval import Searcher
 from qa.service import Service
 from qa.store import load_index

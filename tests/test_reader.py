@@ -6,9 +6,9 @@ import pytest
 
 from qa.reader import CorpusError, parse_text, read_corpus
 from qa.reader.formats import Extracted
+from qa.reader.labels_zh import parse_header
 from qa.reader.layout import Para, ends_sentence, paragraphs, rejoin
 from qa.reader.pipeline import build_document, draft
-from qa.reader.speakers import parse_header
 from qa.tokens import ApproxTokens
 
 from .conftest import REPO, SPEECHES, write_corpus

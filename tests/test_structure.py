@@ -356,3 +356,39 @@ def test_a_news_posts_bracketed_headline_is_its_title():
     # A bracket that opens a later paragraph is no headline.
     later = parse_text("post.txt", "会议听取了汇报，研究了下一步工作。\n【背景】今年以来，经济运行总体平稳。\n")
     assert later.title == "post" and "【背景】今年以来" in later.passages[-1].text
+
+
+GXB = """国新办举行系列主题新闻发布会
+
+2024年3月6日
+
+国务院新闻办公室新闻局副局长、新闻发言人寿小丽：
+女士们、先生们，大家上午好！今天我们邀请到国家发展改革委主任郑栅洁先生。
+
+国家发展改革委主任郑栅洁：
+谢谢主持人。各位记者朋友，大家上午好！
+
+中央广播电视总台央视记者：
+今年经济增长目标定在5%左右，请问如何实现？
+
+郑栅洁：
+谢谢你的提问。实现5%左右的增长目标，我们有基础、有条件、有信心。
+
+寿小丽：
+今天的发布会到此结束，谢谢各位。
+"""
+
+
+def test_a_name_introduced_with_its_office_labels_its_bare_turn_even_once_and_keeps_the_office():
+    # The State Council Information Office prints a speaker's office once; `郑栅洁：` later answers the reporter.
+    doc = parse_text("gxb.txt", GXB)
+    turns = [(p.speaker, p.role, p.text[:4]) for p in doc.passages]
+    host, office = "寿小丽", "国务院新闻办公室新闻局副局长、新闻发言人"
+    assert turns == [
+        (host, office, "女士们、"),
+        ("郑栅洁", "国家发展改革委主任", "谢谢主持"),
+        ("中央广播电视总台央视记者", None, "今年经济"),
+        ("郑栅洁", "国家发展改革委主任", "谢谢你的"),
+        (host, office, "今天的发"),
+    ]
+    assert doc.passages[3].question == "今年经济增长目标定在5%左右，请问如何实现？"

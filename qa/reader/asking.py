@@ -28,7 +28,7 @@ CLOSING_SENTENCES = 2  # a turn asks if one of its last sentences is a question 
 
 
 class Speaking(Protocol):
-    """What asking needs of a turn (`speakers.Turn`)."""
+    """What asking needs of a turn (`model.Turn`)."""
 
     speaker: str
     role: str | None

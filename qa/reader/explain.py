@@ -14,9 +14,9 @@ from pathlib import Path
 from ..tokens import ApproxTokens
 from . import boundary, limits, metadata
 from .formats import SUFFIXES, reader
-from .model import Document
+from .model import Document, Turn
 from .pipeline import Draft, build_document, draft
-from .speakers import Turn, split_turns
+from .speakers import split_turns
 
 SHOWN_FURNITURE = 8  # distinct furniture lines listed
 SHOWN_TURNS = 20

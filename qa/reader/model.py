@@ -14,6 +14,16 @@ def passage_id(document: str, speech: int, paragraph: int, part: int | None = No
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Who speaks a turn (and, for a Chinese speech's header, its title and the date under it)."""
+
+    speaker: str
+    role: str | None = None
+    title: str | None = None  # the speech title of a Chinese header
+    date: str | None = None  # the date printed under it, `（2023年4月18日）`
+
+
 @dataclass(frozen=True, slots=True)  # slots: a million passages in a server without a dict each
 class Passage:
     id: str

@@ -19,11 +19,12 @@ from ..errors import CorpusError
 from ..tokens import ApproxTokens
 from . import boundary, discovery, limits, metadata, structure
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
+from .labels_zh import ZH_QA_LABEL, parse_header, zh_turn
 from .layout import DEBRIS, Layout, Para, ends_sentence, language_of, paragraphs, read_layout, rejoin
-from .model import Corpus, Document, Passage, conversations, numbered_through, passage_id
+from .model import Corpus, Document, Passage, Turn, conversations, numbered_through, passage_id
 from .passages import drop_duplicates, windows
 from .runin import split_run_in
-from .speakers import ZH_QA_LABEL, Turn, english_label, label_counts, parse_header, split_turns, zh_turn
+from .speakers import english_label, label_counts, split_turns
 
 log = logging.getLogger(__name__)
 

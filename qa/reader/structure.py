@@ -17,9 +17,10 @@ from typing import Protocol
 from ..script import simplified
 from ..textrules import HAN, ends_sentence, sentences, visible
 from . import english_top, metadata
+from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
 from .layout import Para
 from .sections import drop_tail_notes
-from .speakers import NAME_SHAPE, PARTS, TURN_ROLE_WORDS, parse_byline
+from .speakers import PARTS
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
 FRONT_LINES = 6  # title-block lines read after the title
