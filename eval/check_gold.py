@@ -25,6 +25,7 @@ BLANK_LINE_PARAGRAPHS = {
     "../corpus": ("seed_en",),
     "corpora/press-en": ("press_en",),
     "corpora/press-fed": ("press_fed_en",),
+    "corpora/press-wh": ("press_wh_en",),
     "corpora/ungdc": ("ungdc_en", "ungdc_zh"),
     "corpora/reports-zh-real": ("reports_zh_real",),
 }

@@ -19,6 +19,7 @@ ask sotu_en sotu eval/corpora/sotu; ask sotu_famous_en sotu eval/corpora/sotu
 ask sg_budget_en sg eval/corpora/sg-budget-speeches; ask sg_budget_zh sg eval/corpora/sg-budget-speeches
 ask fireside_en fireside eval/corpora/fireside; ask fireside_zh fireside eval/corpora/fireside
 ask press_en press-en eval/corpora/press-en; ask press_fed_en press-fed eval/corpora/press-fed
+ask press_wh_en press-wh eval/corpora/press-wh
 ask ungdc_en ungdc eval/corpora/ungdc; ask ungdc_zh ungdc eval/corpora/ungdc
 ask reports_zh_real reports-zh-real eval/corpora/reports-zh-real
 ask press_zh press-zh eval/corpora/press-zh; ask reports_zh reports-zh eval/corpora/reports-zh

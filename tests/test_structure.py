@@ -392,3 +392,20 @@ def test_a_name_introduced_with_its_office_labels_its_bare_turn_even_once_and_ke
         (host, office, "今天的发"),
     ]
     assert doc.passages[3].question == "今年经济增长目标定在5%左右，请问如何实现？"
+
+
+def test_a_greeting_or_a_phrase_listed_with_a_pause_mark_is_no_label():
+    speech = "王毅在联合国大会一般性辩论上的讲话\n\n（2023年9月21日）\n\n主席先生、各位同事：\n很高兴来到纽约。\n\n我们主张和平。\n"
+    assert {p.speaker for p in parse_text("s.txt", speech).passages} == {None}
+    briefing = GXB.replace("寿小丽：\n今天的", "关于代表建议、委员提案：今年将进一步提高办理质量。\n\n寿小丽：\n今天的")
+    speakers = [p.speaker for p in parse_text("gxb.txt", briefing).passages]
+    assert "提案" not in speakers and speakers[-2] == "郑栅洁"  # the phrase stays in the answer it is part of
+
+
+def test_a_bare_name_keeps_the_office_it_was_last_printed_with():
+    text = (
+        "外交部发言人毛宁主持例行记者会\n\n新华社记者王伟：中方如何看待此事？\n\n毛宁：我们一贯主张对话。\n\n"
+        "人民日报记者王伟：中方有何回应？\n\n毛宁：我们已经作出回应。\n\n王伟：还有补充吗？\n\n毛宁：没有了。\n"
+    )
+    asked = [p.role for p in parse_text("mfa.txt", text).passages if p.speaker == "王伟"]
+    assert asked == ["新华社记者", "人民日报记者", "人民日报记者"]

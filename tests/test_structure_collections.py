@@ -1,7 +1,8 @@
 """Issue 16's bar on the development collections, with the bundled model: press conferences, government work
 reports and UN General Debate statements are found, credited to the right speaker, dated, and free of furniture.
-Three are written fixtures (`press-zh`, `reports-zh`, `un-debate`); four are real public text (`press-en`: Miller
+Three are written fixtures (`press-zh`, `reports-zh`, `un-debate`); five are real public text (`press-en`: Miller
 Center press conferences and debates; `press-fed`: Federal Reserve press conferences, laid out as their PDFs print;
+`press-wh`: White House briefings as whitehouse.gov's HTML served them;
 `reports-zh-real`: State Council work reports as a news scrape saved them; `ungdc`: UN General Debate Corpus
 statements with their page furniture), all but `press-fed` byte for byte."""
 
@@ -27,6 +28,7 @@ COLLECTIONS = {
     "un-debate": "un_debate_en.jsonl",
     "press-en": "press_en.jsonl",
     "press-fed": "press_fed_en.jsonl",
+    "press-wh": "press_wh_en.jsonl",
     "reports-zh-real": "reports_zh_real.jsonl",
     "ungdc": "ungdc_en.jsonl",
 }
@@ -35,8 +37,9 @@ REPORTS = ("reports-zh", "reports-zh-real")
 # (0.769 measured on 2026-12-03; README, "Measured quality").
 HIT5_FLOOR = {"press-fed": 0.7}
 # Of the UNGDC texts only Mandela's prints its day (in the running head `Forty-ninth session 3 October 1994`); the
-# others give the session's year (metadata.csv). Every other collection prints or names its day.
-UNDATED = re.compile(r"^(?!ZAF)[A-Z]{3}_\d{2}_\d{4}\.txt$")
+# others give the session's year (metadata.csv). The White House page of Obama's Paris press conference prints no
+# day at all. Every other document prints or names its day.
+UNDATED = re.compile(r"^(?!ZAF)[A-Z]{3}_\d{2}_\d{4}\.txt$|^wh-0160\.html$")
 NOTES = ("LICENSE", "SOURCE.md", "metadata.csv")
 TOP_K = 10
 # Furniture and notes that must never be in a returned passage.
@@ -82,13 +85,13 @@ def test_no_furniture_invisible_character_or_notes_in_any_returned_passage(colle
             p = index.passages[row]
             assert not FURNITURE.search(p.text) and not INVISIBLE_CHAR.search(p.text + p.title), p.text
             assert Path(p.document).name not in NOTES
-    assert all(d.file.endswith(".txt") for d in corpus.documents)
+    assert all(d.file.endswith((".txt", ".html")) for d in corpus.documents)
 
 
 def test_every_document_is_dated_in_full_and_every_passage_has_a_speaker(collection):
     _, corpus, _, _ = collection
     for d in corpus.documents:
-        day = r"\d{4}" if UNDATED.search(d.file) else r"\d{4}-\d{2}-\d{2}"
+        day = r"(?:\d{4})?" if UNDATED.search(d.file) else r"\d{4}-\d{2}-\d{2}"
         assert re.fullmatch(day, d.date or ""), (d.file, d.date)
         assert all(p.speaker for p in d.passages), d.file
 

@@ -586,3 +586,33 @@ def test_a_white_house_release_loses_its_header_and_end_mark_and_a_mc_name_in_ca
     assert [p.speaker for p in doc.passages] == ["Mr. McClellan", "Questioner"] * 2 + ["Mr. McClellan"]
     assert doc.passages[-1].text == "He does a great job."
     assert not any("Release" in p.text or "Secretary" in p.text for p in doc.passages)
+
+
+def test_a_wrapped_line_end_stays_and_a_hyphenated_mc_name_keeps_both_capitals():
+    text = "Remarks\n\nWe will stay with them to the\nend\nand we will not forget them, not ever, not once.\n"
+    assert parse_text("s.txt", text).passages[0].text.startswith("We will stay with them to the end and")
+    debate = "MS. McCARTHY-JONES: Good evening.\n\nMR. SMITH: Thank you.\n\nMS. McCARTHY-JONES: First question.\n"
+    assert parse_text("d.txt", debate).passages[0].speaker == "Ms. McCarthy-Jones"
+
+
+def test_the_white_houses_real_briefing_pages_credit_the_press_secretary_the_title_names_on_the_day_it_prints():
+    """`eval/corpora/press-wh`: five real whitehouse.gov pages. `MR. CARNEY:` is the Jay Carney the title names,
+    with his office; the day is the title's, month first; the room is the place; answers carry their questions."""
+    corpus = read_corpus(REPO / "eval" / "corpora" / "press-wh")
+    docs = {d.file: d for d in corpus.documents}
+    expected = {
+        "wh-0040.html": ("Josh Earnest", "2016-06-06"),
+        "wh-0480.html": ("Jay Carney", "2014-05-19"),
+        "wh-1240.html": ("Robert Gibbs", "2010-12-09"),
+        "wh-1320.html": ("Robert Gibbs", "2010-07-07"),
+    }
+    for file, (secretary, day) in expected.items():
+        d = docs[file]
+        assert d.date == day, file
+        assert {p.speaker for p in d.passages if p.speaker} == {secretary, "Questioner"}, file
+        assert {p.role for p in d.passages if p.speaker == secretary} == {"Press Secretary"}, file
+        answers = [b for a, b in itertools.pairwise(d.passages) if a.speaker == "Questioner" and b.speaker == secretary]
+        assert len(answers) >= 50 and sum(bool(b.question) for b in answers) >= 0.9 * len(answers), file
+    assert docs["wh-0040.html"].passages[0].place == "James S. Brady Press Briefing Room"
+    passages = [p for d in corpus.documents for p in d.passages]
+    assert not [p.text[:60] for p in passages if re.search(r"\b(?:MR|MS)\. [A-Z]{3,}:|[AP]\.M\. E[SD]T", p.text)]

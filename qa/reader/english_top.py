@@ -34,7 +34,19 @@ PLACE_LINE = re.compile(
         ,\s+[A-Z]{2}$                              # … or its postal code: NY""",
     re.X,
 )
+# … or a venue, by the word that ends its name or the way a trip is printed: `James S. Brady Press Briefing Room`,
+# `The East Room`, `Rose Garden`, `Aboard Air Force One`, `En Route Austin, Texas`.
+VENUE_LINE = re.compile(
+    r"""^(?: (?:Aboard|En\s+Route|Onboard)\s+[A-Z].*                         # on the way
+         | (?:(?:[A-Z][\w.'’-]*|of|for|the|and)\s+){0,8}                     # a room or a building:
+           (?:Room|Hall|Center|Centre|Ballroom|Garden|Lawn|Auditorium|Chamber|Theater|Theatre|Palace|Rotunda)
+         )$""",
+    re.X,
+)
+# The town and country under a venue: `Issy-les-Moulineaux, France`, `Camp David, Maryland`.
+TOWN_LINE = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2},\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$")
 MAX_PLACE_LINE = 40  # characters
+MAX_VENUE_LINE = 80
 # No place: a person (`Senator Elizabeth Warren`) or a greeting (`Mr. President, Excellencies`, `Hi, Everybody.`).
 NOT_PLACE = re.compile(
     rf"""\b(?:{PARTS["HONORIFIC"]}|{PARTS["ROLES"]}      # an honorific or an office
@@ -42,13 +54,16 @@ NOT_PLACE = re.compile(
         |Hello|Hi|Good\s+(?:Morning|Afternoon|Evening))\b  # a greeting""",
     re.X | re.I,
 )
-# A day printed at the end of a title: `Department Press Briefing – March 1, 2023`, `…: 5 July 2024`.
+# A day printed at the end of a title: `Department Press Briefing – March 1, 2023`, `…: 5 July 2024`, `…, 5/19/2014`.
 TITLE_END_DATE = re.compile(
-    r"""(?:\s[-–—]\s|[,:]\s)                           # a dash, a comma or a colon before it
-        (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
-               | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})$     # 1 March 2023""",
+    r"""(?:\s[-–—]\s|[,:]\s|\s)                        # a dash, a comma or a colon before it (a space: 2-16-09)
+        (?: (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
+                   | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})      # 1 March 2023
+          | (?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})  # 6/6/2016, 12/11/14, 3-31-09:
+        )$                                  # month first, as American titles print it (the White House's)""",
     re.X,
 )
+CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
 REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
@@ -90,8 +105,15 @@ def front_byline(line: str) -> tuple[str, str] | None:
 
 
 def is_place(line: str) -> bool:
-    """`Washington, D.C.` (which ends on a full stop and is still no sentence)."""
-    return len(line) <= MAX_PLACE_LINE and bool(PLACE_LINE.match(line)) and not NOT_PLACE.search(line)
+    """`Washington, D.C.` (which ends on a full stop and is still no sentence), `The East Room`."""
+    venue = len(line) <= MAX_VENUE_LINE and bool(VENUE_LINE.match(line))
+    place = venue or (len(line) <= MAX_PLACE_LINE and bool(PLACE_LINE.match(line)))
+    return place and not NOT_PLACE.search(line)
+
+
+def town_of(line: str) -> bool:
+    """Is this the town and country printed under a venue (`Issy-les-Moulineaux, France`)?"""
+    return len(line) <= MAX_PLACE_LINE and bool(TOWN_LINE.match(line)) and not NOT_PLACE.search(line)
 
 
 def room_above_day(line: str) -> bool:
@@ -109,8 +131,17 @@ def title_day(title: str) -> str | None:
     """The day printed at the end of a title, as YYYY-MM-DD; none for a day a speech remembers (`Address on the
     75th Anniversary of D-Day, June 6, 1944`)."""
     m = TITLE_END_DATE.search(title) if not REMEMBERS.search(title) else None
-    found = metadata.printed_date(m.group("day")) if m else None
-    return found[1] if found else None
+    if m and m.group("day"):
+        found = metadata.printed_date(m.group("day"))
+        return found[1] if found else None
+    if not m:
+        return None
+    month, day, year = int(m.group("m")), int(m.group("d")), int(m.group("y"))
+    if year < 100:
+        year += 2000 if year < CENTURY_PIVOT else 1900
+    if month > 12 >= day:  # 19/5/2014 can only be day first
+        month, day = day, month
+    return metadata.ymd(str(year), str(month), str(day))
 
 
 def host_in_lead(lines: list[str]) -> tuple[str, str] | None:

@@ -52,6 +52,7 @@ NAME_SHAPE = re.compile(
     re.X,
 )
 SALUTATIONS = ("各位", "尊敬", "亲爱", "同志", "女士", "先生", "朋友")  # `各位代表：` greets, it does not speak
+GREETED = ("先生", "女士", "们")  # … and so does `主席先生：`, `同志们：`
 HEADER_RE = re.compile(f"^(?P<who>[^:：。！？\\n]{{2,{MAX_HEADER_PREFIX}}})\\s*[:：]\\s*(?P<title>.+)$")
 # Chinese interviews and press conferences: 问：… / 答：… (traditional 問 too); 答 is the document's speaker.
 ZH_QA_LABEL = re.compile(r"^(?P<person>问|問|答)\s*[:：]\s*(?P<text>\S.*)$", re.S)
@@ -112,7 +113,7 @@ def zh_turn(
     speaker; a bare name (`华春莹：`) is a turn once `known` (label → lines it opens) shows it recurring;
     `记者追问：` is `asking` (the reporter who asked last) again."""
     m = ZH_TURN_LABEL.match(simplified(text[: MAX_HEADER_PREFIX + 2]))
-    if not m or m.group("who").startswith(SALUTATIONS):
+    if not m or not label_who(m):
         return None
     who, rest = m.group("who"), text[m.end() :].strip()
     follow = next((f for f in FOLLOW_UPS if who.endswith(f) and len(who) > len(f)), None)
@@ -132,6 +133,18 @@ def zh_turn(
     if default and role in f"{default.role or ''}{default.speaker}":
         return default, rest
     return Turn(who), rest
+
+
+def label_who(m: re.Match) -> str | None:
+    """Who a `ZH_TURN_LABEL` match names, or None for a greeting (`各位代表：`, `主席先生、各位同事：`) or a phrase
+    listed with 、 (`关于代表建议、委员提案：`): two offices are listed only when the first ends in a role word."""
+    who = m.group("who")
+    parts = who.split("、")
+    if any(part.startswith(SALUTATIONS) or part.endswith(GREETED) for part in parts):
+        return None
+    if len(parts) > 1 and not parts[0].endswith(TURN_ROLE_WORDS):
+        return None
+    return who
 
 
 def role_end(who: str) -> int:

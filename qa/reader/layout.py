@@ -32,9 +32,11 @@ DEBRIS = re.compile(
       | [-*_=]{3,}                                        # Markdown rules
       | \*{0,2}\[[^\]]{1,80}\]\*{0,2}                       # [Applause.], [Mr Speaker in the Chair]
       | \#{3}                                             # the end mark of a press release
-      | end(?:\s+\d{1,2}[.:]\d{2}\s*[ap]\.?\s?m\.?(?:\s+[ECMP][SD]?T)?)?   # a transcript's END 12:50 P.M. EDT
-      | for\s+immediate\s+release | office\s+of\s+the\s+press\s+secretary   # a press release's header
-      | print\s+this\s+document                                             # a web page's button
+      | (?-i:END)(?:\s+\d{1,2}[.:]\d{2}\s*[ap]\.?\s?m\.?(?:\s+[ECMP][SD]?T)?)?  # a transcript's END 12:50 P.M. EDT
+      | (?-i:For\s+Immediate\s+Release|FOR\s+IMMEDIATE\s+RELEASE)          # a press release's header, in its case
+      | (?-i:Office\s+of\s+the\s+Press\s+Secretary|OFFICE\s+OF\s+THE\s+PRESS\s+SECRETARY)
+      | (?-i:Print\s+this\s+document)                                       # a web page's button
+      | \*{1,2}\s*please\s+see\s+below\s+for\s+a\s+correction\b[^.]*\.?     # its note on a corrected transcript
       | [*_(]{0,2}\s*(?:as\s+prepared\s+for|check\s+against)\s+delivery\s*[*_)]{0,2}   # stage notes
       | \(\s*(?:the\s+)?(?:briefing|press\s+conference|meeting|session)\s+(?:was\s+)?  # (The briefing was
         (?:concluded|adjourned|ended)\b[^()]{0,40}\)                                 # concluded at 3:05 p.m.)

@@ -24,6 +24,7 @@ from .labels_zh import (
     ZH_LABEL_PREFIX,
     ZH_QA_LABEL,
     ZH_TURN_LABEL,
+    label_who,
     note_date,
     parse_byline,
     parse_header,
@@ -140,7 +141,7 @@ def label_counts(lines: list[str], language: str) -> Counter:
     speaker's label and not a word that happens to be followed by a colon."""
     if language == "zh":
         heads = (simplified(line.strip()[:ZH_LABEL_PREFIX]) for line in lines)
-        labels = [m.group("who") for head in heads if (m := ZH_TURN_LABEL.match(head))]
+        labels = [who for head in heads if (m := ZH_TURN_LABEL.match(head)) and (who := label_who(m))]
         # A name introduced with its office (`国家发展改革委主任郑栅洁：`) has proved itself a speaker's: its bare
         # `郑栅洁：` later is a label even once.
         named = (who[cut:] for who in labels if (cut := role_end(who)) > 0)
@@ -205,7 +206,7 @@ def _name_case(label: str) -> str:
     """`MR. McCLELLAN` → `Mr. McClellan`, `O'ROURKE` → `O'Rourke`: a label in capitals as a name is printed."""
     words = label.split()
     return " ".join(
-        m[1].capitalize() + m[2].capitalize() if (m := MC.match(w)) else w.title() if w.isupper() else w for w in words
+        m[1].capitalize() + m[2].title() if (m := MC.match(w)) else w.title() if w.isupper() else w for w in words
     )
 
 
@@ -321,10 +322,12 @@ def labelled_surnames(counts: Counter) -> set[str]:
     return {_person(_name_case(label))[0].split()[-1] for label in counts}
 
 
-def _keep_office(turn: Turn, roles: dict[str, str]) -> Turn:
-    """A speaker named again without their office (`郑栅洁：` after `国家发展改革委主任郑栅洁：`) keeps it."""
+def _keep_office(turn: Turn, roles: dict[str, str], latest: bool = False) -> Turn:
+    """A speaker named again without their office (`郑栅洁：` after `国家发展改革委主任郑栅洁：`) keeps it: the first
+    printed, or the `latest` (two reporters named 王伟 ask in turn)."""
     if turn.role:
-        roles.setdefault(turn.speaker, turn.role)
+        if latest or turn.speaker not in roles:
+            roles[turn.speaker] = turn.role
         return turn
     return replace(turn, role=roles.get(turn.speaker))
 
@@ -376,7 +379,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, title: s
             spoken = zh_turn(text, default, caps_seen, asking)
             if spoken:
                 turn, rest = spoken
-                turn = _keep_office(turn, roles)
+                turn = _keep_office(turn, roles, latest=True)
                 asking = turn if asks(turn) else asking
                 label = (
                     text[: len(text) - len(text.lstrip()) + text.lstrip().find(rest)].rstrip(" :：") if rest else text

@@ -343,7 +343,7 @@ def title_block_line(line: str) -> bool:
 
 def _front(d: Document) -> None:
     """The title block under the title: bylines, dated lines, a title's second line."""
-    looked = 0
+    looked, placed = 0, -1  # placed: the line that gave the place
     while d.paras and looked < FRONT_LINES:
         text = d.paras[0].text.strip()
         stamp = GLUED_STAMP.match(text)  # a web page's time stamp on a line of its own: `2023-06-21 19:42`
@@ -384,6 +384,10 @@ def _front(d: Document) -> None:
             continue
         if place and not d.meta.get("place"):
             _set_place(d, text, "a place line")
+            placed = looked
+            continue
+        if placed == looked - 1 and d.language != "zh" and english_top.town_of(text):
+            _set_place(d, f"{d.meta['place']}, {text}", "the town under the venue")
             continue
         if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
             d.meta["title"] = d.title_line = f"{d.title_line} {text}"
