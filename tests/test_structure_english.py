@@ -616,3 +616,39 @@ def test_the_white_houses_real_briefing_pages_credit_the_press_secretary_the_tit
     assert docs["wh-0040.html"].passages[0].place == "James S. Brady Press Briefing Room"
     passages = [p for d in corpus.documents for p in d.passages]
     assert not [p.text[:60] for p in passages if re.search(r"\b(?:MR|MS)\. [A-Z]{3,}:|[AP]\.M\. E[SD]T", p.text)]
+
+
+MFA_EN = """Foreign Ministry Spokesperson Mao Ning's Regular Press Conference on March 1, 2024
+
+CCTV: What is your expectation for China's diplomacy this year?
+
+Mao Ning: China will continue to pursue an independent foreign policy of peace.
+
+Reuters: The US announced new export controls on chips yesterday. How does China respond?
+
+Mao Ning: We firmly oppose the abuse of export control measures.
+
+Follow-up: Will China retaliate?
+
+Mao Ning: I have answered that question.
+
+Global Times: What is your comment on the report about Ren'ai Jiao?
+
+Mao Ning: China will continue to handle the situation in accordance with the law.
+"""
+
+
+def test_the_foreign_ministrys_english_transcript_credits_each_outlet_and_the_spokesperson_its_title_names():
+    doc = parse_text("mfa.txt", MFA_EN)
+    assert {p.date for p in doc.passages} == {"2024-03-01"}  # the title's day, after "on"
+    turns = [(p.speaker, p.role) for p in doc.passages]
+    mao = ("Mao Ning", "Foreign Ministry Spokesperson")
+    # Each outlet is a label though it asks once: the spokesperson answers every one of them.
+    assert turns == [("CCTV", None), mao, ("Reuters", None), mao, ("Reuters", None), mao, ("Global Times", None), mao]
+    assert [p.question for p in doc.passages if p.speaker == "Mao Ning"][2] == "Will China retaliate?"
+
+
+def test_a_note_is_no_label_even_where_one_speaker_answers_every_other_label():
+    text = "Remarks\n\nJohn Smith: I rise today.\n\nNote: this is not a label.\n\nJohn Smith: I continue.\n\nJohn Smith: I end.\n"
+    doc = parse_text("r.txt", text)
+    assert {p.speaker for p in doc.passages} == {"John Smith"} and "Note: this is not a label." in doc.passages[0].text

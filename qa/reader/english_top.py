@@ -64,6 +64,14 @@ TITLE_END_DATE = re.compile(
     re.X,
 )
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
+# A title naming whose press conference it records: `Foreign Ministry Spokesperson Mao Ning's Regular Press
+# Conference on March 1, 2024`.
+HOST_TITLE = re.compile(
+    rf"""^(?P<role>(?:[A-Z][\w-]*\s+){{0,4}}?(?:{PARTS["ROLES"]}))                          # the office
+        \s+(?P<name>{PARTS["TITLE_WORD"]}(?:\s+{PARTS["TITLE_WORD"]}){{1,2}})['’]s\s          # the name's
+        (?:[A-Z][a-z]+\s+)*(?:Press\s+Conference|Briefing|Remarks|Press\s+Briefing)\b   # press conference""",
+    re.X,
+)
 REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
@@ -142,6 +150,12 @@ def title_day(title: str) -> str | None:
     if month > 12 >= day:  # 19/5/2014 can only be day first
         month, day = day, month
     return metadata.ymd(str(year), str(month), str(day))
+
+
+def host_in_title(title: str) -> tuple[str, str] | None:
+    """(name, office) of the host a title names as the owner of its press conference."""
+    m = HOST_TITLE.match(title)
+    return (m.group("name"), m.group("role")) if m else None
 
 
 def host_in_lead(lines: list[str]) -> tuple[str, str] | None:

@@ -29,6 +29,8 @@ from .speakers import english_label, label_counts, split_turns
 log = logging.getLogger(__name__)
 
 MAX_TITLE_LINE = 80  # a document title or subtitle is a short line
+# … in English words it runs longer (`Foreign Ministry Spokesperson Mao Ning's Regular Press Conference on …`)
+EN_MAX_TITLE_LINE = 160
 SUBTITLE_MARKS = ("——", "--", "—")
 BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
 BOILERPLATE_DOCUMENTS = 3  # documents a short line must appear in to count as boilerplate
@@ -128,7 +130,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         first = paras[0]
         # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.
         opens = first.text.rstrip().endswith((":", "："))
-        short = first.heading or (len(first.text) <= MAX_TITLE_LINE and not ends_sentence(first.text) and not opens)
+        longest = MAX_TITLE_LINE if language == "zh" else EN_MAX_TITLE_LINE
+        short = first.heading or (len(first.text) <= longest and not ends_sentence(first.text) and not opens)
         if short and not _is_label(first.text, language):
             meta["title"] = title_line = paras.pop(0).text
     if "subtitle" not in meta and paras and paras[0].text.startswith(SUBTITLE_MARKS):

@@ -9,6 +9,7 @@ one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -115,12 +116,17 @@ RECURRING_LABELS = (
         re.S,
     ),
 )
-CAPS_STOP = RECURRING_LABELS[0]
+CAPS_STOP, TITLE_COLON = RECURRING_LABELS[0], RECURRING_LABELS[-1]
+# Words that open a line with a colon and are no speaker: `Note:`, `Source:`, `Photo:`.
+NOT_LABELS = frozenset(("note", "notes", "source", "sources", "photo", "update", "correction", "editor's note"))
+FOLLOW_UP_LABELS = frozenset(("follow-up", "follow up", "followup"))
+ANSWERED_TURNS = 3  # turns of one label, each right after another label's, that show it answers them
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
 # A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no
 # English word but a name begins with (`MCKEE`, `MCCAIN`).
 MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
+VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
@@ -148,6 +154,7 @@ def label_counts(lines: list[str], language: str) -> Counter:
         return Counter(labels) + Counter(name for name in named if NAME_SHAPE.fullmatch(name))
     counts: Counter = Counter()
     stopped: Counter = Counter()  # labels in capitals with a full stop, `CHAIR POWELL.`, `MICHELLE SMITH.`
+    colons: list[str | None] = []  # each line's label before a colon (`Mao Ning:`, `CCTV:`), if it opens with one
     for line in lines:
         line = _unbold(line.strip()[:MAX_LABEL])
         caps = CAPS_LABEL.match(line)
@@ -156,6 +163,8 @@ def label_counts(lines: list[str], language: str) -> Counter:
         recurring = None if caps else _recurring_head(line)
         if recurring:
             counts[recurring[0]] += 1
+        named = caps or (TITLE_COLON.match(line) if recurring else None)
+        colons.append(named.group("person") if named and named.group("person").casefold() not in NOT_LABELS else None)
         stop = None if caps or recurring else CAPS_STOP.match(line)
         if stop and _bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
@@ -164,6 +173,18 @@ def label_counts(lines: list[str], language: str) -> Counter:
     # lines. Then a reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label.
     if sum(n >= LABEL_REPEATS for n in stopped.values()) >= STYLE_LABELS:
         counts.update({name: LABEL_REPEATS for name in stopped if name not in counts})
+    # Likewise for labels before a colon: once two recur, or once one answers every line a label opens just
+    # before it (the Foreign Ministry's `Mao Ning:` after each outlet's `CCTV:`, `Reuters:`, `Follow-up:`), a
+    # label used once is a label too.
+    seen = Counter(c for c in colons if c)
+    host = max(seen, key=seen.get) if seen else None
+    answered = (
+        host
+        and seen[host] >= ANSWERED_TURNS
+        and all(after == host for before, after in itertools.pairwise([*colons, None]) if before and before != host)
+    )
+    if answered or sum(n >= LABEL_REPEATS for n in seen.values()) >= STYLE_LABELS:
+        counts.update({c: LABEL_REPEATS for c in seen if counts[c] < LABEL_REPEATS})
     return counts
 
 
@@ -202,12 +223,20 @@ def voice_turn(voice: str) -> Turn:
 OFFICE_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "at"})
 
 
+def _wordlike(word: str) -> bool:
+    """A word in capitals to print as a name is printed: not an outlet's letters (`CCTV`, `NHK`: no vowel)."""
+    return bool(VOWEL.search(word)) or bool(CAPS_HONORIFIC.fullmatch(word))
+
+
 def _name_case(label: str) -> str:
     """`MR. McCLELLAN` → `Mr. McClellan`, `O'ROURKE` → `O'Rourke`: a label in capitals as a name is printed."""
-    words = label.split()
-    return " ".join(
-        m[1].capitalize() + m[2].title() if (m := MC.match(w)) else w.title() if w.isupper() else w for w in words
-    )
+
+    def case(w: str) -> str:
+        if m := MC.match(w):
+            return m[1].capitalize() + m[2].title()
+        return w.title() if w.isupper() and _wordlike(w) else w
+
+    return " ".join(case(w) for w in label.split())
 
 
 def _office_case(office: str) -> str:
@@ -225,7 +254,8 @@ def _person(label: str) -> tuple[str, str | None]:
         return QUESTIONER, None
     if label.startswith("The ") and label[4:].isupper():
         label = f"The {_office_case(label[4:])}"
-    label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED else w for w in label.split())
+    words = label.split()
+    label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED and _wordlike(w) else w for w in words)
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
@@ -391,6 +421,8 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, title: s
             if found:
                 turn, rest = found
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
+                if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 2 and sections[-2].turn:
+                    turn = sections[-2].turn  # `Follow-up:` is the outlet that asked before the answer just given
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
                     sections.append(Section(turn, label=_label_of(_unbold(text), rest)))

@@ -135,7 +135,8 @@ def _briefing_host(d: Document) -> None:
     if d.meta.get("speaker"):
         return
     if d.language != "zh":
-        host = english_top.host_in_lead([p.text for p in d.paras[:FRONT_LINES]])
+        host = english_top.host_in_title(d.meta.get("title") or "")
+        host = host or english_top.host_in_lead([p.text for p in d.paras[:FRONT_LINES]])
         if host:
             _set_speaker(d, *host, "the lead")
         return
