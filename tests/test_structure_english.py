@@ -652,3 +652,38 @@ def test_a_note_is_no_label_even_where_one_speaker_answers_every_other_label():
     text = "Remarks\n\nJohn Smith: I rise today.\n\nNote: this is not a label.\n\nJohn Smith: I continue.\n\nJohn Smith: I end.\n"
     doc = parse_text("r.txt", text)
     assert {p.speaker for p in doc.passages} == {"John Smith"} and "Note: this is not a label." in doc.passages[0].text
+
+
+UN_COVER = """Permanent Mission of Ireland to the United Nations
+
+Statement by
+
+H.E. Mr. Micheál Martin T.D.
+
+Tánaiste and Minister for Foreign Affairs
+
+General Debate of the 78th Session of the United Nations General Assembly
+
+New York, 22 September 2023
+
+Check against delivery
+
+Mr. President,
+
+I congratulate you on your election and assure you of Ireland's full support.
+"""
+
+
+def test_a_statements_cover_gives_speaker_office_event_place_and_day_and_is_no_passage():
+    doc = parse_text("irl.txt", UN_COVER)
+    first = doc.passages[0]
+    assert (first.speaker, first.role, first.date, first.place) == (
+        "Micheál Martin",
+        "Tánaiste and Minister for Foreign Affairs",
+        "2023-09-22",
+        "New York",
+    )
+    assert first.event == "General Debate of the 78th Session of the United Nations General Assembly"
+    assert first.text.startswith("Mr. President,") and not any(p.section for p in doc.passages)
+    one_line = UN_COVER.replace("Statement by\n\nH.E.", "Statement by H.E.")
+    assert parse_text("irl.txt", one_line).passages[0].speaker == "Micheál Martin"

@@ -102,6 +102,44 @@ RT_HON = re.compile(
 MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above its fields
 
 
+# A statement's cover, line by line (`Statement by` / `H.E. Mr. Micheál Martin T.D.` / `Tánaiste and Minister for
+# Foreign Affairs` / `General Debate of the 78th Session of the United Nations General Assembly`).
+OPENER = re.compile(r"^(?:Statement|Remarks|Address|Speech|Intervention)\s+(?:by|of)(?:\s+(?P<rest>.+))?$")
+DIGNITARY = re.compile(
+    r"""^(?P<style>H\.\s?E\.|His\s+Excellency|Her\s+Excellency|Excellency)?\s*       # the style, if printed
+        (?:(?:Mr|Mrs|Ms|Dr|Prof|Sheikh|Sir|Dame)\.?\s+)?                          # an honorific
+        (?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.|de|da|van|von|bin|al|el|del)){1,5}?)  # the name
+        (?:,?\s+(?:[A-Z]\.){1,3}|,?\s+[A-Z]{2,4})*$                                 # letters after it: T.D., MP""",
+    re.X,
+)
+EVENT_LINE = re.compile(
+    r"""^[A-Z][^.!?:]*\b(?:General\s+Debate|Session|Summit|Conference|Assembly|Council|Forum|Dialogue)\b[^.!?:]*$"""
+)
+SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the town a dated line prints: `New York`
+
+
+def cover_line(line: str, after: str | None) -> tuple[str, str] | None:
+    """What a statement's cover line gives, as (field, value): `opener` (`Statement by`, its speaker to follow),
+    `speaker`, `role` (the office printed right `after` the speaker), `event`; None for any other line."""
+    opener = OPENER.match(line)
+    if opener and not opener.group("rest"):
+        return "opener", ""
+    rest = opener.group("rest") if opener else line
+    who = DIGNITARY.match(rest) if len(rest) <= MAX_VENUE_LINE else None
+    if who and (who.group("style") or opener or after == "opener") and not OFFICE.search(who.group("name")):
+        return "speaker", who.group("name")
+    if after == "speaker" and OFFICE.search(line) and len(line) <= MAX_VENUE_LINE:
+        return "role", line
+    if EVENT_LINE.match(line) and len(line) <= MAX_VENUE_LINE:
+        return "event", line
+    return None
+
+
+def town(rest: str) -> bool:
+    """Is what a dated line prints beside its day a town (`New York`, before `22 September 2023`)?"""
+    return bool(SHORT_TOWN.match(rest)) and not NOT_PLACE.search(rest)
+
+
 def front_byline(line: str) -> tuple[str, str] | None:
     """`Ned Price, Department Spokesperson` or `Senator Elizabeth Warren` → (name, office); not the greeting
     `Chairwoman Waters, Ranking Member McHenry` (an office before the name, or a name after the office)."""

@@ -11,15 +11,13 @@ stamp glued to a title (`…记者会2020-09-03 18:58`) is split off. At the end
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Protocol
 
 from ..script import simplified
-from ..textrules import HAN, ends_sentence, sentences, visible
-from . import english_top, metadata
+from ..textrules import HAN, ends_sentence, visible
+from . import english_top, metadata, tail
 from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
 from .layout import Para
-from .sections import drop_tail_notes
 from .speakers import PARTS
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
@@ -93,15 +91,7 @@ EN_BYLINE = re.compile(
 )
 EVENT_EDGES = " \u3000（）()—–-,，、"  # brackets, dashes and commas around a dated line's event
 DATE_LINE_EXTRA = 30  # characters besides the date a dated line may carry (its event)
-# The notes a copy adds at its end: a licence, a source, footnotes.
-LICENCE = re.compile(
-    r"""(?:公有领域|public\s+domain|知识共享|creative\s+commons|CC[\s-]BY|版权所有|all\s+rights\s+reserved
-        |本作品(?:是|来自|采用|在))""",
-    re.I | re.X,
-)
-FOOTNOTE_MARK = "↑"
 SUBTITLE_MARKS = ("——", "—", "--")
-TAIL_SHARE = 0.5  # licence notes are looked for in this last share of the paragraphs only
 
 
 class Document(Protocol):
@@ -345,6 +335,7 @@ def title_block_line(line: str) -> bool:
 def _front(d: Document) -> None:
     """The title block under the title: bylines, dated lines, a title's second line."""
     looked, placed = 0, -1  # placed: the line that gave the place
+    after: str | None = None  # what the cover line above gave (`english_top.cover_line`)
     while d.paras and looked < FRONT_LINES:
         text = d.paras[0].text.strip()
         stamp = GLUED_STAMP.match(text)  # a web page's time stamp on a line of its own: `2023-06-21 19:42`
@@ -354,6 +345,15 @@ def _front(d: Document) -> None:
             d.paras.pop(0)
             looked += 1
             continue
+        # `H.E. Mr. Micheál Martin T.D.` and `Washington, D.C.` end on a full stop and are still no sentence.
+        cover = english_top.cover_line(text, after) if d.language != "zh" else None
+        if cover:
+            _cover(d, *cover, text)
+            after = cover[0]
+            d.paras.pop(0)
+            looked += 1
+            continue
+        after = None
         place = d.language != "zh" and english_top.is_place(text)
         if not place and (len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text):
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
@@ -372,7 +372,9 @@ def _front(d: Document) -> None:
         dated = dated_line(text)
         if dated:
             _set_date(d, dated[0], f"the dated line {text!r}")
-            if dated[1] and not d.meta.get("event"):
+            if dated[1] and d.language != "zh" and english_top.town(dated[1]) and not d.meta.get("place"):
+                d.meta["place"] = dated[1]  # `New York, 22 September 2023`
+            elif dated[1] and not d.meta.get("event"):
                 d.meta["event"] = dated[1]
                 d.notes.append(f"event {dated[1]} from the dated line")
             if not d.meta.get("subtitle") and text.startswith(SUBTITLE_MARKS):
@@ -402,6 +404,15 @@ def _front(d: Document) -> None:
             _set_place(d, text, "the line above the date")
             continue
         return
+
+
+def _cover(d: Document, field: str, value: str, line: str) -> None:
+    """A statement's cover line (`english_top.cover_line`): its speaker, the office under the name, its event."""
+    if field == "speaker":
+        _set_speaker(d, value, None, f"the cover line {line!r}")
+    elif field in ("role", "event") and not d.meta.get(field):
+        d.meta[field] = value
+        d.notes.append(f"{field} {value!r} from the cover")
 
 
 def _set_place(d: Document, line: str, where: str) -> None:
@@ -450,34 +461,5 @@ def _subtitle_event(d: Document) -> None:
 
 
 def _tail(d: Document) -> None:
-    footnotes = [p for p in d.paras if p.text.lstrip().startswith(FOOTNOTE_MARK)]
-    if footnotes:
-        d.paras = [p for p in d.paras if not p.text.lstrip().startswith(FOOTNOTE_MARK)]
-        d.notes.append(f"footnotes (↑) dropped: {len(footnotes)}")
-    tail_from = int(len(d.paras) * (1 - TAIL_SHARE))
-    kept, cut = [], 0
-    for i, para in enumerate(d.paras):
-        text = _without_licence(para.text, d.language) if i >= tail_from else para.text
-        cut += text != para.text
-        if text:
-            kept.append(replace(para, text=text) if text != para.text else para)
-    if cut:
-        d.paras = kept
-        d.notes.append(f"licence notes dropped: {cut}")
-    d.paras, dropped = drop_tail_notes(d.paras)
-    if dropped:
-        d.notes.append(f"a notes part dropped: {dropped} paragraphs")
-
-
-def _without_licence(text: str, language: str) -> str:
-    """The paragraph up to the sentence where a licence note begins (all of it when it begins there)."""
-    m = LICENCE.search(text)
-    if not m:
-        return text
-    kept = ""
-    for sentence in sentences(text, language):
-        start = text.find(sentence, len(kept))
-        if start + len(sentence) > m.start():
-            break
-        kept = text[: start + len(sentence)]
-    return kept.strip()
+    d.paras, notes = tail.without_notes(d.paras, d.language)
+    d.notes.extend(notes)
