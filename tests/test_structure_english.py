@@ -687,3 +687,38 @@ def test_a_statements_cover_gives_speaker_office_event_place_and_day_and_is_no_p
     assert first.text.startswith("Mr. President,") and not any(p.section for p in doc.passages)
     one_line = UN_COVER.replace("Statement by\n\nH.E.", "Statement by H.E.")
     assert parse_text("irl.txt", one_line).passages[0].speaker == "Micheál Martin"
+
+
+def test_a_colon_word_used_once_is_a_label_only_when_it_asks_and_a_repeated_label_answers():
+    budget = (
+        "Budget Statement\n\nMinister Jane Smith: I rise to present the budget.\n\nHealth: We will invest more.\n\n"
+        "Madam Speaker: Order.\n\nMinister Jane Smith: Education comes next.\n\nMonday: The President will travel.\n\n"
+        "Madam Speaker: Order.\n\nMinister Jane Smith: I commend the budget.\n"
+    )
+    speakers = {p.speaker for p in parse_text("b.txt", budget).passages}
+    assert "Health" not in speakers and "Monday" not in speakers
+    # A question in two paragraphs, and a follow-up straight after it, are still the outlet's.
+    two = MFA_EN.replace(
+        "Global Times: What is your comment", "Global Times: A report came out.\n\nWhat is your comment"
+    )
+    two = two.replace(
+        "Mao Ning: China will continue to handle",
+        "Follow-up: And the Philippines?\n\nMao Ning: China will continue to handle",
+    )
+    turns = [p.speaker for p in parse_text("mfa.txt", two).passages]
+    assert turns[-3:] == ["Global Times", "Global Times", "Mao Ning"], turns
+
+
+def test_long_first_lines_are_titles_only_in_title_case_and_a_headline_names_no_host():
+    speech = (
+        "My fellow Americans, tonight I want to speak to you about the choice before our nation and the road ahead\n\n"
+    )
+    doc = parse_text("s.txt", speech + "We will meet it together.\n")
+    assert doc.passages[0].text.startswith("My fellow Americans")
+    headline = "Republicans Slam President Joe Biden's Press Conference\n\nThe reaction was swift.\n"
+    assert parse_text("h.txt", headline).passages[0].speaker is None
+
+
+def test_ranks_in_capitals_are_words_and_only_a_lone_label_without_vowels_is_an_outlet():
+    text = "LT. GEN. JOHN SMITH: We hold the line.\n\nQ: Sir?\n\nLT. GEN. JOHN SMITH: We do.\n"
+    assert parse_text("t.txt", text).passages[0].speaker == "Lt. Gen. John Smith"

@@ -66,8 +66,12 @@ TITLE_END_DATE = re.compile(
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
 # A title naming whose press conference it records: `Foreign Ministry Spokesperson Mao Ning's Regular Press
 # Conference on March 1, 2024`.
+OFFICE_WORDS = (  # words an office's name is made of before its role word: `Foreign Ministry Spokesperson`
+    "Foreign|Ministry|Deputy|Vice|Prime|Chief|Press|White|House|State|Department|Senior|Principal|National"
+    "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General"
+)
 HOST_TITLE = re.compile(
-    rf"""^(?P<role>(?:[A-Z][\w-]*\s+){{0,4}}?(?:{PARTS["ROLES"]}))                          # the office
+    rf"""^(?P<role>(?:(?:{OFFICE_WORDS})\s+){{0,3}}(?:{PARTS["ROLES"]}))                       # the office
         \s+(?P<name>{PARTS["TITLE_WORD"]}(?:\s+{PARTS["TITLE_WORD"]}){{1,2}})['’]s\s          # the name's
         (?:[A-Z][a-z]+\s+)*(?:Press\s+Conference|Briefing|Remarks|Press\s+Briefing)\b   # press conference""",
     re.X,
@@ -115,7 +119,15 @@ DIGNITARY = re.compile(
 EVENT_LINE = re.compile(
     r"""^[A-Z][^.!?:]*\b(?:General\s+Debate|Session|Summit|Conference|Assembly|Council|Forum|Dialogue)\b[^.!?:]*$"""
 )
+SMALL_WORD = 3  # letters: `of`, `the`, `and` stay small in a title
 SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the town a dated line prints: `New York`
+
+
+def title_cased(line: str) -> bool:
+    """Is every word longer than three letters capitalised, as in a title (`Foreign Ministry Spokesperson Mao Ning's
+    Regular Press Conference on March 1, 2024`), not a sentence (`My fellow Americans, tonight I want…`)?"""
+    long = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > SMALL_WORD]
+    return bool(long) and all(w[0].isupper() for w in long)
 
 
 def cover_line(line: str, after: str | None) -> tuple[str, str] | None:
@@ -130,7 +142,7 @@ def cover_line(line: str, after: str | None) -> tuple[str, str] | None:
         return "speaker", who.group("name")
     if after == "speaker" and OFFICE.search(line) and len(line) <= MAX_VENUE_LINE:
         return "role", line
-    if EVENT_LINE.match(line) and len(line) <= MAX_VENUE_LINE:
+    if EVENT_LINE.match(line) and len(line) <= MAX_VENUE_LINE and title_cased(line):
         return "event", line
     return None
 

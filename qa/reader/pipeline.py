@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from ..tokens import ApproxTokens
-from . import boundary, discovery, limits, metadata, structure
+from . import boundary, discovery, english_top, limits, metadata, structure
 from .formats import SUFFIXES, Extracted, UnreadableFile, reader
 from .labels_zh import ZH_QA_LABEL, parse_header, zh_turn
 from .layout import DEBRIS, Layout, Para, ends_sentence, language_of, paragraphs, read_layout, rejoin
@@ -29,7 +29,7 @@ from .speakers import english_label, label_counts, split_turns
 log = logging.getLogger(__name__)
 
 MAX_TITLE_LINE = 80  # a document title or subtitle is a short line
-# … in English words it runs longer (`Foreign Ministry Spokesperson Mao Ning's Regular Press Conference on …`)
+# … an English one in title case runs longer (`Foreign Ministry Spokesperson Mao Ning's Regular Press Conference …`)
 EN_MAX_TITLE_LINE = 160
 SUBTITLE_MARKS = ("——", "--", "—")
 BOILERPLATE_CHARS = 80  # only short lines can be boilerplate
@@ -130,7 +130,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         first = paras[0]
         # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.
         opens = first.text.rstrip().endswith((":", "："))
-        longest = MAX_TITLE_LINE if language == "zh" else EN_MAX_TITLE_LINE
+        longest = EN_MAX_TITLE_LINE if language != "zh" and english_top.title_cased(first.text) else MAX_TITLE_LINE
         short = first.heading or (len(first.text) <= longest and not ends_sentence(first.text) and not opens)
         if short and not _is_label(first.text, language):
             meta["title"] = title_line = paras.pop(0).text

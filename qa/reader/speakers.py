@@ -120,7 +120,7 @@ CAPS_STOP, TITLE_COLON = RECURRING_LABELS[0], RECURRING_LABELS[-1]
 # Words that open a line with a colon and are no speaker: `Note:`, `Source:`, `Photo:`.
 NOT_LABELS = frozenset(("note", "notes", "source", "sources", "photo", "update", "correction", "editor's note"))
 FOLLOW_UP_LABELS = frozenset(("follow-up", "follow up", "followup"))
-ANSWERED_TURNS = 3  # turns of one label, each right after another label's, that show it answers them
+ANSWERED_TURNS = 3  # turns a repeated label must open to be taken for the one who answers the questions
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
 # A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no
@@ -164,7 +164,8 @@ def label_counts(lines: list[str], language: str) -> Counter:
         if recurring:
             counts[recurring[0]] += 1
         named = caps or (TITLE_COLON.match(line) if recurring else None)
-        colons.append(named.group("person") if named and named.group("person").casefold() not in NOT_LABELS else None)
+        label = named.group("person") if named else None
+        colons.append(label if label and label.replace("’", "'").casefold() not in NOT_LABELS else None)
         stop = None if caps or recurring else CAPS_STOP.match(line)
         if stop and _bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
@@ -173,19 +174,24 @@ def label_counts(lines: list[str], language: str) -> Counter:
     # lines. Then a reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label.
     if sum(n >= LABEL_REPEATS for n in stopped.values()) >= STYLE_LABELS:
         counts.update({name: LABEL_REPEATS for name in stopped if name not in counts})
-    # Likewise for labels before a colon: once two recur, or once one answers every line a label opens just
-    # before it (the Foreign Ministry's `Mao Ning:` after each outlet's `CCTV:`, `Reuters:`, `Follow-up:`), a
-    # label used once is a label too.
-    seen = Counter(c for c in colons if c)
-    host = max(seen, key=seen.get) if seen else None
-    answered = (
-        host
-        and seen[host] >= ANSWERED_TURNS
-        and all(after == host for before, after in itertools.pairwise([*colons, None]) if before and before != host)
-    )
-    if answered or sum(n >= LABEL_REPEATS for n in seen.values()) >= STYLE_LABELS:
-        counts.update({c: LABEL_REPEATS for c in seen if counts[c] < LABEL_REPEATS})
+    counts.update({c: LABEL_REPEATS for c in _answered_questions(lines, colons) if counts[c] < LABEL_REPEATS})
     return counts
+
+
+def _answered_questions(lines: list[str], colons: list[str | None]) -> set[str]:
+    """Labels before a colon used once that are still labels: their turn asks (it holds a question mark) and a
+    label the document repeats answers it (the Foreign Ministry's `Mao Ning:` after `CCTV:`, `Reuters:`,
+    `Follow-up:`). `Monday: The President will travel…` or `Health: We will invest…` ask nothing."""
+    seen = Counter(c for c in colons if c)
+    found: set[str] = set()
+    opened = [i for i, c in enumerate(colons) if c]
+    for i, j in itertools.pairwise([*opened, len(lines)]):
+        label = colons[i]
+        # Who speaks next but a follow-up (`Follow-up: And the Philippines?`) before the answer.
+        answer = next((colons[k] for k in opened if k > i and seen[colons[k]] >= ANSWERED_TURNS), None)
+        if seen[label] < LABEL_REPEATS and "?" in " ".join(lines[i:j]) and answer:
+            found.add(label)
+    return found
 
 
 def _bare_caps_name(words: str) -> bool:
@@ -223,9 +229,10 @@ def voice_turn(voice: str) -> Turn:
 OFFICE_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "at"})
 
 
-def _wordlike(word: str) -> bool:
-    """A word in capitals to print as a name is printed: not an outlet's letters (`CCTV`, `NHK`: no vowel)."""
-    return bool(VOWEL.search(word)) or bool(CAPS_HONORIFIC.fullmatch(word))
+def _wordlike(word: str, alone: bool) -> bool:
+    """A word in capitals to print as a name is printed: not an outlet's letters standing `alone` as the label
+    (`CCTV:`, `NHK:`: no vowel); `MR.`, `LT.`, `SGT.` in a longer label are words."""
+    return not alone or bool(VOWEL.search(word)) or word.endswith(".")
 
 
 def _name_case(label: str) -> str:
@@ -234,9 +241,10 @@ def _name_case(label: str) -> str:
     def case(w: str) -> str:
         if m := MC.match(w):
             return m[1].capitalize() + m[2].title()
-        return w.title() if w.isupper() and _wordlike(w) else w
+        return w.title() if w.isupper() and _wordlike(w, len(words) == 1) else w
 
-    return " ".join(case(w) for w in label.split())
+    words = label.split()
+    return " ".join(case(w) for w in words)
 
 
 def _office_case(office: str) -> str:
@@ -255,7 +263,10 @@ def _person(label: str) -> tuple[str, str | None]:
     if label.startswith("The ") and label[4:].isupper():
         label = f"The {_office_case(label[4:])}"
     words = label.split()
-    label = " ".join(w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED and _wordlike(w) else w for w in words)
+    alone = len(words) == 1
+    label = " ".join(
+        w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED and _wordlike(w, alone) else w for w in words
+    )
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
@@ -352,6 +363,15 @@ def labelled_surnames(counts: Counter) -> set[str]:
     return {_person(_name_case(label))[0].split()[-1] for label in counts}
 
 
+def _asked_last(sections: list[Section]) -> Turn | None:
+    """Who `Follow-up:` is: the last turn when it asked (its last paragraph a question), else the one before the
+    answer just given."""
+    last = sections[-1]
+    if last.turn and last.paras and last.paras[-1].text.rstrip().endswith("?"):
+        return last.turn
+    return sections[-2].turn if len(sections) > 2 else None
+
+
 def _keep_office(turn: Turn, roles: dict[str, str], latest: bool = False) -> Turn:
     """A speaker named again without their office (`郑栅洁：` after `国家发展改革委主任郑栅洁：`) keeps it: the first
     printed, or the `latest` (two reporters named 王伟 ask in turn)."""
@@ -421,8 +441,8 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, title: s
             if found:
                 turn, rest = found
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
-                if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 2 and sections[-2].turn:
-                    turn = sections[-2].turn  # `Follow-up:` is the outlet that asked before the answer just given
+                if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 1:
+                    turn = _asked_last(sections) or turn
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
                     sections.append(Section(turn, label=_label_of(_unbold(text), rest)))

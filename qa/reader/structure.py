@@ -329,7 +329,9 @@ def title_block_line(line: str) -> bool:
     line = line.strip()
     if len(line) > MAX_FRONT_LINE or ":" in line or "：" in line:
         return False
-    return line.startswith(SUBTITLE_MARKS) or dated_line(line) is not None or byline(line) is not None
+    if line.startswith(SUBTITLE_MARKS) or dated_line(line) is not None or byline(line) is not None:
+        return True
+    return english_top.cover_line(line, None) is not None or english_top.front_byline(line) is not None
 
 
 def _front(d: Document) -> None:
