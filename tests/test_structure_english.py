@@ -722,3 +722,41 @@ def test_long_first_lines_are_titles_only_in_title_case_and_a_headline_names_no_
 def test_ranks_in_capitals_are_words_and_only_a_lone_label_without_vowels_is_an_outlet():
     text = "LT. GEN. JOHN SMITH: We hold the line.\n\nQ: Sir?\n\nLT. GEN. JOHN SMITH: We do.\n"
     assert parse_text("t.txt", text).passages[0].speaker == "Lt. Gen. John Smith"
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        (  # a wrapped line naming a council is no cover line: the paragraph stays whole
+            "Speech on Security\n\nThank you, Mr. President. I would like to thank the members of the\n"
+            "United Nations Security Council and\nthe Secretary-General for their leadership in these times.\n",
+            "members of the United Nations Security Council and the Secretary-General",
+        ),
+        (
+            "Remarks\n\nI am proud to stand here with my partner in this work,\nSenator Elizabeth Warren\n"
+            "who has fought for working families for a very long time in the Senate.\n",
+            "in this work, Senator Elizabeth Warren who has fought",
+        ),
+    ],
+)
+def test_cover_shaped_lines_inside_a_wrapped_paragraph_stay_in_it(text, kept):
+    doc = parse_text("s.txt", text)
+    assert kept in doc.passages[0].text and {(p.speaker, p.event) for p in doc.passages} == {(None, None)}
+
+
+def test_a_heading_under_the_title_is_no_event_and_a_days_neighbour_is_a_place_only_on_a_cover():
+    doc = parse_text("s.txt", "Remarks\n\nSecurity Council Reform\n\nWe meet today to discuss reform of the Council.\n")
+    assert (doc.passages[0].section, doc.passages[0].event) == ("Security Council Reform", None)
+    doc = parse_text("s.txt", "Remarks\n\nBudget Day, 22 September 2023\n\nWe meet today.\n")
+    assert (doc.passages[0].place, doc.passages[0].event) == (None, "Budget Day")
+    cover = UN_COVER.replace(
+        "Permanent Mission of Ireland to the United Nations\n\nStatement by\n\nH.E.", "Statement by H.E."
+    )
+    first = parse_text("irl.txt", cover).passages[0]  # the title is the cover's first line
+    assert (first.speaker, first.role, first.place) == (
+        "Micheál Martin",
+        "Tánaiste and Minister for Foreign Affairs",
+        "New York",
+    )
+    greeting = "Mr. President of the General Assembly, Mr. Secretary-General, Excellencies, Distinguished Delegates"
+    assert parse_text("s.txt", f"{greeting}\n\nWe meet today.\n").passages[0].text.startswith("Mr. President")

@@ -120,6 +120,10 @@ EVENT_LINE = re.compile(
     r"""^[A-Z][^.!?:]*\b(?:General\s+Debate|Session|Summit|Conference|Assembly|Council|Forum|Dialogue)\b[^.!?:]*$"""
 )
 SMALL_WORD = 3  # letters: `of`, `the`, `and` stay small in a title
+MIN_EVENT_WORDS = 3
+ASKS = re.compile(r"^(?:Why|How|What|When|Where|Who|Is|Are|Do|Does|Can|Will|Should|Must)\b")
+# Whom a speech greets, in a long first line that is no title: `Mr. President…, Excellencies, Distinguished Delegates`.
+GREETING = re.compile(r"\b(?:Excellenc\w*|Distinguished|Delegates|Ladies|Gentlemen|Colleagues|Friends|Guests)\b")
 SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the town a dated line prints: `New York`
 
 
@@ -130,9 +134,16 @@ def title_cased(line: str) -> bool:
     return bool(long) and all(w[0].isupper() for w in long)
 
 
-def cover_line(line: str, after: str | None) -> tuple[str, str] | None:
+def long_title(line: str) -> bool:
+    """May this first line of more than the usual title length still be the title: in title case, greeting no
+    one (`Mr. President…, Excellencies, Distinguished Delegates` opens the speech)?"""
+    return title_cased(line) and not GREETING.search(line)
+
+
+def cover_line(line: str, after: str | None, before_day: bool = False) -> tuple[str, str] | None:
     """What a statement's cover line gives, as (field, value): `opener` (`Statement by`, its speaker to follow),
-    `speaker`, `role` (the office printed right `after` the speaker), `event`; None for any other line."""
+    `speaker`, `role` (the office printed right `after` the speaker), `event` (after one of those, or right
+    `before_day`, so that a heading under the title stays a heading); None for any other line."""
     opener = OPENER.match(line)
     if opener and not opener.group("rest"):
         return "opener", ""
@@ -140,11 +151,37 @@ def cover_line(line: str, after: str | None) -> tuple[str, str] | None:
     who = DIGNITARY.match(rest) if len(rest) <= MAX_VENUE_LINE else None
     if who and (who.group("style") or opener or after == "opener") and not OFFICE.search(who.group("name")):
         return "speaker", who.group("name")
-    if after == "speaker" and OFFICE.search(line) and len(line) <= MAX_VENUE_LINE:
+    if after == "speaker" and _office_line(line):
         return "role", line
-    if EVENT_LINE.match(line) and len(line) <= MAX_VENUE_LINE and title_cased(line):
+    if (after in ("opener", "speaker", "role") or before_day) and _event_line(line):
         return "event", line
     return None
+
+
+def cover_shaped(line: str) -> bool:
+    """Could this line be a statement cover's, whatever comes before it: for the layout, which prints each on a
+    line of its own (a PDF's cover has no blank lines)."""
+    opener = OPENER.match(line)
+    who = DIGNITARY.match(line) if len(line) <= MAX_VENUE_LINE else None
+    return bool(opener) or bool(who and who.group("style")) or _event_line(line)
+
+
+def _office_line(line: str) -> bool:
+    """`Tánaiste and Minister for Foreign Affairs`; not `Why the President Must Act Now`."""
+    return len(line) <= MAX_VENUE_LINE and bool(OFFICE.search(line)) and title_cased(line) and not ASKS.match(line)
+
+
+def _event_line(line: str) -> bool:
+    """`General Debate of the 78th Session of the United Nations General Assembly`: a title-case name of three or
+    more words; not a wrapped line (`United Nations Security Council and`) or a short heading (`G20 Summit`)."""
+    words = line.split()
+    return (
+        len(line) <= MAX_VENUE_LINE
+        and len(words) >= MIN_EVENT_WORDS
+        and bool(EVENT_LINE.match(line))
+        and title_cased(line)
+        and len(words[-1]) > SMALL_WORD
+    )
 
 
 def town(rest: str) -> bool:

@@ -130,7 +130,7 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         first = paras[0]
         # A line ending in a colon opens what follows (`同志们：`, `Friends:`): a greeting or label, not a title.
         opens = first.text.rstrip().endswith((":", "："))
-        longest = EN_MAX_TITLE_LINE if language != "zh" and english_top.title_cased(first.text) else MAX_TITLE_LINE
+        longest = EN_MAX_TITLE_LINE if language != "zh" and english_top.long_title(first.text) else MAX_TITLE_LINE
         short = first.heading or (len(first.text) <= longest and not ends_sentence(first.text) and not opens)
         if short and not _is_label(first.text, language):
             meta["title"] = title_line = paras.pop(0).text

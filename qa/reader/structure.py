@@ -331,13 +331,18 @@ def title_block_line(line: str) -> bool:
         return False
     if line.startswith(SUBTITLE_MARKS) or dated_line(line) is not None or byline(line) is not None:
         return True
-    return english_top.cover_line(line, None) is not None or english_top.front_byline(line) is not None
+    return english_top.cover_shaped(line) or english_top.FRONT_BYLINE.match(line) is not None
 
 
 def _front(d: Document) -> None:
     """The title block under the title: bylines, dated lines, a title's second line."""
     looked, placed = 0, -1  # placed: the line that gave the place
-    after: str | None = None  # what the cover line above gave (`english_top.cover_line`)
+    # What the cover line above gave (`english_top.cover_line`; the title may be one: `Statement by H.E. …`), and
+    # whether any did.
+    titled = english_top.cover_line(d.meta.get("title") or "", None) if d.language != "zh" else None
+    after = covered = titled[0] if titled else None
+    if titled and titled[0] == "speaker":
+        _set_speaker(d, titled[1], None, "the title")
     while d.paras and looked < FRONT_LINES:
         text = d.paras[0].text.strip()
         stamp = GLUED_STAMP.match(text)  # a web page's time stamp on a line of its own: `2023-06-21 19:42`
@@ -348,10 +353,11 @@ def _front(d: Document) -> None:
             looked += 1
             continue
         # `H.E. Mr. Micheál Martin T.D.` and `Washington, D.C.` end on a full stop and are still no sentence.
-        cover = english_top.cover_line(text, after) if d.language != "zh" else None
+        before_day = len(d.paras) > 1 and dated_line(d.paras[1].text.strip()) is not None
+        cover = english_top.cover_line(text, after, before_day) if d.language != "zh" else None
         if cover:
             _cover(d, *cover, text)
-            after = cover[0]
+            after = covered = cover[0]
             d.paras.pop(0)
             looked += 1
             continue
@@ -374,7 +380,7 @@ def _front(d: Document) -> None:
         dated = dated_line(text)
         if dated:
             _set_date(d, dated[0], f"the dated line {text!r}")
-            if dated[1] and d.language != "zh" and english_top.town(dated[1]) and not d.meta.get("place"):
+            if covered and dated[1] and english_top.town(dated[1]) and not d.meta.get("place"):
                 d.meta["place"] = dated[1]  # `New York, 22 September 2023`
             elif dated[1] and not d.meta.get("event"):
                 d.meta["event"] = dated[1]
