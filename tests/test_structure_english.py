@@ -760,3 +760,24 @@ def test_a_heading_under_the_title_is_no_event_and_a_days_neighbour_is_a_place_o
     )
     greeting = "Mr. President of the General Assembly, Mr. Secretary-General, Excellencies, Distinguished Delegates"
     assert parse_text("s.txt", f"{greeting}\n\nWe meet today.\n").passages[0].text.startswith("Mr. President")
+
+
+def test_a_cover_reads_short_events_and_elided_offices_and_a_town_beside_the_day_needs_no_cover():
+    g20 = "Statement by\n\nH.E. Mr. John Smith\n\nG20 Summit\n\nNew Delhi, 9 September 2023\n\nMr. President,\n\nWe meet.\n"
+    first = parse_text("s.txt", g20).passages[0]
+    assert (first.event, first.place, first.date) == ("G20 Summit", "New Delhi", "2023-09-09")
+    civ = UN_COVER.replace(
+        "H.E. Mr. Micheál Martin T.D.\n\nTánaiste and Minister for Foreign Affairs",
+        "H.E. Mr. Alassane Ouattara\n\nPresident of the Republic of Côte d'Ivoire",
+    )
+    assert parse_text("s.txt", civ).passages[0].role == "President of the Republic of Côte d'Ivoire"
+    assert (
+        parse_text("s.txt", "Prime Minister's Speech\n\nLondon, 5 July 2024\n\nGood afternoon.\n").passages[0].place
+        == "London"
+    )
+    long = (
+        "Friends of the Earth Annual Conference Keynote Address by the Chair of the Board on Climate Action and Justice"
+    )
+    assert parse_text("s.txt", f"{long}\n\nWe meet today.\n").title == long
+    wrapped = "Speech\n\nWe welcome the recent\nStatement by the Secretary-General and his call\nfor a ceasefire, which we support.\n"
+    assert parse_text("s.txt", wrapped).passages[0].text.startswith("We welcome the recent Statement by")

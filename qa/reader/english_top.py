@@ -121,8 +121,13 @@ EVENT_LINE = re.compile(
 )
 SMALL_WORD = 3  # letters: `of`, `the`, `and` stay small in a title
 MIN_EVENT_WORDS = 3
+OCCASION = re.compile(
+    r"\b(?:Day|Week|Night|Eve|Remarks|Speech|Address|Statement|Release|Session|Opening|Keynote|Briefing)\b"
+)
+ELIDED = re.compile(r"^[dl]['’]")  # `d'Ivoire`, `l'Union`: the particle stays small
 ASKS = re.compile(r"^(?:Why|How|What|When|Where|Who|Is|Are|Do|Does|Can|Will|Should|Must)\b")
 # Whom a speech greets, in a long first line that is no title: `Mr. President…, Excellencies, Distinguished Delegates`.
+GREETING_COMMAS = 2  # a greeting lists whom it greets
 GREETING = re.compile(r"\b(?:Excellenc\w*|Distinguished|Delegates|Ladies|Gentlemen|Colleagues|Friends|Guests)\b")
 SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the town a dated line prints: `New York`
 
@@ -130,14 +135,15 @@ SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the 
 def title_cased(line: str) -> bool:
     """Is every word longer than three letters capitalised, as in a title (`Foreign Ministry Spokesperson Mao Ning's
     Regular Press Conference on March 1, 2024`), not a sentence (`My fellow Americans, tonight I want…`)?"""
-    long = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > SMALL_WORD]
+    words = (ELIDED.sub("", w) for w in re.findall(r"[^\W\d_][\w'’-]*", line))
+    long = [w for w in words if len(w) > SMALL_WORD]
     return bool(long) and all(w[0].isupper() for w in long)
 
 
 def long_title(line: str) -> bool:
     """May this first line of more than the usual title length still be the title: in title case, greeting no
     one (`Mr. President…, Excellencies, Distinguished Delegates` opens the speech)?"""
-    return title_cased(line) and not GREETING.search(line)
+    return title_cased(line) and not (GREETING.search(line) and line.count(",") >= GREETING_COMMAS)
 
 
 def cover_line(line: str, after: str | None, before_day: bool = False) -> tuple[str, str] | None:
@@ -153,7 +159,7 @@ def cover_line(line: str, after: str | None, before_day: bool = False) -> tuple[
         return "speaker", who.group("name")
     if after == "speaker" and _office_line(line):
         return "role", line
-    if (after in ("opener", "speaker", "role") or before_day) and _event_line(line):
+    if (after in ("opener", "speaker", "role") or before_day) and _event_name(line):
         return "event", line
     return None
 
@@ -162,8 +168,11 @@ def cover_shaped(line: str) -> bool:
     """Could this line be a statement cover's, whatever comes before it: for the layout, which prints each on a
     line of its own (a PDF's cover has no blank lines)."""
     opener = OPENER.match(line)
-    who = DIGNITARY.match(line) if len(line) <= MAX_VENUE_LINE else None
-    return bool(opener) or bool(who and who.group("style")) or _event_line(line)
+    rest = opener.group("rest") if opener else None
+    who = DIGNITARY.match(rest or line) if len(line) <= MAX_VENUE_LINE else None
+    if opener:  # `Statement by` alone or with a name, not `Statement by the Secretary-General and his call`
+        return not rest or bool(who)
+    return bool(who and who.group("style")) or _event_line(line)
 
 
 def _office_line(line: str) -> bool:
@@ -171,22 +180,22 @@ def _office_line(line: str) -> bool:
     return len(line) <= MAX_VENUE_LINE and bool(OFFICE.search(line)) and title_cased(line) and not ASKS.match(line)
 
 
+def _event_name(line: str) -> bool:
+    """`General Debate of the 78th Session of the United Nations General Assembly`, `G20 Summit`."""
+    return len(line) <= MAX_VENUE_LINE and bool(EVENT_LINE.match(line)) and title_cased(line)
+
+
 def _event_line(line: str) -> bool:
-    """`General Debate of the 78th Session of the United Nations General Assembly`: a title-case name of three or
-    more words; not a wrapped line (`United Nations Security Council and`) or a short heading (`G20 Summit`)."""
+    """An event's name on a line of its own wherever it stands: three or more words, not ending in a small one
+    (a wrapped `United Nations Security Council and` is no such line)."""
     words = line.split()
-    return (
-        len(line) <= MAX_VENUE_LINE
-        and len(words) >= MIN_EVENT_WORDS
-        and bool(EVENT_LINE.match(line))
-        and title_cased(line)
-        and len(words[-1]) > SMALL_WORD
-    )
+    return _event_name(line) and len(words) >= MIN_EVENT_WORDS and len(words[-1]) > SMALL_WORD
 
 
 def town(rest: str) -> bool:
-    """Is what a dated line prints beside its day a town (`New York`, before `22 September 2023`)?"""
-    return bool(SHORT_TOWN.match(rest)) and not NOT_PLACE.search(rest)
+    """Is what a dated line prints beside its day a town (`New York`, before `22 September 2023`), not an occasion
+    (`Budget Day`, `Opening Remarks`)?"""
+    return bool(SHORT_TOWN.match(rest)) and not NOT_PLACE.search(rest) and not OCCASION.search(rest)
 
 
 def front_byline(line: str) -> tuple[str, str] | None:

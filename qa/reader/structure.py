@@ -337,10 +337,9 @@ def title_block_line(line: str) -> bool:
 def _front(d: Document) -> None:
     """The title block under the title: bylines, dated lines, a title's second line."""
     looked, placed = 0, -1  # placed: the line that gave the place
-    # What the cover line above gave (`english_top.cover_line`; the title may be one: `Statement by H.E. …`), and
-    # whether any did.
+    # What the cover line above gave (`english_top.cover_line`; the title may be one: `Statement by H.E. …`).
     titled = english_top.cover_line(d.meta.get("title") or "", None) if d.language != "zh" else None
-    after = covered = titled[0] if titled else None
+    after = titled[0] if titled else None
     if titled and titled[0] == "speaker":
         _set_speaker(d, titled[1], None, "the title")
     while d.paras and looked < FRONT_LINES:
@@ -357,7 +356,7 @@ def _front(d: Document) -> None:
         cover = english_top.cover_line(text, after, before_day) if d.language != "zh" else None
         if cover:
             _cover(d, *cover, text)
-            after = covered = cover[0]
+            after = cover[0]
             d.paras.pop(0)
             looked += 1
             continue
@@ -380,7 +379,7 @@ def _front(d: Document) -> None:
         dated = dated_line(text)
         if dated:
             _set_date(d, dated[0], f"the dated line {text!r}")
-            if covered and dated[1] and english_top.town(dated[1]) and not d.meta.get("place"):
+            if d.language != "zh" and dated[1] and english_top.town(dated[1]) and not d.meta.get("place"):
                 d.meta["place"] = dated[1]  # `New York, 22 September 2023`
             elif dated[1] and not d.meta.get("event"):
                 d.meta["event"] = dated[1]
