@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from qa.reader import parse_text
+from qa.reader.explain import explain
 from qa.reader.furniture import is_furniture
 from qa.reader.model import passage_id
 from qa.reader.pipeline import read_corpus
@@ -674,7 +675,7 @@ I congratulate you on your election and assure you of Ireland's full support.
 """
 
 
-def test_a_statements_cover_gives_speaker_office_event_place_and_day_and_is_no_passage():
+def test_a_statements_cover_gives_speaker_office_event_place_and_day_and_is_no_passage(tmp_path):
     doc = parse_text("irl.txt", UN_COVER)
     first = doc.passages[0]
     assert (first.speaker, first.role, first.date, first.place) == (
@@ -685,6 +686,9 @@ def test_a_statements_cover_gives_speaker_office_event_place_and_day_and_is_no_p
     )
     assert first.event == "General Debate of the 78th Session of the United Nations General Assembly"
     assert first.text.startswith("Mr. President,") and not any(p.section for p in doc.passages)
+    (tmp_path / "irl.txt").write_text(UN_COVER, encoding="utf-8")
+    report = explain(tmp_path / "irl.txt", tmp_path)
+    assert "place: New York" in report and "found: place 'New York' from the dated line" in report
     one_line = UN_COVER.replace("Statement by\n\nH.E.", "Statement by H.E.")
     assert parse_text("irl.txt", one_line).passages[0].speaker == "Micheál Martin"
 

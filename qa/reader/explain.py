@@ -106,7 +106,7 @@ def _counts(counter: Counter) -> str:
 def _front(d: Draft) -> list[str]:
     meta = d.meta
     out = [f"title: {meta.get('title') or '(none: the file name stands in)'}"]
-    out += [f"{key}: {meta[key]}" for key in ("subtitle", "speaker", "role", "date", "event") if meta.get(key)]
+    out += [f"{key}: {meta[key]}" for key in ("subtitle", "speaker", "role", "date", "event", "place") if meta.get(key)]
     out += [f"  found: {note}" for note in d.notes]
     return out
 

@@ -381,6 +381,7 @@ def _front(d: Document) -> None:
             _set_date(d, dated[0], f"the dated line {text!r}")
             if d.language != "zh" and dated[1] and english_top.town(dated[1]) and not d.meta.get("place"):
                 d.meta["place"] = dated[1]  # `New York, 22 September 2023`
+                d.notes.append(f"place {dated[1]!r} from the dated line")
             elif dated[1] and not d.meta.get("event"):
                 d.meta["event"] = dated[1]
                 d.notes.append(f"event {dated[1]} from the dated line")
