@@ -785,3 +785,18 @@ def test_a_cover_reads_short_events_and_elided_offices_and_a_town_beside_the_day
     assert parse_text("s.txt", f"{long}\n\nWe meet today.\n").title == long
     wrapped = "Speech\n\nWe welcome the recent\nStatement by the Secretary-General and his call\nfor a ceasefire, which we support.\n"
     assert parse_text("s.txt", wrapped).passages[0].text.startswith("We welcome the recent Statement by")
+
+
+def test_a_title_naming_who_issued_it_gives_way_to_the_line_naming_the_briefing_and_its_bare_name_labels():
+    text = (
+        "The White House\n\nApril 26, 2006\n\nPress Briefing by Scott McClellan\n\nJames S. Brady Briefing Room\n\n"
+        "MR. McCLELLAN: Good afternoon.\n\nQ    Scott, any comment?\n\nMR. McCLELLAN: None.\n\nQ    Why?\n\n"
+        "MR. McCLELLAN: It is under review.\n"
+    )
+    doc = parse_text("b.txt", text)
+    assert doc.title == "Press Briefing by Scott McClellan" and doc.date == "2006-04-26"
+    assert {p.speaker for p in doc.passages} == {"Scott McClellan", "Questioner"}
+    assert {p.place for p in doc.passages} == {"James S. Brady Briefing Room"}
+    # A title that already names the speech keeps it.
+    kept = parse_text("b.txt", text.replace("The White House", "Remarks by the Press Secretary"))
+    assert kept.title == "Remarks by the Press Secretary"

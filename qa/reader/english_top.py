@@ -64,6 +64,11 @@ TITLE_END_DATE = re.compile(
     re.X,
 )
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
+SPEECH_TITLE = re.compile(
+    r"""^(?:Press\s+(?:Conference|Briefing|Gaggle)|Remarks|Statement|Address|Speech|Briefing|Interview
+        |Readout|Transcript)\s+(?:by|of|with|on|at|from)\s""",
+    re.X,
+)
 # A title naming whose press conference it records: `Foreign Ministry Spokesperson Mao Ning's Regular Press
 # Conference on March 1, 2024`.
 OFFICE_WORDS = (  # words an office's name is made of before its role word: `Foreign Ministry Spokesperson`
@@ -196,6 +201,12 @@ def town(rest: str) -> bool:
     """Is what a dated line prints beside its day a town (`New York`, before `22 September 2023`), not an occasion
     (`Budget Day`, `Opening Remarks`)?"""
     return bool(SHORT_TOWN.match(rest)) and not NOT_PLACE.search(rest) and not OCCASION.search(rest)
+
+
+def speech_title(line: str) -> bool:
+    """Does this line name what the document records (`Press Conference by the President`, `Press Briefing by Scott
+    McClellan`), as an office's name printed above it (`The White House`) does not?"""
+    return bool(SPEECH_TITLE.match(line)) and len(line) <= MAX_VENUE_LINE
 
 
 def front_byline(line: str) -> tuple[str, str] | None:

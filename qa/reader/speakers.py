@@ -337,6 +337,7 @@ TITLE_PERSON = _pattern(
 )
 
 OFFICE_WORD = _pattern(r"(?:@ROLES)\b")
+BARE_NAME = _pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
 
 
 def named_in_title(title: str | None) -> list[Turn]:
@@ -344,9 +345,14 @@ def named_in_title(title: str | None) -> list[Turn]:
     found = TITLE_BY.search(title or "")
     if not found:
         return []
-    people = (TITLE_PERSON.match(part.strip()) for part in TITLE_PEOPLE_SPLIT.split(found.group("people")))
+    parts = [part.strip() for part in TITLE_PEOPLE_SPLIT.split(found.group("people"))]
+    people = [(m.group("name"), m.group("role")) for part in parts if (m := TITLE_PERSON.match(part))]
+    # `Press Briefing by Scott McClellan`: a full name without its office.
+    people += [
+        (m.group("name"), None) for part in parts if not TITLE_PERSON.match(part) and (m := BARE_NAME.match(part))
+    ]
     # `Vice President Harris` names an office and a surname, not a person called President Harris.
-    return [Turn(m.group("name"), m.group("role")) for m in people if m and not OFFICE_WORD.match(m.group("name"))]
+    return [Turn(name, role) for name, role in people if not OFFICE_WORD.match(name)]
 
 
 def by_surname(turn: Turn, named: list[Turn]) -> Turn:

@@ -400,6 +400,10 @@ def _front(d: Document) -> None:
         if placed == looked - 1 and d.language != "zh" and english_top.town_of(text):
             _set_place(d, f"{d.meta['place']}, {text}", "the town under the venue")
             continue
+        if d.language != "zh" and english_top.speech_title(text) and _issuer_title(d):
+            d.notes.append(f"the title {d.meta['title']!r} names who issued it: {text!r} is the title")
+            d.meta["title"] = d.title_line = d.paras.pop(0).text
+            continue
         if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
             d.meta["title"] = d.title_line = f"{d.title_line} {text}"
             d.notes.append("a second title line joined to the title")
@@ -412,6 +416,13 @@ def _front(d: Document) -> None:
             _set_place(d, text, "the line above the date")
             continue
         return
+
+
+def _issuer_title(d: Document) -> bool:
+    """Is the title the first line of the text, and the name of whoever issued it (`The White House`), not of the
+    speech (`Press Briefing by …`)?"""
+    title = d.meta.get("title")
+    return bool(title) and title == d.title_line and not english_top.speech_title(title)
 
 
 def _cover(d: Document, field: str, value: str, line: str) -> None:
