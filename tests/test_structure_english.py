@@ -800,3 +800,4 @@ def test_a_title_naming_who_issued_it_gives_way_to_the_line_naming_the_briefing_
     # A title that already names the speech keeps it.
     kept = parse_text("b.txt", text.replace("The White House", "Remarks by the Press Secretary"))
     assert kept.title == "Remarks by the Press Secretary"
+    assert parse_text("b.txt", text.replace("The White House", "Healthcare Reform")).title == "Healthcare Reform"

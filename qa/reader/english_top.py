@@ -64,6 +64,9 @@ TITLE_END_DATE = re.compile(
     re.X,
 )
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
+# Who issues a text, printed above its title: `The White House`, `Office of the Spokesperson`, `Permanent Mission of
+# Ireland to the United Nations`, `Ministry of Foreign Affairs`.
+ISSUER = re.compile(r"^(?:The\s+White\s+House|.*\b(?:Office|Mission|Department|Ministry|Embassy|Secretariat))\b")
 SPEECH_TITLE = re.compile(
     r"""^(?:Press\s+(?:Conference|Briefing|Gaggle)|Remarks|Statement|Address|Speech|Briefing|Interview
         |Readout|Transcript)\s+(?:by|of|with|on|at|from)\s""",
@@ -201,6 +204,11 @@ def town(rest: str) -> bool:
     """Is what a dated line prints beside its day a town (`New York`, before `22 September 2023`), not an occasion
     (`Budget Day`, `Opening Remarks`)?"""
     return bool(SHORT_TOWN.match(rest)) and not NOT_PLACE.search(rest) and not OCCASION.search(rest)
+
+
+def issuer(line: str) -> bool:
+    """Does this line name who issued the text rather than the speech?"""
+    return bool(ISSUER.match(line)) and len(line) <= MAX_VENUE_LINE and not speech_title(line)
 
 
 def speech_title(line: str) -> bool:

@@ -422,7 +422,7 @@ def _issuer_title(d: Document) -> bool:
     """Is the title the first line of the text, and the name of whoever issued it (`The White House`), not of the
     speech (`Press Briefing by …`)?"""
     title = d.meta.get("title")
-    return bool(title) and title == d.title_line and not english_top.speech_title(title)
+    return bool(title) and title == d.title_line and english_top.issuer(title)
 
 
 def _cover(d: Document, field: str, value: str, line: str) -> None:
