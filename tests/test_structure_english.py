@@ -801,3 +801,16 @@ def test_a_title_naming_who_issued_it_gives_way_to_the_line_naming_the_briefing_
     kept = parse_text("b.txt", text.replace("The White House", "Remarks by the Press Secretary"))
     assert kept.title == "Remarks by the Press Secretary"
     assert parse_text("b.txt", text.replace("The White House", "Healthcare Reform")).title == "Healthcare Reform"
+
+
+def test_a_title_names_people_before_what_it_says_of_them():
+    title = (
+        "Press Gaggle by Press Secretary Jay Carney and Treasury Secretary Jack Lew Aboard AF1 en route Pittsburgh, PA"
+    )
+    assert [(t.speaker, t.role) for t in named_in_title(title)] == [
+        ("Jay Carney", "Press Secretary"),
+        ("Jack Lew", "Treasury Secretary"),
+    ]
+    orszag = named_in_title("Briefing by OMB Director Peter Orszag to Discuss FY2010 Budget Appendix")
+    assert [(t.speaker, t.role) for t in orszag] == [("Peter Orszag", "OMB Director")]
+    assert [t.role for t in named_in_title("Remarks by Secretary of State Antony Blinken")] == ["Secretary of State"]

@@ -331,6 +331,8 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
 # people a title says the document is by, each an office and a name, split at commas and "and".
 TITLE_BY = re.compile(r"\bby\s+(?P<people>[A-Z].*)$")
 TITLE_PEOPLE_SPLIT = re.compile(r",\s*|\s+and\s+")
+# What a title says after a person: `…Jack Lew Aboard AF1 en route Pittsburgh`, `…Peter Orszag to Discuss the Budget`.
+TITLE_AFTER_PERSON = re.compile(r"\s+(?=[a-z]|(?:Aboard|Before|After|During|At|On|In|En\s+Route)\b)")
 TITLE_PERSON = _pattern(
     r"""^(?P<role>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|the|and))*?)  # the office: Press Secretary
         \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
@@ -345,14 +347,22 @@ def named_in_title(title: str | None) -> list[Turn]:
     found = TITLE_BY.search(title or "")
     if not found:
         return []
-    parts = [part.strip() for part in TITLE_PEOPLE_SPLIT.split(found.group("people"))]
-    people = [(m.group("name"), m.group("role")) for part in parts if (m := TITLE_PERSON.match(part))]
-    # `Press Briefing by Scott McClellan`: a full name without its office.
-    people += [
-        (m.group("name"), None) for part in parts if not TITLE_PERSON.match(part) and (m := BARE_NAME.match(part))
-    ]
+    people = [person for part in TITLE_PEOPLE_SPLIT.split(found.group("people")) if (person := _title_person(part))]
     # `Vice President Harris` names an office and a surname, not a person called President Harris.
     return [Turn(name, role) for name, role in people if not OFFICE_WORD.match(name)]
+
+
+def _title_person(part: str) -> tuple[str, str | None] | None:
+    """(name, office) of one person a title lists: `Press Secretary Jay Carney`, or a full name alone (`Scott
+    McClellan`), perhaps with what the title says after it (`…Jack Lew Aboard AF1 en route Pittsburgh`)."""
+    part = part.strip()
+    cuts = [m.start() for m in TITLE_AFTER_PERSON.finditer(part)]
+    for candidate in [part, *(part[:cut] for cut in reversed(cuts))]:
+        if m := TITLE_PERSON.match(candidate):
+            return m.group("name"), m.group("role")
+        if m := BARE_NAME.match(candidate):
+            return m.group("name"), None
+    return None
 
 
 def by_surname(turn: Turn, named: list[Turn]) -> Turn:
