@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import metadata
+from .speakers import OFFICE_WORD as OFFICE
 from .speakers import PARTS
 
 # An English byline under the title: `Ned Price, Department Spokesperson`, `Antony J. Blinken, Secretary of State`.
@@ -27,11 +28,11 @@ OFFICE_BYLINE = re.compile(
 # Where, printed as a city and its state's abbreviation under a title: `Washington, D.C.`, `Albany, NY`. A city
 # and a state spelt out (`Atlanta, Georgia`) is told from a heading (`Health, Education`) or a greeting (`Hello,
 # Cleveland.`) only by the day printed under it (`room_above_day`).
+CITY = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"  # one to three capitalised words: `New York`, `Issy-les-Moulineaux`
 PLACE_LINE = re.compile(
-    r"""^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}   # the city: one to three capitalised words
-        ,\s+(?:[A-Z]\.){2,3}$                      # a comma, the state's dotted letters: D.C., N.Y.
-      | ^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}
-        ,\s+[A-Z]{2}$                              # … or its postal code: NY""",
+    rf"""^{CITY}
+        ,\s+(?:(?:[A-Z]\.){{2,3}}   # a comma, the state's dotted letters: D.C., N.Y.
+              |[A-Z]{{2}})$         # … or its postal code: NY""",
     re.X,
 )
 # … or a venue, by the word that ends its name or the way a trip is printed: `James S. Brady Press Briefing Room`,
@@ -44,13 +45,15 @@ VENUE_LINE = re.compile(
     re.X,
 )
 # The town and country under a venue: `Issy-les-Moulineaux, France`, `Camp David, Maryland`.
-TOWN_LINE = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2},\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$")
+TOWN_LINE = re.compile(rf"^{CITY},\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?$")
 MAX_PLACE_LINE = 40  # characters
 MAX_VENUE_LINE = 80
 # No place: a person (`Senator Elizabeth Warren`) or a greeting (`Mr. President, Excellencies`, `Hi, Everybody.`).
+# Whom a speech greets: `Excellencies, Distinguished Delegates`, `Ladies and Gentlemen`, `Hi, Everybody.`
+GREETED = r"Excellenc\w*|Distinguished|Delegates|Ladies|Gentlemen|Colleagues|Friends|Guests|Everybody|Everyone"
 NOT_PLACE = re.compile(
     rf"""\b(?:{PARTS["HONORIFIC"]}|{PARTS["ROLES"]}      # an honorific or an office
-        |Excellenc\w*|Delegates|Friends|Colleagues|Guests|Everybody|Everyone|Ladies|Gentlemen  # whom it greets
+        |{GREETED}                                      # whom it greets
         |Hello|Hi|Good\s+(?:Morning|Afternoon|Evening))\b  # a greeting""",
     re.X | re.I,
 )
@@ -93,7 +96,6 @@ HOSTED = re.compile(
         (?:[.,;]|$)""",
     re.X,
 )
-OFFICE = re.compile(rf"\b(?:{PARTS['ROLES']})\b")
 OFFICE_THEN_NAME = re.compile(rf"\b(?:{PARTS['ROLES']})\s+[A-Z][\w'’-]+$")  # `Ranking Member McHenry`
 # The fields a government page prints under its title (GOV.UK: `From: …`, `Published 5 July 2024`, `Delivered on:
 # 5 July 2024 (Transcript of the speech, exactly as it was delivered)`, `Location: …`).
@@ -134,10 +136,10 @@ OCCASION = re.compile(
 )
 ELIDED = re.compile(r"^[dl]['’]")  # `d'Ivoire`, `l'Union`: the particle stays small
 ASKS = re.compile(r"^(?:Why|How|What|When|Where|Who|Is|Are|Do|Does|Can|Will|Should|Must)\b")
-# Whom a speech greets, in a long first line that is no title: `Mr. President…, Excellencies, Distinguished Delegates`.
+# A long first line that greets is no title: `Mr. President…, Excellencies, Distinguished Delegates`.
 GREETING_COMMAS = 2  # a greeting lists whom it greets
-GREETING = re.compile(r"\b(?:Excellenc\w*|Distinguished|Delegates|Ladies|Gentlemen|Colleagues|Friends|Guests)\b")
-SHORT_TOWN = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}$")  # the town a dated line prints: `New York`
+GREETING = re.compile(rf"\b(?:{GREETED})\b")
+SHORT_TOWN = re.compile(rf"^{CITY}$")  # the town a dated line prints: `New York`
 
 
 def title_cased(line: str) -> bool:
@@ -254,11 +256,10 @@ def title_day(title: str) -> str | None:
     """The day printed at the end of a title, as YYYY-MM-DD; none for a day a speech remembers (`Address on the
     75th Anniversary of D-Day, June 6, 1944`)."""
     m = TITLE_END_DATE.search(title) if not REMEMBERS.search(title) else None
-    if m and m.group("day"):
-        found = metadata.printed_date(m.group("day"))
-        return found[1] if found else None
     if not m:
         return None
+    if m.group("day"):
+        return _day(m.group("day"))
     month, day, year = int(m.group("m")), int(m.group("d")), int(m.group("y"))
     if year < 100:
         year += 2000 if year < CENTURY_PIVOT else 1900

@@ -338,7 +338,7 @@ TITLE_PERSON = _pattern(
         \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
 )
 
-OFFICE_WORD = _pattern(r"(?:@ROLES)\b")
+OFFICE_WORD = _pattern(r"\b(?:@ROLES)\b")  # an office's word: `match` at a name's start, `search` anywhere
 BARE_NAME = _pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
 
 

@@ -411,8 +411,7 @@ def _front(d: Document) -> None:
             continue
         # Title, room, day (`James S. Brady Press Briefing Room` above `May 2, 2023`): the room is the place, and
         # the day under it still dates the speech.
-        above_day = len(d.paras) > 1 and english_top.room_above_day(text) and dated_line(d.paras[1].text.strip())
-        if d.language != "zh" and above_day and not d.meta.get("place"):
+        if d.language != "zh" and before_day and english_top.room_above_day(text) and not d.meta.get("place"):
             _set_place(d, text, "the line above the date")
             continue
         return
