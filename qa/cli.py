@@ -16,6 +16,7 @@ from . import __version__
 from .commands.bench import bench
 from .commands.common import load_embedder, make_settings, user_errors
 from .commands.output import describe_corpus, describe_model, describe_notes, format_result, unmatched_filters
+from .cores import spin_briefly
 from .settings import MAX_QUERY_CHARS, TOP_K_MAX, TOP_K_MIN, Settings
 from .untrusted import PrintableLog
 
@@ -403,4 +404,5 @@ cli.add_command(bench)
 
 
 def main():
+    spin_briefly()
     cli(prog_name="qa")

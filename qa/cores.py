@@ -22,6 +22,21 @@ BUSY_FIELDS = (0, 1, 2, 5, 6)
 OWN_FIELDS = (11, 12)
 WINDOW_S = 0.2  # CPU time is compared over at least this long: a clock tick is 10 ms, too coarse for less
 BUSY_SHARE = 0.5  # a core counts as taken when other programs used at least this share of it
+# How long libgomp's workers (torch's and FAISS's OpenMP) spin after a parallel region before they sleep, read from
+# GOMP_SPINCOUNT once, when the library loads. Its default, 300,000 spins, keeps torch's worker spinning after a
+# question's encoding on the core the rest of the request then needs. On 2 cores (sotu, 200 questions in turn, two
+# runs each) /api/search p50 was 19.2 ms at 300,000, 16.5–16.8 at 100,000, 15.2–16.3 at 30,000, bare encoding the
+# same (12.0–12.4 ms); at 3,000 encoding itself slowed (16 ms), at 1,000 doubled. Spinning less costs throughput
+# under load, though (scripts/load.py, 8 clients, the seed): 73–75 answers a second at 300,000 and 74 at 100,000,
+# 62 at 30,000. 100,000 gains most of the one and none of the other (scripts/bench_spin.sh measures a sweep).
+OPENMP_SPINS = 100_000
+SPIN_VARIABLE = "GOMP_SPINCOUNT"
+
+
+def spin_briefly() -> None:
+    """Shorten the OpenMP workers' spinning (`OPENMP_SPINS`) unless the user set it; only takes effect before torch
+    and FAISS are first imported, so the command line calls it first."""
+    os.environ.setdefault(SPIN_VARIABLE, str(OPENMP_SPINS))
 
 
 def _ticks() -> tuple[int, int] | None:

@@ -387,14 +387,16 @@ class Searcher:
         results = []
         for rank, (row, score) in enumerate(ranked, start=1):
             p = self.index.passages[row]
-            marks = highlight_spans(matchable(p.text), terms)
             unit = unit_of.get(row, -1)
             if unit >= 0:
-                # The unit that matched is the line shown: its query words, or the whole line when it shares none.
+                # The unit that matched is the line shown: its query words (looked for in it alone, a tenth of the
+                # passage), or the whole line when it shares none.
                 start, end = self.index.units.span(unit)
                 sentence = p.text[start:end]
-                marks = [(a, b) for a, b in marks if start <= a and b <= end] or [(start, end)]
+                own = highlight_spans(matchable(p.text)[start:end], terms)
+                marks = [(start + a, start + b) for a, b in own] or [(start, end)]
             else:
+                marks = highlight_spans(matchable(p.text), terms)
                 sentence = best_sentence(p.text, terms, self.index.terms.max_weight, query, p.language)
             results.append(Result(p.id, rank, score, p.text, p.source(), marks, sentence))
         return results

@@ -21,6 +21,7 @@ from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
 from qa.bench.text import QUESTION_FILES
+from qa.cores import spin_briefly
 from qa.embedding import embedder_for
 from qa.settings import load_settings
 
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--index", default="index")
     args = parser.parse_args()
 
+    spin_briefly()  # as `qa serve` does, before torch loads (GOMP_SPINCOUNT set by hand wins: scripts/bench_spin.sh)
     settings = load_settings(index_dir=Path(args.index))
     embedder = embedder_for(settings)
     lines = QUESTION_FILES[0].read_text(encoding="utf-8").splitlines()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
-from qa import cores
+from qa import cli, cores
 from qa.cores import WINDOW_S, FreeCores
 
 TICK_S = 0.01  # a clock tick, as on Linux
@@ -83,3 +86,20 @@ def test_where_proc_cannot_tell_every_core_is_free(tmp_path, monkeypatch, broken
     else:
         machine.stat.write_text(broken)
     assert gauge.free() == 3
+
+
+def test_openmp_workers_spin_briefly_unless_the_user_said_otherwise(monkeypatch):
+    monkeypatch.delenv(cores.SPIN_VARIABLE, raising=False)
+    cores.spin_briefly()
+    assert os.environ[cores.SPIN_VARIABLE] == str(cores.OPENMP_SPINS)
+    monkeypatch.setenv(cores.SPIN_VARIABLE, "INFINITE")
+    cores.spin_briefly()
+    assert os.environ[cores.SPIN_VARIABLE] == "INFINITE"
+
+
+def test_the_command_line_sets_the_spinning_before_any_command_loads_torch(monkeypatch):
+    monkeypatch.delenv(cores.SPIN_VARIABLE, raising=False)
+    monkeypatch.setattr(sys, "argv", ["qa", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert os.environ[cores.SPIN_VARIABLE] == str(cores.OPENMP_SPINS)
