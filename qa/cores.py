@@ -31,12 +31,15 @@ BUSY_SHARE = 0.5  # a core counts as taken when other programs used at least thi
 # 62 at 30,000. 100,000 gains most of the one and none of the other (scripts/bench_spin.sh measures a sweep).
 OPENMP_SPINS = 100_000
 SPIN_VARIABLE = "GOMP_SPINCOUNT"
+WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
 
 
 def spin_briefly() -> None:
-    """Shorten the OpenMP workers' spinning (`OPENMP_SPINS`) unless the user set it; only takes effect before torch
-    and FAISS are first imported, so the command line calls it first."""
-    os.environ.setdefault(SPIN_VARIABLE, str(OPENMP_SPINS))
+    """Shorten the OpenMP workers' spinning (`OPENMP_SPINS`) unless the user chose how they wait (GOMP_SPINCOUNT,
+    or OMP_WAIT_POLICY, which a set GOMP_SPINCOUNT would override). Takes effect only before torch and FAISS are
+    first imported, so the command line calls it first."""
+    if WAIT_POLICY_VARIABLE not in os.environ:
+        os.environ.setdefault(SPIN_VARIABLE, str(OPENMP_SPINS))
 
 
 def _ticks() -> tuple[int, int] | None:

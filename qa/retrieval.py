@@ -142,6 +142,8 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """[start, end) spans of query terms: Chinese words where they occur, English words whose stem is a term
     (so "going" marks "going" and "go", never "Government")."""
     lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lower-cases to two characters: find terms as written, offsets kept
+        lowered = text
     stems = {t for t in terms if ENGLISH_WORD.fullmatch(t)}
     marks = english_marks(text, stems) if stems else []
     for term in sorted(set(terms) - stems, key=len, reverse=True):

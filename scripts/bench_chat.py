@@ -29,6 +29,7 @@ import httpx
 from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
+from qa.cores import spin_briefly
 from qa.embedding import embedder_for
 from qa.settings import load_settings
 
@@ -62,6 +63,7 @@ def main():
     parser.add_argument("--index", default="index")
     parser.add_argument("--delay", type=float, default=0.2, help="Seconds the stand-in model takes to answer.")
     args = parser.parse_args()
+    spin_briefly()  # as `qa serve` does, before torch loads
 
     settings = load_settings(index_dir=Path(args.index))
     embedder = embedder_for(settings)

@@ -2,12 +2,12 @@
 # scripts/bench_api.py under several GOMP_SPINCOUNT values (qa/cores.py OPENMP_SPINS), each run twice in turn:
 # judge a value by the HTTP p50 and by bare encoding staying as fast, not by the ratio alone (spinning too little
 # slows the encoding the ratio divides by), and by throughput under load: `GOMP_SPINCOUNT=N scripts/load.py`.
-#   nice bash scripts/bench_spin.sh INDEX [SPINS...]      # e.g. /tmp/e/sotu 300000 30000 10000 3000
+#   nice bash scripts/bench_spin.sh INDEX [SPINS...]      # e.g. /tmp/e/sotu 300000 100000 30000 10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 index=${1:?usage: scripts/bench_spin.sh INDEX [SPINS...]}
 shift
-spins=("${@:-300000 30000 10000 3000}")
+spins=("${@:-300000 100000 30000 10000}")
 read -r -a spins <<< "${spins[*]}"
 for run in 1 2; do
   for n in "${spins[@]}"; do

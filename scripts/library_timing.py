@@ -26,6 +26,7 @@ import httpx
 from qa.api import create_app
 from qa.bench.measure import Latency, timed_ms
 from qa.bench.server import serving
+from qa.cores import spin_briefly
 from qa.embedding import embedder_for
 from qa.reader import read_speeches
 from qa.settings import load_settings
@@ -100,6 +101,7 @@ def main():
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--speech", type=Path, help="A .docx to upload instead of the generated speech")
     args = parser.parse_args()
+    spin_briefly()  # as `qa serve` does, before torch loads
 
     marker = "城市更新示范工程标记句"
     raw = args.speech.read_bytes() if args.speech else ten_page_speech(args.pages, marker)

@@ -88,17 +88,29 @@ def test_where_proc_cannot_tell_every_core_is_free(tmp_path, monkeypatch, broken
     assert gauge.free() == 3
 
 
+def unset(monkeypatch, *names):
+    """The variables absent for this test, and afterwards as they were (setenv first records them for undo)."""
+    for name in names:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
 def test_openmp_workers_spin_briefly_unless_the_user_said_otherwise(monkeypatch):
-    monkeypatch.delenv(cores.SPIN_VARIABLE, raising=False)
+    unset(monkeypatch, cores.SPIN_VARIABLE, cores.WAIT_POLICY_VARIABLE)
     cores.spin_briefly()
     assert os.environ[cores.SPIN_VARIABLE] == str(cores.OPENMP_SPINS)
     monkeypatch.setenv(cores.SPIN_VARIABLE, "INFINITE")
     cores.spin_briefly()
     assert os.environ[cores.SPIN_VARIABLE] == "INFINITE"
+    # A wait policy is the user's choice too, which a spin count would override.
+    unset(monkeypatch, cores.SPIN_VARIABLE)
+    monkeypatch.setenv(cores.WAIT_POLICY_VARIABLE, "PASSIVE")
+    cores.spin_briefly()
+    assert cores.SPIN_VARIABLE not in os.environ
 
 
-def test_the_command_line_sets_the_spinning_before_any_command_loads_torch(monkeypatch):
-    monkeypatch.delenv(cores.SPIN_VARIABLE, raising=False)
+def test_the_command_line_sets_the_spinning_before_its_commands_run(monkeypatch):
+    unset(monkeypatch, cores.SPIN_VARIABLE, cores.WAIT_POLICY_VARIABLE)
     monkeypatch.setattr(sys, "argv", ["qa", "--version"])
     with pytest.raises(SystemExit):
         cli.main()

@@ -178,6 +178,11 @@ def test_english_highlights_are_whole_words_of_the_same_stem():
     assert [text[a:b] for a, b in highlight_spans(text, terms)] == ["fund", "FUND"]
 
 
+def test_highlights_keep_their_offsets_where_lower_casing_changes_the_length():
+    text = "İzmir 的湿地公园"  # "İ".lower() is two characters
+    assert [text[a:b] for a, b in highlight_spans(text, ["湿地公园"])] == ["湿地公园"]
+
+
 def test_the_best_sentence_is_the_unit_that_matched_and_the_highlights_stay_inside_it(built, fake_registered):
     s = searcher(built, fake_registered)
     assert s.index.units is not None and s.index.units.fits(len(s.index.passages))
