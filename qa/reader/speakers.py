@@ -185,12 +185,14 @@ def _answered_questions(lines: list[str], colons: list[str | None]) -> set[str]:
     seen = Counter(c for c in colons if c)
     found: set[str] = set()
     opened = [i for i, c in enumerate(colons) if c]
-    for i, j in itertools.pairwise([*opened, len(lines)]):
+    answered_later = False  # whether a label opening ANSWERED_TURNS turns opens one after this turn
+    # From the last turn back, so that whether an answer follows is known in one pass. It need not follow at once:
+    # a follow-up (`Follow-up: And the Philippines?`) may come before it.
+    for i, j in reversed(list(itertools.pairwise([*opened, len(lines)]))):
         label = colons[i]
-        # Who speaks next but a follow-up (`Follow-up: And the Philippines?`) before the answer.
-        answer = next((colons[k] for k in opened if k > i and seen[colons[k]] >= ANSWERED_TURNS), None)
-        if seen[label] < LABEL_REPEATS and "?" in " ".join(lines[i:j]) and answer:
+        if seen[label] < LABEL_REPEATS and answered_later and "?" in " ".join(lines[i:j]):
             found.add(label)
+        answered_later = answered_later or seen[label] >= ANSWERED_TURNS
     return found
 
 
