@@ -814,3 +814,19 @@ def test_a_title_names_people_before_what_it_says_of_them():
     orszag = named_in_title("Briefing by OMB Director Peter Orszag to Discuss FY2010 Budget Appendix")
     assert [(t.speaker, t.role) for t in orszag] == [("Peter Orszag", "OMB Director")]
     assert [t.role for t in named_in_title("Remarks by Secretary of State Antony Blinken")] == ["Secretary of State"]
+
+
+def test_an_html_title_ending_in_its_day_month_first_dates_the_page_as_the_title_prints_it(tmp_path):
+    # The HTML date search read `8/4/2011` in the title day first and two digits of its year: 2020-04-08.
+    page = (
+        '<html><head><meta charset="utf-8"><title>Press Briefing by Press Secretary Jay Carney, 8/4/2011</title>'
+        "</head><body><h1>Press Briefing by Press Secretary Jay Carney, 8/4/2011</h1>"
+        "<p>MR. CARNEY: Good afternoon. The President signed the bill into law this morning, and he will speak"
+        " about the economy and jobs later today in the Rose Garden.</p>"
+        "<p>Q Thanks, Jay. Does the President expect Congress to act on the payroll tax cut before the recess?</p>"
+        "<p>MR. CARNEY: He does. He has said so many times, and he will keep saying so until it is done.</p>"
+        "</body></html>"
+    )
+    (tmp_path / "wh.html").write_text(page, encoding="utf-8")
+    passages = read_corpus(tmp_path).passages
+    assert passages and {p.date for p in passages} == {"2011-08-04"}

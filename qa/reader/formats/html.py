@@ -16,6 +16,7 @@ import trafilatura
 
 from ...textrules import WIDE
 from ..encoding import decode
+from ..english_top import title_day
 from . import Block, Extracted, UnreadableFile
 
 # trafilatura and its helpers log their parsers' complaints ("lxml parsing failed: Document is empty") without
@@ -72,6 +73,10 @@ def read(raw: bytes, name: str) -> Extracted:
     meta = {"language": language} if language else {}
     if doc is not None:
         meta |= {key: value for key in ("title", "date", "url") if (value := getattr(doc, key, None))}
+        if "date" in meta and title_day(meta.get("title") or ""):
+            # The title prints its day, which the date search reads day first and two digits of its year at a time
+            # (`…Jay Carney, 8/4/2011` → 2020-04-08): the reader's own title rule dates it (qa/reader/structure.py).
+            del meta["date"]
     return Extracted(blocks=blocks, meta=meta)
 
 
