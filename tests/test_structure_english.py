@@ -830,3 +830,14 @@ def test_an_html_title_ending_in_its_day_month_first_dates_the_page_as_the_title
     (tmp_path / "wh.html").write_text(page, encoding="utf-8")
     passages = read_corpus(tmp_path).passages
     assert passages and {p.date for p in passages} == {"2011-08-04"}
+
+
+def test_a_title_names_a_person_before_the_bar_that_gives_its_place():
+    title = (
+        "Press Briefing by Press Secretary Josh Earnest and Deputy National Security Advisor for Strategic"
+        " Communications Ben Rhodes | Panama City, Panama"
+    )
+    assert [(t.speaker, t.role) for t in named_in_title(title)] == [
+        ("Josh Earnest", "Press Secretary"),
+        ("Ben Rhodes", "Deputy National Security Advisor for Strategic Communications"),
+    ]

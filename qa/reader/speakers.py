@@ -333,8 +333,13 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
 # people a title says the document is by, each an office and a name, split at commas and "and".
 TITLE_BY = re.compile(r"\bby\s+(?P<people>[A-Z].*)$")
 TITLE_PEOPLE_SPLIT = re.compile(r",\s*|\s+and\s+")
-# What a title says after a person: `…Jack Lew Aboard AF1 en route Pittsburgh`, `…Peter Orszag to Discuss the Budget`.
-TITLE_AFTER_PERSON = re.compile(r"\s+(?=[a-z]|(?:Aboard|Before|After|During|At|On|In|En\s+Route)\b)")
+# What a title says after a person: `…Jack Lew Aboard AF1 en route Pittsburgh`, `…Peter Orszag to Discuss the Budget`,
+# `…Ben Rhodes | Panama City, Panama`.
+TITLE_AFTER_PERSON = re.compile(
+    r"""\s+(?=[a-z]|(?:Aboard|Before|After|During|At|On|In|En\s+Route)\b)  # words in lower case, or where it was
+      | \s*(?=\|)                                                        # a bar before the place or the site""",
+    re.X,
+)
 TITLE_PERSON = _pattern(
     r"""^(?P<role>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|the|and))*?)  # the office: Press Secretary
         \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
