@@ -266,7 +266,9 @@ def test_a_label_with_the_surname_of_someone_the_title_names_is_that_person_with
         ("Questioner", None),
         ("Mr. Smith", None),  # named by no title: as printed
     ]
-    assert [t.speaker for t in named_in_title("Remarks by President Biden and Vice President Harris")] == []
+    # An office and a surname name someone called Harris, not a person called President Harris.
+    pair = named_in_title("Remarks by President Biden and Vice President Harris")
+    assert [(t.speaker, t.role) for t in pair] == [("Biden", "President"), ("Harris", "Vice President")]
 
 
 def test_a_conversations_paragraphs_are_counted_through_the_document_and_a_speechs_within_it():
@@ -841,3 +843,25 @@ def test_a_title_names_a_person_before_the_bar_that_gives_its_place():
         ("Josh Earnest", "Press Secretary"),
         ("Ben Rhodes", "Deputy National Security Advisor for Strategic Communications"),
     ]
+
+
+def test_a_title_giving_an_office_and_a_surname_lends_the_office_to_that_label():
+    # whitehouse.gov, 8/13/2010: the title named "Security Napolitano", Secretary of Homeland, and no office for Gibbs.
+    title = "Press Briefing by Press Secretary Gibbs and Secretary of Homeland Security Napolitano, 8/13/2010"
+    assert [(t.speaker, t.role) for t in named_in_title(title)] == [
+        ("Gibbs", "Press Secretary"),
+        ("Napolitano", "Secretary of Homeland Security"),
+    ]
+    briefing = (
+        f"{title}\n\nMR. GIBBS:  Good afternoon. We are joined today by Secretary Napolitano, who will talk about"
+        " the bill the President signed this morning.\n\nSECRETARY NAPOLITANO:  Thank you. The legislation adds"
+        " permanent resources along the Southwest border.\n\nQ    Madam Secretary, how many agents will it pay"
+        " for?\n\nSECRETARY NAPOLITANO:  About a thousand new Border Patrol agents over the next year.\n\n"
+        "Q    And when do they start?\n\nSECRETARY NAPOLITANO:  The first of them this autumn.\n"
+    )
+    got = {(p.speaker, p.role) for p in parse_text("2010-08-13-briefing.txt", briefing).passages}
+    assert got == {
+        ("Mr. Gibbs", "Press Secretary"),
+        ("Secretary Napolitano", "Secretary of Homeland Security"),
+        ("Questioner", None),
+    }

@@ -77,12 +77,8 @@ SPEECH_TITLE = re.compile(
 )
 # A title naming whose press conference it records: `Foreign Ministry Spokesperson Mao Ning's Regular Press
 # Conference on March 1, 2024`.
-OFFICE_WORDS = (  # words an office's name is made of before its role word: `Foreign Ministry Spokesperson`
-    "Foreign|Ministry|Deputy|Vice|Prime|Chief|Press|White|House|State|Department|Senior|Principal|National"
-    "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General"
-)
 HOST_TITLE = re.compile(
-    rf"""^(?P<role>(?:(?:{OFFICE_WORDS})\s+){{0,3}}(?:{PARTS["ROLES"]}))                       # the office
+    rf"""^(?P<role>(?:(?:{PARTS["OFFICE_NOUNS"]})\s+){{0,3}}(?:{PARTS["ROLES"]}))                       # the office
         \s+(?P<name>{PARTS["TITLE_WORD"]}(?:\s+{PARTS["TITLE_WORD"]}){{1,2}})['’]s\s          # the name's
         (?:[A-Z][a-z]+\s+)*(?:Press\s+Conference|Briefing|Remarks|Press\s+Briefing)\b   # press conference""",
     re.X,

@@ -54,6 +54,13 @@ PARTS = {
         r"|Moderator|Spokesperson|Spokesman|Spokeswoman|Host|Interviewer"
     ),
 }
+# Words an office's name is made of besides its role word (`Foreign Ministry Spokesperson`, `Secretary of Homeland
+# Security`): never the first word of a person's name.
+PARTS["OFFICE_NOUNS"] = (
+    "Foreign|Ministry|Deputy|Vice|Prime|Chief|Press|White|House|State|Department|Senior|Principal|National"
+    "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General|Treasury|Labor"
+    "|Labour|Energy|Education|Commerce|Agriculture|Transportation|Interior|Justice|Health|Services|Affairs"
+)
 PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
 # A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
 PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
@@ -346,6 +353,7 @@ TITLE_PERSON = _pattern(
 )
 
 OFFICE_WORD = _pattern(r"\b(?:@ROLES)\b")  # an office's word: `match` at a name's start, `search` anywhere
+OFFICE_START = _pattern(r"(?:@ROLES|@OFFICE_NOUNS)\s")  # a title's "name" that is the rest of an office
 BARE_NAME = _pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
 
 
@@ -355,20 +363,22 @@ def named_in_title(title: str | None) -> list[Turn]:
     if not found:
         return []
     people = [person for part in TITLE_PEOPLE_SPLIT.split(found.group("people")) if (person := _title_person(part))]
-    # `Vice President Harris` names an office and a surname, not a person called President Harris.
-    return [Turn(name, role) for name, role in people if not OFFICE_WORD.match(name)]
+    return [Turn(name, role) for name, role in people]
 
 
 def _title_person(part: str) -> tuple[str, str | None] | None:
-    """(name, office) of one person a title lists: `Press Secretary Jay Carney`, or a full name alone (`Scott
-    McClellan`), perhaps with what the title says after it (`…Jack Lew Aboard AF1 en route Pittsburgh`)."""
+    """(name, office) of one person a title lists: `Press Secretary Jay Carney`, a full name alone (`Scott
+    McClellan`) or an office and a surname (`Secretary of Homeland Security Napolitano` → Napolitano), perhaps with
+    what the title says after it (`…Jack Lew Aboard AF1 en route Pittsburgh`)."""
     part = part.strip()
     cuts = [m.start() for m in TITLE_AFTER_PERSON.finditer(part)]
     for candidate in [part, *(part[:cut] for cut in reversed(cuts))]:
-        if m := TITLE_PERSON.match(candidate):
-            return m.group("name"), m.group("role")
-        if m := BARE_NAME.match(candidate):
-            return m.group("name"), None
+        if m := TITLE_PERSON.match(candidate) or BARE_NAME.match(candidate):
+            role, name = m.groupdict().get("role"), m.group("name")
+            if OFFICE_START.match(name):  # the office goes on: the name is its last word
+                office, surname = name.rsplit(maxsplit=1)
+                return surname, f"{role} {office}" if role else office
+            return name, role
     return None
 
 
@@ -378,7 +388,10 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
     if len(words) > 2:
         return turn
     same = [t for t in named if t.speaker.split()[-1].lower() == words[-1].lower()]
-    return same[0] if len(same) == 1 else turn
+    if len(same) != 1:
+        return turn
+    # A title that gives only a surname lends its office; the label names the person as well as it does.
+    return same[0] if " " in same[0].speaker else replace(turn, role=turn.role or same[0].role)
 
 
 def labelled_surnames(counts: Counter) -> set[str]:
