@@ -865,3 +865,48 @@ def test_a_title_giving_an_office_and_a_surname_lends_the_office_to_that_label()
         ("Secretary Napolitano", "Secretary of Homeland Security"),
         ("Questioner", None),
     }
+
+
+def test_a_release_header_and_the_title_printed_again_in_capitals_are_the_pages_heading():
+    # whitehouse.gov, 2009: the issuer, the release line with its day, then the title again, line by line in
+    # capitals, then the room. They had been the place (THE WHITE HOUSE), the event (For Immediate Release) and
+    # passages of their own.
+    title = "Briefing by Press Secretary Robert Gibbs and Dan Restrepo, Special Assistant to the President"
+    lines = [
+        title,
+        "THE WHITE HOUSE",
+        "Office of the Press Secretary",
+        "For Immediate Release                              April 13, 2009",
+        "PRESS BRIEFING",
+        "BY",
+        "PRESS SECRETARY ROBERT GIBBS",
+        "AND",
+        "DAN RESTREPO, SPECIAL ASSISTANT TO THE PRESIDENT",
+        "James S. Brady Press Briefing Room",
+        "3:32 P.M. EDT",
+        "MR. GIBBS:  Good afternoon. The President returns from the summit tonight, and Dan is here to walk you"
+        " through what he will say there.",
+        "Q    Will the President meet Chavez?",
+        "MR. RESTREPO:  There is no meeting on the schedule, but the President will greet every leader.",
+        "Q    And Cuba?",
+        "MR. RESTREPO:  The measures announced today speak for themselves.",
+    ]
+    passages = parse_text("wh.txt", "\n\n".join(lines)).passages
+    assert {(p.date, p.place, p.event) for p in passages} == {
+        ("2009-04-13", "James S. Brady Press Briefing Room", None)
+    }
+    assert all(p.speaker for p in passages)  # no passage is the heading
+    assert passages[0].text.startswith("Good afternoon")
+
+
+def test_a_call_is_where_a_background_briefing_was_given():
+    briefing = (
+        "Background Briefing by Senior Administration Official on the Visit of Prime Minister Noda\n\n"
+        "Via Conference Call\n\n4:05 P.M. EDT\n\nMS. BRADSHER:  Hi, good afternoon, and thank you for joining us."
+        " This call will be on background.\n\nSENIOR ADMINISTRATION OFFICIAL:  Thank you. The Prime Minister"
+        " arrives on Sunday.\n\nMS. BRADSHER:  We have time for questions.\n\nSENIOR ADMINISTRATION OFFICIAL:"
+        "  Then I will stop there.\n"
+    )
+    passages = parse_text("noda.txt", briefing).passages
+    assert {p.place for p in passages} == {"Via Conference Call"}
+    assert [p.speaker for p in passages] == ["Ms. Bradsher", "Senior Administration Official"] * 2

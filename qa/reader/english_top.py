@@ -39,6 +39,7 @@ PLACE_LINE = re.compile(
 # `The East Room`, `Rose Garden`, `Aboard Air Force One`, `En Route Austin, Texas`.
 VENUE_LINE = re.compile(
     r"""^(?: (?:Aboard|En\s+Route|Onboard)\s+[A-Z].*                         # on the way
+         | Via\s+(?:Conference\s+Call|Teleconference|Telephone|Video\s*Conference)    # a call, not a room
          | (?:(?:[A-Z][\w.'’-]*|of|for|the|and)\s+){0,8}                     # a room or a building:
            (?:Room|Hall|Center|Centre|Ballroom|Garden|Lawn|Auditorium|Chamber|Theater|Theatre|Palace|Rotunda)
          )$""",
@@ -69,6 +70,7 @@ TITLE_END_DATE = re.compile(
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
 # Who issues a text, printed above its title: `The White House`, `Office of the Spokesperson`, `Permanent Mission of
 # Ireland to the United Nations`, `Ministry of Foreign Affairs`.
+WHITE_HOUSE = re.compile(r"the\s+white\s+house", re.I)
 ISSUER = re.compile(r"^(?:The\s+White\s+House|.*\b(?:Office|Mission|Department|Ministry|Embassy|Secretariat))\b")
 SPEECH_TITLE = re.compile(
     r"""^(?:Press\s+(?:Conference|Briefing|Gaggle)|Remarks|Statement|Address|Speech|Briefing|Interview
@@ -244,6 +246,7 @@ def room_above_day(line: str) -> bool:
         len(line) <= MAX_PLACE_LINE
         and not NOT_PLACE.search(line)
         and front_byline(line) is None
+        and not WHITE_HOUSE.fullmatch(line)  # who issued it, printed above a release's day
         and not line.rstrip().endswith((".", "!", "?", ":"))
     )
 

@@ -17,11 +17,13 @@ from ..script import simplified
 from ..textrules import HAN, ends_sentence, visible
 from . import english_top, metadata, tail
 from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
-from .layout import Para
+from .layout import DEBRIS, Para
 from .speakers import PARTS
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
 FRONT_LINES = 6  # title-block lines read after the title
+WORD = re.compile(r"\w+")
+MIN_TITLE_WORDS = 3  # words a line must have to be taken for the title printed again (`THE PRESIDENT` is a label)
 MAX_EVENT = 60
 # A time stamp a web page glued to its title: `2020-09-03 18:58`, `2020年09月03日 18:58`, `2020/9/3`.
 GLUED_STAMP = re.compile(
@@ -337,6 +339,7 @@ def title_block_line(line: str) -> bool:
 def _front(d: Document) -> None:
     """The title block under the title: bylines, dated lines, a title's second line."""
     looked, placed = 0, -1  # placed: the line that gave the place
+    heading = False  # a line of the page's heading came
     # What the cover line above gave (`english_top.cover_line`; the title may be one: `Statement by H.E. …`).
     titled = english_top.cover_line(d.meta.get("title") or "", None) if d.language != "zh" else None
     after = titled[0] if titled else None
@@ -361,6 +364,11 @@ def _front(d: Document) -> None:
             looked += 1
             continue
         after = None
+        if d.language != "zh" and (english_top.WHITE_HOUSE.fullmatch(text) or _repeats_title(d, text, heading)):
+            d.notes.append(f"{text!r} under the title is the page's heading")
+            d.paras.pop(0)
+            heading = True  # its next lines may be as short as `BY`; they are the title, not the block under it
+            continue
         place = d.language != "zh" and english_top.is_place(text)
         if not place and (len(text) > MAX_FRONT_LINE or ends_sentence(text) or ":" in text or "：" in text):
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
@@ -382,7 +390,7 @@ def _front(d: Document) -> None:
             if d.language != "zh" and dated[1] and english_top.town(dated[1]) and not d.meta.get("place"):
                 d.meta["place"] = dated[1]  # `New York, 22 September 2023`
                 d.notes.append(f"place {dated[1]!r} from the dated line")
-            elif dated[1] and not d.meta.get("event"):
+            elif dated[1] and not d.meta.get("event") and not DEBRIS.match(dated[1]):  # `For Immediate Release`
                 d.meta["event"] = dated[1]
                 d.notes.append(f"event {dated[1]} from the dated line")
             if not d.meta.get("subtitle") and text.startswith(SUBTITLE_MARKS):
@@ -415,6 +423,13 @@ def _front(d: Document) -> None:
             _set_place(d, text, "the line above the date")
             continue
         return
+
+
+def _repeats_title(d: Document, text: str, going_on: bool) -> bool:
+    """Is this line the title printed again in its own case (whitehouse.gov, 2009: `PRESS BRIEFING`, `BY`, …)?"""
+    words = set(WORD.findall(text.casefold()))
+    enough = bool(words) and (going_on or len(words) >= MIN_TITLE_WORDS) and text != d.meta.get("title")
+    return enough and words <= set(WORD.findall((d.meta.get("title") or "").casefold()))
 
 
 def _issuer_title(d: Document) -> bool:
