@@ -15,7 +15,8 @@ from qa.reader.furniture import is_furniture
 from qa.reader.model import passage_id
 from qa.reader.pipeline import read_corpus
 from qa.reader.sections import UNNUMBERED, heading_level
-from qa.reader.speakers import english_label, label_counts, named_in_title
+from qa.reader.speakers import english_label, label_counts
+from qa.reader.title_people import named_in_title
 
 from .conftest import REPO
 

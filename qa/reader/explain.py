@@ -17,6 +17,7 @@ from .formats import SUFFIXES, reader
 from .model import Document, Turn
 from .pipeline import Draft, build_document, draft
 from .speakers import split_turns
+from .title_people import named_in_title
 
 SHOWN_FURNITURE = 8  # distinct furniture lines listed
 SHOWN_TURNS = 20
@@ -113,7 +114,7 @@ def _front(d: Draft) -> list[str]:
 
 def _turns(d: Draft) -> list[str]:
     default = Turn(d.meta["speaker"], d.meta.get("role")) if d.meta.get("speaker") else None
-    sections = split_turns(d.paras, d.language, default, d.meta.get("title"))
+    sections = split_turns(d.paras, d.language, default, named_in_title(d.meta.get("title"), d.language))
     turns = Counter(_turn_key(s.label, s.turn) for s in sections if s.paras)
     if len(turns) <= 1 and not any(s.label for s in sections):
         speaker = sections[0].turn.speaker if sections and sections[0].turn else "nobody named"

@@ -25,6 +25,7 @@ from .model import Corpus, Document, Passage, Turn, conversations, numbered_thro
 from .passages import drop_duplicates, windows
 from .runin import split_run_in
 from .speakers import english_label, label_counts, split_turns
+from .title_people import named_in_title
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def build_document(d: Draft, counter: ApproxTokens, target: int = 0) -> Document
     meta = d.meta
     title = meta.get("title") or Path(d.name).stem
     default = Turn(meta["speaker"], meta.get("role")) if meta.get("speaker") else None
-    sections = split_turns(d.paras, d.language, default, meta.get("title"))
+    sections = split_turns(d.paras, d.language, default, named_in_title(meta.get("title"), d.language))
     for s in sections:
         s.paras = rejoin(s.paras, d.language)
     # A speech printed twice (a scrape's glued copy, then the real paragraphs) keeps only the real ones.

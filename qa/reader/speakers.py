@@ -70,7 +70,7 @@ PARTS["ROLE"] = r"(?:The\s+)?[A-Z][^():\n]{1,160}?\b(?:@ROLES)\b[^():\n]{0,120}?
 PARTS["TITLE"] = r"(?:The\s+)?[A-Z][A-Za-z.'’-]*(?:\s+[A-Za-z][A-Za-z.'’-]*){0,4}"
 
 
-def _pattern(template: str, flags: int = 0) -> re.Pattern:
+def parts_pattern(template: str, flags: int = 0) -> re.Pattern:
     for _ in range(2):  # parts may name other parts
         for key, value in PARTS.items():
             template = template.replace(f"@{key}", value)
@@ -79,24 +79,24 @@ def _pattern(template: str, flags: int = 0) -> re.Pattern:
 
 LABELS = (
     # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
-    _pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    parts_pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
     # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above
-    _pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    parts_pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
     # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
-    _pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
+    parts_pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
     # `Mr Smith: text`, `The Speaker: text`
-    _pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
+    parts_pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
     # `The MINISTER OF EDUCATION: text`, `The SPEAKER: text` (South Africa's Hansard): an office in capitals
-    _pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
+    parts_pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
     # `Deputy Mayor Ana Ruiz: text`: a role word, then the name
-    _pattern(r"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:@ROLES)) \s+(?P<person>@NAME) \s*:\s*(?P<text>.*)$", re.S),
+    parts_pattern(r"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:@ROLES)) \s+(?P<person>@NAME) \s*:\s*(?P<text>.*)$", re.S),
     # `Mr Lawrence Wong` alone on its line: the turn's text follows
-    _pattern(r"^(?P<person>@PERSON)(?P<text>)$"),
+    parts_pattern(r"^(?P<person>@PERSON)(?P<text>)$"),
 )
 # `MAYOR PARK: text`: a capitalised label (a bare one counts once the document repeats it)
 # `SMITH: text`, `MR. McGEE: text`: up to four capitals-only words (a Scottish `Mc`/`Mac` prefix keeps its case).
 CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}(?:Ma?c)?[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
-CAPS_HONORIFIC = _pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
+CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
 QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
 # English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
 RECURRING_LABELS = (
@@ -107,14 +107,14 @@ RECURRING_LABELS = (
         re.S | re.X,
     ),
     # `Mr. Perot. text`, `President Bush. text`, `The President. text`: a title or office, a name, a full stop
-    _pattern(
+    parts_pattern(
         r"^(?P<person>(?:@HONORIFIC|(?:The\s+)?(?:@ROLES))\s+[A-Z][\w'’-]+|The\s+(?:@ROLES)) \.\s+(?P<text>\S.*)$", re.S
     ),
     # `Q    Thank you, Mr. President.`, `Q    — do you believe …` (taking up an interrupted question): a bare Q,
     # spaces, then the question
     re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“—–…].*)$", re.S),
     # `Wallace: text`, `Donald J Trump: text`, `John McCain: text`: one to three title-case words and a colon
-    _pattern(
+    parts_pattern(
         r"""^(?P<person>
             @TITLE_WORD               # Wallace, McCain, O'Rourke
             (?:\s+[A-Z]\.?)?          # a middle initial, with or without its stop: J, R.
@@ -135,7 +135,7 @@ BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<
 MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
-STRIP_HONORIFIC = _pattern(r"^@HONORIFIC\s+")
+STRIP_HONORIFIC = parts_pattern(r"^@HONORIFIC\s+")
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
@@ -336,50 +336,7 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
     return default if len(words) <= 2 and words[-1] == surname else turn
 
 
-# `Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, March 22, 2022`: the
-# people a title says the document is by, each an office and a name, split at commas and "and".
-TITLE_BY = re.compile(r"\bby\s+(?P<people>[A-Z].*)$")
-TITLE_PEOPLE_SPLIT = re.compile(r",\s*|\s+and\s+")
-# What a title says after a person: `…Jack Lew Aboard AF1 en route Pittsburgh`, `…Peter Orszag to Discuss the Budget`,
-# `…Ben Rhodes | Panama City, Panama`.
-TITLE_AFTER_PERSON = re.compile(
-    r"""\s+(?=[a-z]|(?:Aboard|Before|After|During|At|On|In|En\s+Route)\b)  # words in lower case, or where it was
-      | \s*(?=\|)                                                        # a bar before the place or the site""",
-    re.X,
-)
-TITLE_PERSON = _pattern(
-    r"""^(?P<role>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|the|and))*?)  # the office: Press Secretary
-        \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
-)
-
-OFFICE_WORD = _pattern(r"\b(?:@ROLES)\b")  # an office's word: `match` at a name's start, `search` anywhere
-OFFICE_START = _pattern(r"(?:@ROLES|@OFFICE_NOUNS)\s")  # a title's "name" that is the rest of an office
-BARE_NAME = _pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
-
-
-def named_in_title(title: str | None) -> list[Turn]:
-    """The people an English title says the document is by, with their offices (none for other titles)."""
-    found = TITLE_BY.search(title or "")
-    if not found:
-        return []
-    people = [person for part in TITLE_PEOPLE_SPLIT.split(found.group("people")) if (person := _title_person(part))]
-    return [Turn(name, role) for name, role in people]
-
-
-def _title_person(part: str) -> tuple[str, str | None] | None:
-    """(name, office) of one person a title lists: `Press Secretary Jay Carney`, a full name alone (`Scott
-    McClellan`) or an office and a surname (`Secretary of Homeland Security Napolitano` → Napolitano), perhaps with
-    what the title says after it (`…Jack Lew Aboard AF1 en route Pittsburgh`)."""
-    part = part.strip()
-    cuts = [m.start() for m in TITLE_AFTER_PERSON.finditer(part)]
-    for candidate in [part, *(part[:cut] for cut in reversed(cuts))]:
-        if m := TITLE_PERSON.match(candidate) or BARE_NAME.match(candidate):
-            role, name = m.groupdict().get("role"), m.group("name")
-            if OFFICE_START.match(name):  # the office goes on: the name is its last word
-                office, surname = name.rsplit(maxsplit=1)
-                return surname, f"{role} {office}" if role else office
-            return name, role
-    return None
+OFFICE_WORD = parts_pattern(r"\b(?:@ROLES)\b")  # an office's word: `match` at a name's start, `search` anywhere
 
 
 def by_surname(turn: Turn, named: list[Turn]) -> Turn:
@@ -418,10 +375,9 @@ def _keep_office(turn: Turn, roles: dict[str, str], latest: bool = False) -> Tur
     return replace(turn, role=roles.get(turn.speaker))
 
 
-def split_turns(paras: list[Para], language: str, default: Turn | None, title: str | None = None) -> list[Section]:
+def split_turns(paras: list[Para], language: str, default: Turn | None, named: list[Turn] = ()) -> list[Section]:
     """Sections in order: what comes before the first turn (speaker `default`), then one per turn; a label with
-    the surname of someone the `title` names is that person."""
-    named = named_in_title(title) if language != "zh" else []
+    the surname of someone the title names (`named`, qa/reader/title_people.py) is that person."""
     sections = [Section(default)]
     caps_seen = label_counts([p.text for p in paras], language)
     labelled = labelled_surnames(caps_seen) if language != "zh" else set()

@@ -1,0 +1,54 @@
+"""The people an English title says a document is by, with their offices: `Press Briefing by Press Secretary Jen
+Psaki and National Security Advisor Jake Sullivan, March 22, 2022`. Turn labels then name them by surname
+(`MS. PSAKI`, qa/reader/speakers.py `by_surname`)."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Turn
+from .speakers import parts_pattern
+
+# `Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, March 22, 2022`: the
+# people a title says the document is by, each an office and a name, split at commas and "and".
+TITLE_BY = re.compile(r"\bby\s+(?P<people>[A-Z].*)$")
+TITLE_PEOPLE_SPLIT = re.compile(r",\s*|\s+and\s+")
+# What a title says after a person: `…Jack Lew Aboard AF1 en route Pittsburgh`, `…Peter Orszag to Discuss the Budget`,
+# `…Ben Rhodes | Panama City, Panama`.
+TITLE_AFTER_PERSON = re.compile(
+    r"""\s+(?=[a-z]|(?:Aboard|Before|After|During|At|On|In|En\s+Route)\b)  # words in lower case, or where it was
+      | \s*(?=\|)                                                        # a bar before the place or the site""",
+    re.X,
+)
+TITLE_PERSON = parts_pattern(
+    r"""^(?P<role>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|the|and))*?)  # the office: Press Secretary
+        \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
+)
+
+OFFICE_START = parts_pattern(r"(?:@ROLES|@OFFICE_NOUNS)\s")  # a title's "name" that is the rest of an office
+BARE_NAME = parts_pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
+
+
+def named_in_title(title: str | None, language: str = "en") -> list[Turn]:
+    """The people an English title says the document is by, with their offices (none for other titles)."""
+    found = TITLE_BY.search(title or "") if language != "zh" else None
+    if not found:
+        return []
+    people = [person for part in TITLE_PEOPLE_SPLIT.split(found.group("people")) if (person := _title_person(part))]
+    return [Turn(name, role) for name, role in people]
+
+
+def _title_person(part: str) -> tuple[str, str | None] | None:
+    """(name, office) of one person a title lists: `Press Secretary Jay Carney`, a full name alone (`Scott
+    McClellan`) or an office and a surname (`Secretary of Homeland Security Napolitano` → Napolitano), perhaps with
+    what the title says after it (`…Jack Lew Aboard AF1 en route Pittsburgh`)."""
+    part = part.strip()
+    cuts = [m.start() for m in TITLE_AFTER_PERSON.finditer(part)]
+    for candidate in [part, *(part[:cut] for cut in reversed(cuts))]:
+        if m := TITLE_PERSON.match(candidate) or BARE_NAME.match(candidate):
+            role, name = m.groupdict().get("role"), m.group("name")
+            if OFFICE_START.match(name):  # the office goes on: the name is its last word
+                office, surname = name.rsplit(maxsplit=1)
+                return surname, f"{role} {office}" if role else office
+            return name, role
+    return None
