@@ -911,3 +911,18 @@ def test_a_call_is_where_a_background_briefing_was_given():
     passages = parse_text("noda.txt", briefing).passages
     assert {p.place for p in passages} == {"Via Conference Call"}
     assert [p.speaker for p in passages] == ["Ms. Bradsher", "Senior Administration Official"] * 2
+
+
+def test_a_title_giving_a_name_then_its_office_after_a_comma_names_that_person_with_all_of_it():
+    # whitehouse.gov, 4/13/2009: the office was lost, and "Special Assistant" read as a person's name.
+    title = (
+        "Briefing by Press Secretary Robert Gibbs and Dan Restrepo, Special Assistant to the President and Senior"
+        " Director for Western Hemisphere Affairs (including Spanish text)"
+    )
+    assert [(t.speaker, t.role) for t in named_in_title(title)] == [
+        ("Robert Gibbs", "Press Secretary"),
+        ("Dan Restrepo", "Special Assistant to the President and Senior Director for Western Hemisphere Affairs"),
+    ]
+    # A day after the comma is no office.
+    dated = named_in_title("Press Briefing by Press Secretary Jen Psaki, March 22, 2022")
+    assert [(t.speaker, t.role) for t in dated] == [("Jen Psaki", "Press Secretary")]

@@ -26,6 +26,13 @@ TITLE_PERSON = parts_pattern(
 )
 
 OFFICE_START = parts_pattern(r"(?:@ROLES|@OFFICE_NOUNS)\s")  # a title's "name" that is the rest of an office
+# A name, then after a comma the office it holds, to a bracket, a bar or the end: `…and Dan Restrepo, Special
+# Assistant to the President and Senior Director for Western Hemisphere Affairs (including Spanish text)`.
+NAME_THEN_OFFICE = parts_pattern(
+    r"""(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)  # the name: Dan Restrepo
+        ,\s+(?P<office>[A-Z][^(),|]*?)\s*(?:[(|]|$)       # the office, all of it: "and" does not end it"""
+)
+OFFICE_IN = parts_pattern(r"\b(?:@ROLES|@OFFICE_NOUNS)\b")  # an office's word anywhere (not `March 22`)
 BARE_NAME = parts_pattern(r"^(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?(?:\s+@TITLE_WORD){1,2})$")
 
 
@@ -34,8 +41,12 @@ def named_in_title(title: str | None, language: str = "en") -> list[Turn]:
     found = TITLE_BY.search(title or "") if language != "zh" else None
     if not found:
         return []
-    people = [person for part in TITLE_PEOPLE_SPLIT.split(found.group("people")) if (person := _title_person(part))]
-    return [Turn(name, role) for name, role in people]
+    listed = found.group("people")
+    last = NAME_THEN_OFFICE.search(listed)
+    last = last if last and OFFICE_IN.search(last.group("office")) else None
+    listed = listed[: last.start()] if last else listed
+    people = [person for part in TITLE_PEOPLE_SPLIT.split(listed) if (person := _title_person(part))]
+    return [Turn(name, role) for name, role in people] + ([Turn(last["name"], last["office"])] if last else [])
 
 
 def _title_person(part: str) -> tuple[str, str | None] | None:
