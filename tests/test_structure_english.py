@@ -862,10 +862,17 @@ def test_a_title_giving_an_office_and_a_surname_lends_the_office_to_that_label()
     )
     got = {(p.speaker, p.role) for p in parse_text("2010-08-13-briefing.txt", briefing).passages}
     assert got == {
-        ("Mr. Gibbs", "Press Secretary"),
+        ("Mr. Gibbs", None),  # the label does not say the office: it may be anyone called Gibbs
         ("Secretary Napolitano", "Secretary of Homeland Security"),
         ("Questioner", None),
     }
+    # Nor is the first lady the president of the title.
+    reading = (
+        "Remarks by President Bush at a Reading Event\n\nMRS. BUSH:  Thank you all for coming to the library this"
+        " morning, and thank you to the teachers.\n\nTHE PRESIDENT:  Laura is right about the teachers.\n\n"
+        "MRS. BUSH:  And now the children will read.\n"
+    )
+    assert ("Mrs. Bush", None) in {(p.speaker, p.role) for p in parse_text("reading.txt", reading).passages}
 
 
 def test_a_release_header_and_the_title_printed_again_in_capitals_are_the_pages_heading():
@@ -926,3 +933,41 @@ def test_a_title_giving_a_name_then_its_office_after_a_comma_names_that_person_w
     # A day after the comma is no office.
     dated = named_in_title("Press Briefing by Press Secretary Jen Psaki, March 22, 2022")
     assert [(t.speaker, t.role) for t in dated] == [("Jen Psaki", "Press Secretary")]
+    # Nor is a second person: `President Obama, Prime Minister Cameron`, `…Gibbs, Secretary of Energy Steven Chu`.
+    pair = named_in_title("Remarks by President Obama, Prime Minister Cameron")
+    assert [(t.speaker, t.role) for t in pair] == [("Obama", "President"), ("Cameron", "Prime Minister")]
+    chu = named_in_title("Press Briefing by Press Secretary Robert Gibbs, Secretary of Energy Steven Chu")
+    assert [(t.speaker, t.role) for t in chu] == [
+        ("Robert Gibbs", "Press Secretary"),
+        ("Steven Chu", "Secretary of Energy"),
+    ]
+
+
+def test_the_heading_rule_leaves_a_label_a_greeting_a_named_venue_and_a_trips_line_alone():
+    def read(title, *lines):
+        return parse_text("wh.txt", "\n\n".join([title, "THE WHITE HOUSE", "Office of the Press Secretary", *lines]))
+
+    said = [
+        "THE PRESIDENT:  Thank you! Thank you so much, everybody, for all the work you did this year.",
+        "THE PRESIDENT:  Now, go home and get some sleep.",
+    ]
+    staff = read(
+        "Remarks by the President at a Thank You Event for Campaign Staff", "THE PRESIDENT:  Thank you!", *said
+    )
+    assert [p.speaker for p in staff.passages] == ["The President"] * 3
+    garden = read("Remarks by the President in the Rose Garden", "Rose Garden", "11:02 A.M. EDT", *said)
+    assert {p.place for p in garden.passages} == {"Rose Garden"}
+    gaggle = read(
+        "Press Gaggle by Press Secretary Robert Gibbs",
+        "(Aboard Air Force One)",
+        "For Immediate Release                              April 5, 2009",
+        "PRESS GAGGLE BY PRESS SECRETARY ROBERT GIBBS",
+        "Aboard Air Force One",
+        "MR. GIBBS:  Good morning. The President will call the Prime Minister when we land.",
+        "Q    Is that call about the missile launch?",
+        "MR. GIBBS:  It is.",
+    )
+    assert gaggle.title == "Press Gaggle by Press Secretary Robert Gibbs"
+    assert {(p.speaker, p.role, p.date) for p in gaggle.passages if p.speaker != "Questioner"} == {
+        ("Robert Gibbs", "Press Secretary", "2009-04-05")
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..textrules import ends_sentence
 from . import metadata
 from .speakers import OFFICE_WORD as OFFICE
 from .speakers import PARTS
@@ -71,6 +72,8 @@ CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
 # Who issues a text, printed above its title: `The White House`, `Office of the Spokesperson`, `Permanent Mission of
 # Ireland to the United Nations`, `Ministry of Foreign Affairs`.
 WHITE_HOUSE = re.compile(r"the\s+white\s+house", re.I)
+WORD = re.compile(r"\w+")
+MIN_TITLE_WORDS = 3  # words a line must have to be taken for the title printed again (`THE PRESIDENT` is a label)
 ISSUER = re.compile(r"^(?:The\s+White\s+House|.*\b(?:Office|Mission|Department|Ministry|Embassy|Secretariat))\b")
 SPEECH_TITLE = re.compile(
     r"""^(?:Press\s+(?:Conference|Briefing|Gaggle)|Remarks|Statement|Address|Speech|Briefing|Interview
@@ -329,3 +332,16 @@ def page_fields(lines: list[str]) -> PageFields | None:
             )
             out.role = office.group(1).removeprefix("The ") if office else None
     return out
+
+
+def heading_line(line: str, title: str | None, going_on: bool) -> bool:
+    """Is this line under the title the page's heading: who issued it (`THE WHITE HOUSE`) or the title printed again
+    in its own case (whitehouse.gov, 2009: `PRESS BRIEFING`, `BY`, …; `going_on` once one came)? Not a label, a
+    sentence or a place the title names (`Rose Garden` under "Remarks … in the Rose Garden")."""
+    if WHITE_HOUSE.fullmatch(line):
+        return True
+    words = set(WORD.findall(line.casefold()))
+    shaped = (going_on and line.isupper()) or (len(words) >= MIN_TITLE_WORDS and not ends_sentence(line))
+    if not words or not shaped or ":" in line or line == title or is_place(line):
+        return False
+    return words <= set(WORD.findall((title or "").casefold()))

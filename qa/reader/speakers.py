@@ -347,8 +347,12 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
     same = [t for t in named if t.speaker.split()[-1].lower() == words[-1].lower()]
     if len(same) != 1:
         return turn
-    # A title that gives only a surname lends its office; the label names the person as well as it does.
-    return same[0] if " " in same[0].speaker else replace(turn, role=turn.role or same[0].role)
+    if " " in same[0].speaker:
+        return same[0]
+    # A title that gives only a surname lends its office to a label that says it (`SECRETARY NAPOLITANO`), not to
+    # anyone of that name (`MRS. BUSH` under "Remarks by President Bush").
+    says_office = len(words) == 2 and words[0].casefold() in (same[0].role or "").casefold().split()
+    return replace(turn, role=turn.role or same[0].role) if says_office else turn
 
 
 def labelled_surnames(counts: Counter) -> set[str]:

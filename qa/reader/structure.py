@@ -22,8 +22,6 @@ from .speakers import PARTS
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
 FRONT_LINES = 6  # title-block lines read after the title
-WORD = re.compile(r"\w+")
-MIN_TITLE_WORDS = 3  # words a line must have to be taken for the title printed again (`THE PRESIDENT` is a label)
 MAX_EVENT = 60
 # A time stamp a web page glued to its title: `2020-09-03 18:58`, `2020年09月03日 18:58`, `2020/9/3`.
 GLUED_STAMP = re.compile(
@@ -364,7 +362,7 @@ def _front(d: Document) -> None:
             looked += 1
             continue
         after = None
-        if d.language != "zh" and (english_top.WHITE_HOUSE.fullmatch(text) or _repeats_title(d, text, heading)):
+        if d.language != "zh" and english_top.heading_line(text, d.meta.get("title"), heading):
             d.notes.append(f"{text!r} under the title is the page's heading")
             d.paras.pop(0)
             heading = True  # its next lines may be as short as `BY`; they are the title, not the block under it
@@ -412,7 +410,13 @@ def _front(d: Document) -> None:
             d.notes.append(f"the title {d.meta['title']!r} names who issued it: {text!r} is the title")
             d.meta["title"] = d.title_line = d.paras.pop(0).text
             continue
-        if looked == 1 and d.title_line and d.meta.get("title") == d.title_line and _title_goes_on(d.paras):
+        if (
+            looked == 1
+            and not heading
+            and d.title_line
+            and d.meta.get("title") == d.title_line
+            and _title_goes_on(d.paras)
+        ):
             d.meta["title"] = d.title_line = f"{d.title_line} {text}"
             d.notes.append("a second title line joined to the title")
             d.paras.pop(0)
@@ -423,13 +427,6 @@ def _front(d: Document) -> None:
             _set_place(d, text, "the line above the date")
             continue
         return
-
-
-def _repeats_title(d: Document, text: str, going_on: bool) -> bool:
-    """Is this line the title printed again in its own case (whitehouse.gov, 2009: `PRESS BRIEFING`, `BY`, …)?"""
-    words = set(WORD.findall(text.casefold()))
-    enough = bool(words) and (going_on or len(words) >= MIN_TITLE_WORDS) and text != d.meta.get("title")
-    return enough and words <= set(WORD.findall((d.meta.get("title") or "").casefold()))
 
 
 def _issuer_title(d: Document) -> bool:

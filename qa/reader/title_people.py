@@ -43,7 +43,9 @@ def named_in_title(title: str | None, language: str = "en") -> list[Turn]:
         return []
     listed = found.group("people")
     last = NAME_THEN_OFFICE.search(listed)
-    last = last if last and OFFICE_IN.search(last.group("office")) else None
+    # Not `President Obama, Prime Minister Cameron` nor `…Robert Gibbs, Secretary of Energy Steven Chu`: two people.
+    office = last and OFFICE_IN.search(last["office"]) and not OFFICE_START.match(last["name"])
+    last = last if office and not (_title_person(last["office"]) or (None, None))[1] else None
     listed = listed[: last.start()] if last else listed
     people = [person for part in TITLE_PEOPLE_SPLIT.split(listed) if (person := _title_person(part))]
     return [Turn(name, role) for name, role in people] + ([Turn(last["name"], last["office"])] if last else [])
