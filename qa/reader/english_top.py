@@ -62,10 +62,11 @@ NOT_PLACE = re.compile(
 # A day printed at the end of a title: `Department Press Briefing – March 1, 2023`, `…: 5 July 2024`, `…, 5/19/2014`.
 TITLE_END_DATE = re.compile(
     r"""(?:\s[-–—]\s|[,:]\s|\s)                        # a dash, a comma or a colon before it (a space: 2-16-09)
+        \(?                                               # perhaps in brackets: `… Address (April 30, 1789)`
         (?: (?P<day> [A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}   # March 1, 2023
                    | \d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})      # 1 March 2023
           | (?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})  # 6/6/2016, 12/11/14, 3-31-09:
-        )$                                  # month first, as American titles print it (the White House's)""",
+        )\)?$                                 # month first, as American titles print it (the White House's)""",
     re.X,
 )
 CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx

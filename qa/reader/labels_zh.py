@@ -150,3 +150,24 @@ def label_who(m: re.Match) -> str | None:
 def role_end(who: str) -> int:
     """Where the office ends in a Chinese label (`国家发展改革委主任郑栅洁` → before 郑栅洁); -1 when it names none."""
     return max((who.rfind(w) + len(w) for w in TURN_ROLE_WORDS if w in who), default=-1)
+
+
+MAX_BYLINE = 80  # characters: a byline is a short line of the title block
+
+
+def byline(text: str) -> tuple[str, str | None] | None:
+    """`国务院总理　李克强`, `国务院总理　李 强`, `习 近 平` alone on a line → (name, role)."""
+    tokens = text.split()
+    if not tokens or len(text) > MAX_BYLINE:
+        return None
+    singles = next((k for k in range(len(tokens), 0, -1) if all(len(t) == 1 for t in tokens[-k:])), 0)
+    if singles >= 2:  # a short name printed with spaces between its characters
+        name, role = "".join(tokens[-singles:]), " ".join(tokens[:-singles]) or None
+    elif len(tokens) == 2:
+        role, name = tokens
+    else:
+        turn = parse_byline(text)
+        return (turn.speaker, turn.role or None) if turn and turn.role else None
+    if not NAME_SHAPE.fullmatch(name) or (role is not None and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
+        return None
+    return name, role

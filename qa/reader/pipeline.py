@@ -25,7 +25,7 @@ from .model import Corpus, Document, Passage, Turn, conversations, numbered_thro
 from .passages import drop_duplicates, windows
 from .runin import split_run_in
 from .speakers import english_label, label_counts, split_turns
-from .title_people import named_in_title
+from .title_people import file_speaker, named_in_title
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,10 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
     d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line, layout=layout)
     structure.infer(d)
+    said = file_speaker(Path(name).stem) if language != "zh" and not meta.get("speaker") else None
+    if said:  # the weakest evidence: a file named `1789-Washington.txt` that names its speaker nowhere else
+        meta["speaker"] = said
+        d.notes.append(f"speaker {said} from the file's name")
     if layout and layout.removed.lines:
         structure.running_head_date(d, list(layout.removed.lines))
     return d

@@ -244,7 +244,7 @@ def _wordlike(word: str, alone: bool) -> bool:
     return not alone or bool(VOWEL.search(word)) or word.endswith(".")
 
 
-def _name_case(label: str) -> str:
+def name_case(label: str) -> str:
     """`MR. McCLELLAN` → `Mr. McClellan`, `O'ROURKE` → `O'Rourke`: a label in capitals as a name is printed."""
 
     def case(w: str) -> str:
@@ -297,7 +297,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
-        speaker, role = _person(_name_case(m.group("person")))
+        speaker, role = _person(name_case(m.group("person")))
         return Turn(speaker, role), m.group("text").strip()
     m = QA_LABEL.match(text)
     if m:
@@ -308,7 +308,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         person, rest = recurring
         if person == "Q":
             return Turn(QUESTIONER), rest.strip()
-        speaker, role = _person(_name_case(person))
+        speaker, role = _person(name_case(person))
         return Turn(speaker, role), rest.strip()
     return None
 
@@ -357,7 +357,7 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
 
 def labelled_surnames(counts: Counter) -> set[str]:
     """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`)."""
-    return {_person(_name_case(label))[0].split()[-1] for label in counts}
+    return {_person(name_case(label))[0].split()[-1] for label in counts}
 
 
 def _asked_last(sections: list[Section]) -> Turn | None:

@@ -15,8 +15,8 @@ from typing import Protocol
 
 from ..script import simplified
 from ..textrules import HAN, ends_sentence, visible
-from . import english_top, metadata, tail
-from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, parse_byline
+from . import english_top, metadata, tail, title_people
+from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, byline
 from .layout import DEBRIS, Para
 from .speakers import PARTS
 
@@ -115,6 +115,9 @@ def infer(d: Document) -> None:
     if d.language != "zh" and d.meta.get("title"):  # a day printed under the title is the better evidence
         _set_date(d, english_top.title_day(d.meta["title"]), "the end of the title")
     _subtitle_event(d)
+    said = title_people.title_speaker(d.meta.get("title"), d.language)
+    if said:
+        _set_speaker(d, said.speaker, said.role, "the title")
     _briefing_host(d)
     _tail(d)
 
@@ -197,6 +200,12 @@ def _title(d: Document) -> None:
         _set_speaker(d, *by, f"the byline {clean!r}")
         del d.meta["title"]  # no title was printed: the file's name stands in
         d.title_line = None
+        return
+    above = d.paras and title == d.title_line and d.language != "zh"
+    name = title_people.name_above_title(clean, d.paras[0].text.strip()) if above else None
+    if name:
+        _set_speaker(d, name, None, f"the name {clean!r} above the title")
+        d.meta["title"] = d.title_line = d.paras.pop(0).text.strip()
         return
     if d.language == "zh" and title == d.title_line:
         clean = _split_glued_block(d, clean)
@@ -304,24 +313,6 @@ def bracket_headline(text: str) -> tuple[str, str] | None:
     """`【标题】正文…` → (headline, text after it)."""
     m = BRACKET_HEADLINE.match(text)
     return (m.group("title").strip(), m.group("rest")) if m else None
-
-
-def byline(text: str) -> tuple[str, str | None] | None:
-    """`国务院总理　李克强`, `国务院总理　李 强`, `习 近 平` alone on a line → (name, role)."""
-    tokens = text.split()
-    if not tokens or len(text) > MAX_FRONT_LINE:
-        return None
-    singles = next((k for k in range(len(tokens), 0, -1) if all(len(t) == 1 for t in tokens[-k:])), 0)
-    if singles >= 2:  # a short name printed with spaces between its characters
-        name, role = "".join(tokens[-singles:]), " ".join(tokens[:-singles]) or None
-    elif len(tokens) == 2:
-        role, name = tokens
-    else:
-        turn = parse_byline(text)
-        return (turn.speaker, turn.role or None) if turn and turn.role else None
-    if not NAME_SHAPE.fullmatch(name) or (role is not None and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
-        return None
-    return name, role
 
 
 def title_block_line(line: str) -> bool:

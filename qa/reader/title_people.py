@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+from ..textrules import ends_sentence
 from .model import Turn
-from .speakers import parts_pattern
+from .speakers import NOT_NAME_WORDS, name_case, parts_pattern
 
 # `Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, March 22, 2022`: the
 # people a title says the document is by, each an office and a name, split at commas and "and".
@@ -65,3 +66,91 @@ def _title_person(part: str) -> tuple[str, str | None] | None:
                 return surname, f"{role} {office}" if role else office
             return name, role
     return None
+
+
+# What a title calls a text one person gave, and what it calls one that labels divide among several.
+ONE_VOICE = re.compile(
+    r"\b(?:Remarks|Address|Speech|Statement|Message|Lecture|Oration|Sermon|Eulogy|Keynote|Testimony|Inaugural)\b"
+)
+MANY_VOICES = re.compile(
+    r"\b(?:Briefing|Conference|Gaggle|Interview|Debate|Exchange|Discussion|Roundtable|Panel|Dialogue|Town\s+Hall)\b"
+)
+# Words of a country's or a body's name, which no person's holds.
+BODY = re.compile(
+    r"\b(?:Republic|Kingdom|Union|Islands?|Federation|Emirates|Council|Commission|Committee|Party|Group|Assembly"
+    r"|Organi[sz]ation|Bank|Fund|Agency|Office|Mission|Ministry|Embassy|Delegation|Zealand|Africa|Europe|Asia)\b"
+)
+MAX_TITLE_BELOW = 120  # characters: the title printed under a speaker's name is one short line
+# The person a title opens with: `President Kennedy's Inaugural Address`, `Barack Obama: Inaugural Address`,
+# `Barack Obama — Inaugural Address`.
+OPENS_WITH_PERSON = re.compile(
+    r"""^(?P<person>[A-Z][^:'’—–]*?)
+        (?: ['’]s\s+     # whose speech it is
+          | \s*:\s+      # or a colon
+          | \s+[—–-]\s+  # or a dash between the name and what was given
+        )(?P<rest>.+)$""",
+    re.X,
+)
+
+
+def title_speaker(title: str | None, language: str = "en") -> Turn | None:
+    """The one person an English title says gave the speech (`Remarks by President Barack Obama on the Economy`,
+    `President George Washington's First Inaugural Address`, `Barack Obama: Inaugural Address`); none for a title
+    naming several, or a briefing, an interview or a debate (labels say who speaks there)."""
+    if language == "zh" or not title or MANY_VOICES.search(title) or not ONE_VOICE.search(title):
+        return None
+    if TITLE_BY.search(title):
+        named = named_in_title(title, language)
+        return named[0] if len(named) == 1 else None
+    m = OPENS_WITH_PERSON.match(title)
+    person = _title_person(m["person"]) if m and ONE_VOICE.search(m["rest"]) else None
+    return Turn(*person) if person and _named(person[0]) else None
+
+
+def name_above_title(line: str, below: str) -> str | None:
+    """`GEORGE W. BUSH` printed above `Inaugural Address`: the speaker's name over the speech's title → `George W.
+    Bush`; none when the line under it names no speech."""
+    short = len(below) <= MAX_TITLE_BELOW and not ends_sentence(below) and ":" not in below
+    if not short or not ONE_VOICE.search(below) or MANY_VOICES.search(below):
+        return None
+    name = name_case(line.strip()) if line.isupper() else line.strip()
+    return name if BARE_NAME.match(name) and _named(name) else None
+
+
+def _named(name: str) -> bool:
+    """Is this a person's name: not an office (`The President`), a country or a body (`United States`, `European
+    Union`) nor what was given (`Inaugural Address`)?"""
+    words = {w.upper() for w in name.split()}
+    return not (words & NOT_NAME_WORDS or OFFICE_IN.search(name) or ONE_VOICE.search(name) or BODY.search(name))
+
+
+# A file named for the year and who spoke, as collections of speeches are often published: `1789-Washington.txt`,
+# `1837-VanBuren.txt`, `2009-Obama.txt`, `Obama_2009.txt`.
+FILE_SPEAKER = re.compile(
+    r"""^(?: \d{4}(?:[-_.]\d{2}){0,2}[-_\s]+(?P<after>[A-Z][A-Za-z'’]+(?:[-_\s]+[A-Z][A-Za-z'’]+){0,2})  # year first
+           | (?P<before>[A-Z][A-Za-z'’]+(?:[-_\s]+[A-Z][A-Za-z'’]+){0,2})[-_\s]+\d{4}(?:[-_.]\d{2}){0,2}   # or last
+         )$""",
+    re.X,
+)
+CAMEL = re.compile(r"(?<=[a-z])(?<!\bMc)(?<!\bMac)(?=[A-Z][a-z])")  # `VanBuren` → `Van Buren`, not `McKinley`
+# What a file's name says besides who spoke: `2019-Budget`, `2020-Report`, `1933-Fireside`.
+FILE_WORDS = re.compile(
+    r"""\b(?:Budget|Report|Transcript|Minutes|Hansard|Session|Notes|Draft|Final|Part|Chapter|Volume|Annual|Policy
+        |Review|Fireside|Chat|Union|Sotu|Speeches|Text|Copy|English|Chinese|January|February|March|April|May|June
+        |July|August|September|October|November|December)\b""",
+    re.X,
+)
+MIN_SURNAME = 3  # letters: a file name's shorter capitalised word (`Mr`, `No`) is no surname
+
+
+def file_speaker(stem: str) -> str | None:
+    """Who spoke, as a file's name gives them beside the year (`1789-Washington` → Washington), for a speech that
+    names its speaker nowhere else."""
+    m = FILE_SPEAKER.match(stem)
+    if not m:
+        return None
+    words = [w for part in re.split(r"[-_\s]+", m["after"] or m["before"]) for w in CAMEL.split(part)]
+    name = " ".join(words)
+    if any(len(w) < MIN_SURNAME for w in words) or FILE_WORDS.search(name) or MANY_VOICES.search(name):
+        return None
+    return name if _named(name) else None

@@ -1,0 +1,100 @@
+"""Who gave a speech when no label says so: the one person its title names (`Remarks by President Barack Obama …`,
+`President Kennedy's Inaugural Address`, `Barack Obama: Inaugural Address`), a name printed above its title
+(`GEORGE W. BUSH` / `Inaugural Address`), or the surname its file is named by (`1789-Washington.txt`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.reader import parse_text
+from qa.reader.title_people import file_speaker, title_speaker
+
+BODY = "\n\nWe observe today not a victory of party but a celebration of freedom.\n\nLet the word go forth.\n"
+
+
+def speakers(doc) -> set:
+    return {(p.speaker, p.role) for p in doc.passages}
+
+
+@pytest.mark.parametrize(
+    ("title", "who"),
+    [
+        ("Remarks by President Barack Obama on the Economy", ("Barack Obama", "President")),
+        ("Remarks by First Lady Michelle Obama at a Rally", ("Michelle Obama", "First Lady")),
+        ("President George Washington's First Inaugural Address (April 30, 1789)", ("George Washington", "President")),
+        ("President Kennedy's Inaugural Address, January 20, 1961", ("Kennedy", "President")),
+        ("Abraham Lincoln's Second Inaugural Address", ("Abraham Lincoln", None)),
+        ("Barack Obama: Inaugural Address", ("Barack Obama", None)),
+        ("Barack Obama — Inaugural Address", ("Barack Obama", None)),
+    ],
+)
+def test_a_title_naming_one_person_gives_the_whole_speech_its_speaker(title, who):
+    doc = parse_text("speech.txt", title + BODY)
+    assert speakers(doc) == {who}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "The President's Address to the Nation",  # an office, no name
+        "Inaugural Address: Barack Obama",  # what was given before the colon
+        "United States: Statement on Trade",  # a country
+        "European Union — Statement at the General Debate",  # a body
+        "Remarks by President Obama and Prime Minister Cameron",  # two people: labels decide
+        "Press Briefing by Press Secretary Jay Carney",  # a briefing's labels say who speaks
+        "Remarks by the President on the Economy",  # no name
+        "America's Promise: An Address",  # one word is no name
+        "Healthcare Reform",
+    ],
+)
+def test_titles_naming_no_one_speaker_give_none(title):
+    assert title_speaker(title) is None
+
+
+def test_a_labelled_briefing_keeps_its_labels():
+    text = "Press Briefing by Press Secretary Jay Carney\n\nMR. CARNEY: Good afternoon.\n\nQ: Thanks, Jay.\n"
+    doc = parse_text("briefing.txt", text)
+    assert speakers(doc) == {("Jay Carney", "Press Secretary"), ("Questioner", None)}
+
+
+def test_a_name_above_the_title_is_the_speaker_and_the_line_under_it_the_title():
+    text = "GEORGE W. BUSH\nInaugural Address\nJanuary 20, 2001\nThank you, all. Chief Justice Rehnquist, President "
+    text += "Carter, President Bush, President Clinton, distinguished guests, and my fellow citizens.\n"
+    doc = parse_text("bush.txt", text)
+    assert (doc.title, doc.date, speakers(doc)) == ("Inaugural Address", "2001-01-20", {("George W. Bush", None)})
+    assert doc.passages[0].place is None  # `Inaugural Address` above the day is no room
+
+
+def test_a_line_above_a_title_that_names_no_speech_is_still_the_title():
+    doc = parse_text("budget.txt", "FISCAL POLICY\nThe Year Ahead\n\nWe will balance the budget this year.\n")
+    assert doc.title == "FISCAL POLICY" and speakers(doc) == {(None, None)}
+
+
+@pytest.mark.parametrize(
+    ("stem", "who"),
+    [
+        ("1789-Washington", "Washington"),
+        ("1837-VanBuren", "Van Buren"),
+        ("1901-McKinley", "McKinley"),
+        ("Obama_2009", "Obama"),
+        ("2009-01-20-Obama", "Obama"),
+        ("1790-george-washington", None),  # lower case: a name cannot be told from words
+        ("2019-Budget", None),
+        ("2020-Inaugural", None),
+        ("1933-Roosevelt-Fireside", None),
+        ("2021-09-15-lin", None),
+        ("USA_75_2020", None),
+        ("wh-0040", None),
+        ("2015", None),
+    ],
+)
+def test_a_file_named_by_year_and_surname_names_the_speaker(stem, who):
+    assert file_speaker(stem) == who
+
+
+def test_the_file_name_is_the_weakest_evidence():
+    assert speakers(parse_text("1961-Kennedy.txt", BODY.strip())) == {("Kennedy", None)}
+    front = "---\nspeaker: John F. Kennedy\n---\n" + BODY.strip()
+    assert speakers(parse_text("1961-Kennedy.txt", front)) == {("John F. Kennedy", None)}
+    titled = "Remarks by Senator Robert Kennedy" + BODY
+    assert speakers(parse_text("1961-Kennedy.txt", titled)) == {("Robert Kennedy", "Senator")}
