@@ -397,7 +397,8 @@ def test_a_name_introduced_with_its_office_labels_its_bare_turn_even_once_and_ke
 
 def test_a_greeting_or_a_phrase_listed_with_a_pause_mark_is_no_label():
     speech = "王毅在联合国大会一般性辩论上的讲话\n\n（2023年9月21日）\n\n主席先生、各位同事：\n很高兴来到纽约。\n\n我们主张和平。\n"
-    assert {p.speaker for p in parse_text("s.txt", speech).passages} == {None}
+    # The title's speaker speaks throughout: the greeting opens no turn of someone else's.
+    assert {p.speaker for p in parse_text("s.txt", speech).passages} == {"王毅"}
     briefing = GXB.replace("寿小丽：\n今天的", "关于代表建议、委员提案：今年将进一步提高办理质量。\n\n寿小丽：\n今天的")
     speakers = [p.speaker for p in parse_text("gxb.txt", briefing).passages]
     assert "提案" not in speakers and speakers[-2] == "郑栅洁"  # the phrase stays in the answer it is part of

@@ -98,3 +98,42 @@ def test_the_file_name_is_the_weakest_evidence():
     assert speakers(parse_text("1961-Kennedy.txt", front)) == {("John F. Kennedy", None)}
     titled = "Remarks by Senator Robert Kennedy" + BODY
     assert speakers(parse_text("1961-Kennedy.txt", titled)) == {("Robert Kennedy", "Senator")}
+
+
+ZH_BODY = "\n\n同志们，朋友们：\n\n今天，在中华民族历史上，是一个十分重要的日子。\n"
+
+
+@pytest.mark.parametrize(
+    ("title", "who"),
+    [
+        ("习近平在庆祝中国共产党成立100周年大会上的讲话", ("习近平", None)),
+        ("李强总理在2024年夏季达沃斯论坛开幕式上的致辞", ("李强", "总理")),
+        ("国务院总理李强在2024年夏季达沃斯论坛开幕式上的致辞", ("李强", "国务院总理")),
+        ("习近平同志在全国科技大会上的重要讲话", ("习近平", None)),
+        ("王毅在慕尼黑安全会议上的主旨演讲（全文）", ("王毅", None)),
+        ("习近平在中国共产党第二十次全国代表大会上的报告", ("习近平", None)),
+    ],
+)
+def test_a_chinese_title_saying_who_spoke_where_gives_the_speaker(title, who):
+    assert speakers(parse_text("讲话.txt", title + ZH_BODY)) == {who}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "在庆祝中国共产党成立100周年大会上的讲话",  # no one named
+        "中国在联合国大会一般性辩论上的发言",  # a country
+        "中方在安理会上的发言",
+        "美国代表团在会议上的发言",  # a delegation
+        "外交部发言人在记者会上的讲话",  # an office
+        "各位代表在会上的发言",  # everyone
+        "政府工作报告",
+    ],
+)
+def test_chinese_titles_naming_no_person_give_none(title):
+    assert title_speaker(title, "zh") is None
+
+
+def test_a_byline_under_a_chinese_title_is_better_evidence():
+    text = "习近平在全国科技大会上的讲话\n\n国务院总理　李克强\n\n同志们：今天我们召开大会。\n"
+    assert speakers(parse_text("讲话.txt", text)) == {("李克强", "国务院总理")}

@@ -171,3 +171,39 @@ def byline(text: str) -> tuple[str, str | None] | None:
     if not NAME_SHAPE.fullmatch(name) or (role is not None and not any(w in simplified(role) for w in TURN_ROLE_WORDS)):
         return None
     return name, role
+
+
+# A title saying who gave the speech where: `习近平在庆祝中国共产党成立100周年大会上的讲话`, `李强总理在2024年夏季达沃斯
+# 论坛开幕式上的致辞`, `国务院总理李强在…上的致辞`.
+SPEECH_BY_TITLE = re.compile(
+    rf"""^(?P<who>[{HAN}·]{{2,16}}?)(?:同志)?  # who, perhaps with their office: 习近平, 李强总理, 国务院总理李强
+        (?:在|于).*?                          # where: 在…大会上, 在…开幕式上
+        的(?:重要|主旨|书面)?(?:讲话|致辞|演讲|发言|讲演|贺词|报告)  # what was given: a speech, an address, a report
+        (?:[（(]全文[）)])?$                   # perhaps `（全文）`""",
+    re.X,
+)
+# Who is a country, a side, a body or everyone, not a person: 中国, 中方, 美国代表团, 国务院, 各位(代表).
+NOT_PERSON = re.compile(
+    rf"^[{HAN}]?[国方]$|代表团|政府|委员会|国务院|人民|大会|会议|部$|委$|院$|党$|^(?:各位|大家|我们|全体|与会|有关)"
+)
+
+
+def speech_by_title(title: str) -> Turn | None:
+    """The person a Chinese title says gave the speech, with their office (`李强总理` → 李强, 总理)."""
+    m = SPEECH_BY_TITLE.match(simplified(title.strip()))
+    if not m:
+        return None
+    who = m.group("who")
+    end = role_end(who)
+    if end == len(who):  # the office after the name: 李强总理
+        start = max(who.rfind(w) for w in TURN_ROLE_WORDS if who.endswith(w))
+        name, role = who[:start], who[start:]
+    else:  # the office first (国务院总理李强), or none (习近平)
+        name, role = who[max(end, 0) :], who[:end] if end > 0 else None
+    if (
+        not (2 <= len(name) <= MAX_NAME)
+        or not NAME_SHAPE.fullmatch(name)
+        or NOT_PERSON.search(who if not role else name)
+    ):
+        return None
+    return Turn(name, role)

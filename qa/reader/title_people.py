@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ..textrules import ends_sentence
+from .labels_zh import speech_by_title
 from .model import Turn
 from .speakers import NOT_NAME_WORDS, name_case, parts_pattern
 
@@ -94,10 +95,12 @@ OPENS_WITH_PERSON = re.compile(
 
 
 def title_speaker(title: str | None, language: str = "en") -> Turn | None:
-    """The one person an English title says gave the speech (`Remarks by President Barack Obama on the Economy`,
-    `President George Washington's First Inaugural Address`, `Barack Obama: Inaugural Address`); none for a title
-    naming several, or a briefing, an interview or a debate (labels say who speaks there)."""
-    if language == "zh" or not title or MANY_VOICES.search(title) or not ONE_VOICE.search(title):
+    """The one person a title says gave the speech (`Remarks by President Barack Obama on the Economy`, `President
+    George Washington's First Inaugural Address`, `Barack Obama: Inaugural Address`, `习近平在…大会上的讲话`);
+    none for a title naming several, or a briefing, an interview or a debate (labels say who speaks there)."""
+    if language == "zh" and title:
+        return speech_by_title(title)
+    if not title or MANY_VOICES.search(title) or not ONE_VOICE.search(title):
         return None
     if TITLE_BY.search(title):
         named = named_in_title(title, language)
