@@ -137,3 +137,42 @@ def test_chinese_titles_naming_no_person_give_none(title):
 def test_a_byline_under_a_chinese_title_is_better_evidence():
     text = "习近平在全国科技大会上的讲话\n\n国务院总理　李克强\n\n同志们：今天我们召开大会。\n"
     assert speakers(parse_text("讲话.txt", text)) == {("李克强", "国务院总理")}
+
+
+SPEECH = "\n\nWe observe today not a victory of party but a celebration of freedom.\n\nLet the word go forth.\n"
+
+
+@pytest.mark.parametrize(
+    ("top", "who"),
+    [
+        ("Inaugural Address of John F. Kennedy", ("John F. Kennedy", None)),  # the Avalon Project's titles
+        ("The Inaugural Address of President John F. Kennedy", ("John F. Kennedy", "President")),
+        ("Inaugural Address\nJohn F. Kennedy\nFriday, January 20, 1961", ("John F. Kennedy", None)),
+        ("Inaugural Address\n\nJohn F. Kennedy\n\nJanuary 20, 1961", ("John F. Kennedy", None)),
+        ("JOHN F. KENNEDY\n\nINAUGURAL ADDRESS\n\nJANUARY 20, 1961", ("John F. Kennedy", None)),
+        ("Budget Speech\nTharman Shanmugaratnam\n22 February 2013", ("Tharman Shanmugaratnam", None)),
+    ],
+)
+def test_a_name_under_a_speech_title_or_after_its_of_is_the_speaker_not_the_place(top, who):
+    doc = parse_text("speech.txt", top + SPEECH)
+    assert speakers(doc) == {who} and doc.passages[0].place is None
+
+
+@pytest.mark.parametrize(
+    ("top", "place"),
+    [
+        ("Remarks by the President\nCamp David\nMarch 3, 2010", "Camp David"),
+        ("Remarks by the President\nLas Vegas\nMarch 3, 2010", "Las Vegas"),
+        ("Remarks by the President\nRose Garden\nMarch 3, 2010", "Rose Garden"),
+        ("Address to the Nation\nOval Office\nMarch 3, 2010", "Oval Office"),
+        ("Keynote Address\nSilicon Valley\nMarch 3, 2010", "Silicon Valley"),
+    ],
+)
+def test_a_place_under_a_speech_title_stays_the_place(top, place):
+    doc = parse_text("speech.txt", top + SPEECH)
+    assert speakers(doc) == {(None, None)} and doc.passages[0].place == place
+
+
+def test_a_statement_of_a_country_or_two_people_names_no_speaker():
+    assert title_speaker("Statement of Saudi Arabia at the General Debate") is None
+    assert title_speaker("Remarks of President Obama and Prime Minister Cameron") is None

@@ -363,6 +363,12 @@ def _front(d: Document) -> None:
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
         by = english_top.front_byline(text) if d.language != "zh" else None
+        named = d.language != "zh" and not place and not d.meta.get("speaker")
+        by = by or (
+            (name, None)
+            if named and (name := title_people.name_under_title(text, d.meta.get("title"), before_day))
+            else None
+        )
         if by:
             _set_speaker(d, *by, f"the byline {text!r}")
             d.paras.pop(0)

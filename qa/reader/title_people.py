@@ -81,6 +81,17 @@ BODY = re.compile(
     r"\b(?:Republic|Kingdom|Union|Islands?|Federation|Emirates|Council|Commission|Committee|Party|Group|Assembly"
     r"|Organi[sz]ation|Bank|Fund|Agency|Office|Mission|Ministry|Embassy|Delegation|Zealand|Africa|Europe|Asia)\b"
 )
+# A speech given "of" someone: `Inaugural Address of John F. Kennedy`, as the Avalon Project titles them (not a
+# `Statement of Saudi Arabia`: a country's statement is no person's).
+SPEECH_OF = re.compile(r"\b(?:Address|Speech|Remarks|Message|Lecture|Oration|Eulogy)\s+of\s+(?P<person>[A-Z].*)$")
+# How two-word places start, which names do not: `New York`, `Las Vegas`, `Camp David`, `North Carolina`.
+PLACE_START = re.compile(
+    r"^(?:New|Las|Los|San|Santa|Saint|St\.?|Camp|Fort|Port|Lake|Mount|Cape|North|South|East|West)\s"
+)
+# … and how they end: `Silicon Valley`, `Kansas City`, `Pearl Harbor`, `Hong Kong`.
+PLACE_END = re.compile(
+    r"\s(?:Valley|City|Hills?|Harbou?r|Beach|Springs|Falls|Heights|Park|Island|Bay|County|Kong|Capitol|Village)$"
+)
 MAX_TITLE_BELOW = 120  # characters: the title printed under a speaker's name is one short line
 # The person a title opens with: `President Kennedy's Inaugural Address`, `Barack Obama: Inaugural Address`,
 # `Barack Obama — Inaugural Address`.
@@ -105,15 +116,33 @@ def title_speaker(title: str | None, language: str = "en") -> Turn | None:
     if TITLE_BY.search(title):
         named = named_in_title(title, language)
         return named[0] if len(named) == 1 else None
-    m = OPENS_WITH_PERSON.match(title)
-    person = _title_person(m["person"]) if m and ONE_VOICE.search(m["rest"]) else None
+    of = SPEECH_OF.search(title)
+    if of and len(TITLE_PEOPLE_SPLIT.split(of["person"])) == 1:  # `…of President Obama and …` names two
+        person = _title_person(of["person"])
+    else:
+        m = OPENS_WITH_PERSON.match(title)
+        person = _title_person(m["person"]) if m and ONE_VOICE.search(m["rest"]) else None
     return Turn(*person) if person and _named(person[0]) else None
+
+
+def name_under_title(line: str, title: str | None, before_day: bool) -> str | None:
+    """`John F. Kennedy` printed under `Inaugural Address` (a speech's title naming no one): the speaker's name, not a
+    place. Without an initial the name must stand right above the day (a heading, `Estate Duty`, does not) and not
+    look like a place (`New York`, `Camp David`, `Silicon Valley`)."""
+    name = name_case(line.strip()) if line.isupper() else line.strip()
+    speech = title and ONE_VOICE.search(title.title() if title.isupper() else title) and not MANY_VOICES.search(title)
+    if not speech or title_speaker(title) or not BARE_NAME.match(name) or not _named(name):
+        return None
+    initial = re.search(r"\s[A-Z]\.\s", name)
+    placed = PLACE_START.match(name) or PLACE_END.search(name)
+    return name if initial or (before_day and not placed) else None
 
 
 def name_above_title(line: str, below: str) -> str | None:
     """`GEORGE W. BUSH` printed above `Inaugural Address`: the speaker's name over the speech's title → `George W.
     Bush`; none when the line under it names no speech."""
     short = len(below) <= MAX_TITLE_BELOW and not ends_sentence(below) and ":" not in below
+    below = below.title() if below.isupper() else below  # `INAUGURAL ADDRESS`
     if not short or not ONE_VOICE.search(below) or MANY_VOICES.search(below):
         return None
     name = name_case(line.strip()) if line.isupper() else line.strip()
