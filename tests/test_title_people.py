@@ -83,13 +83,17 @@ def test_a_line_above_a_title_that_names_no_speech_is_still_the_title():
         ("2020-Inaugural", None),
         ("1933-Roosevelt-Fireside", None),
         ("2021-09-15-lin", None),
+        ("2018-SOTU", None),  # letters, not a name
+        ("1963-Berlin", None),  # a place the speech names
+        ("2019-Christmas", None),  # an occasion it names
         ("USA_75_2020", None),
         ("wh-0040", None),
         ("2015", None),
     ],
 )
 def test_a_file_named_by_year_and_surname_names_the_speaker(stem, who):
-    assert file_speaker(stem) == who
+    text = "Ich bin ein Berliner: all free men are citizens of Berlin, and this Christmas we remember them."
+    assert file_speaker(stem, text) == who
 
 
 def test_the_file_name_is_the_weakest_evidence():

@@ -141,7 +141,8 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
     d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line, layout=layout)
     structure.infer(d)
-    said = file_speaker(Path(name).stem) if language != "zh" and not meta.get("speaker") else None
+    unnamed = language != "zh" and not meta.get("speaker")
+    said = file_speaker(Path(name).stem, "\n".join(p.text for p in d.paras)) if unnamed else None
     if said:  # the weakest evidence: a file named `1789-Washington.txt` that names its speaker nowhere else
         meta["speaker"] = said
         d.notes.append(f"speaker {said} from the file's name")

@@ -27,6 +27,7 @@ TITLE_PERSON = parts_pattern(
         \s+(?P<name>@TITLE_WORD(?:\s+[A-Z]\.)?\s+@TITLE_WORD)$                # the name: Jen Psaki, Jake J. Sullivan"""
 )
 
+HONORIFIC = parts_pattern(r"@HONORIFIC")  # `Mrs.`, `Dr.`: a surname follows, not a sentence's end
 OFFICE_START = parts_pattern(r"(?:@ROLES|@OFFICE_NOUNS)\s")  # a title's "name" that is the rest of an office
 # A name, then after a comma the office it holds, to a bracket, a bar or the end: `…and Dan Restrepo, Special
 # Assistant to the President and Senior Director for Western Hemisphere Affairs (including Spanish text)`.
@@ -172,17 +173,32 @@ FILE_WORDS = re.compile(
         |July|August|September|October|November|December)\b""",
     re.X,
 )
-MIN_SURNAME = 3  # letters: a file name's shorter capitalised word (`Mr`, `No`) is no surname
+# A word of a surname in a file's name: `Washington`, `McKinley`, `MacArthur`, `O'Brien`; not letters (`SOTU`, `NDR`)
+# nor a short word (`Mr`, `No`).
+FILE_NAME_WORD = re.compile(r"(?:Ma?c|O['’])?[A-Z][a-z'’]{2,}")
 
 
-def file_speaker(stem: str) -> str | None:
+def file_speaker(stem: str, text: str) -> str | None:
     """Who spoke, as a file's name gives them beside the year (`1789-Washington` → Washington), for a speech that
-    names its speaker nowhere else."""
+    names its speaker nowhere else. Not a word the speech itself says: speakers seldom say their own name, while a
+    place or a topic a file is named for is said (`1963-Berlin`, `2023-Ireland`, `2019-Christmas`)."""
     m = FILE_SPEAKER.match(stem)
     if not m:
         return None
     words = [w for part in re.split(r"[-_\s]+", m["after"] or m["before"]) for w in CAMEL.split(part)]
     name = " ".join(words)
-    if any(len(w) < MIN_SURNAME for w in words) or FILE_WORDS.search(name) or MANY_VOICES.search(name):
+    if not all(FILE_NAME_WORD.fullmatch(w) for w in words) or FILE_WORDS.search(name) or MANY_VOICES.search(name):
         return None
-    return name if _named(name) else None
+    return name if _named(name) and not _said(name, text) else None
+
+
+def _said(name: str, text: str) -> bool:
+    """Does the text say `name` as a word of its own (`in Berlin`), not as someone's surname (`Laura Bush`,
+    `Mrs. Bush`, `President Johnson`)?"""
+    for m in re.finditer(rf"\b{re.escape(name)}\b", text):
+        before = text[: m.start()].split()
+        word = before[-1] if before else ""
+        titled = HONORIFIC.fullmatch(word) or (word[:1].isupper() and not word.endswith((",", ";", ":", ".")))
+        if not titled:
+            return True
+    return False
