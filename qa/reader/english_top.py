@@ -20,6 +20,7 @@ FRONT_BYLINE = re.compile(
         ,\s+(?P<role>[A-Z][^,:]*\b(?:{PARTS["ROLES"]})\b[^,:]*)$                      # a comma, an office""",
     re.X,
 )
+POSSESSIVE_WORD = re.compile(r"\w['’]s\b")
 # … or the office first: `Senator Elizabeth Warren`, `Prime Minister Keir Starmer`.
 OFFICE_BYLINE = re.compile(
     rf"""^(?P<role>(?:[A-Z][\w'’-]*\s+){{0,3}}?(?:{PARTS["ROLES"]}))           # the office, ending in a role word
@@ -75,7 +76,9 @@ CENTURY_PIVOT = 50  # a two-digit year below this is 20xx, else 19xx
 WHITE_HOUSE = re.compile(r"the\s+white\s+house", re.I)
 WORD = re.compile(r"\w+")
 MIN_TITLE_WORDS = 3  # words a line must have to be taken for the title printed again (`THE PRESIDENT` is a label)
-ISSUER = re.compile(r"^(?:The\s+White\s+House|.*\b(?:Office|Mission|Department|Ministry|Embassy|Secretariat))\b")
+ISSUER = re.compile(
+    r"^(?:The\s+White\s+House|Briefing\s+Room|.*\b(?:Office|Mission|Department|Ministry|Embassy|Secretariat))\b", re.I
+)
 SPEECH_TITLE = re.compile(
     r"""^(?:Press\s+(?:Conference|Briefing|Gaggle)|Remarks|Statement|Address|Speech|Briefing|Interview
         |Readout|Transcript)\s+(?:by|of|with|on|at|from)\s""",
@@ -224,6 +227,8 @@ def speech_title(line: str) -> bool:
 def front_byline(line: str) -> tuple[str, str] | None:
     """`Ned Price, Department Spokesperson` or `Senator Elizabeth Warren` → (name, office); not the greeting
     `Chairwoman Waters, Ranking Member McHenry` (an office before the name, or a name after the office)."""
+    if POSSESSIVE_WORD.search(line):  # `President Kennedy's Inaugural Address` is a title
+        return None
     m = FRONT_BYLINE.match(line)
     if m and not OFFICE.match(m.group("name")) and not OFFICE_THEN_NAME.search(m.group("role")):
         return m.group("name"), m.group("role")

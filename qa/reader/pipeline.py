@@ -25,7 +25,8 @@ from .model import Corpus, Document, Passage, Turn, conversations, numbered_thro
 from .passages import drop_duplicates, windows
 from .runin import split_run_in
 from .speakers import english_label, label_counts, split_turns
-from .title_people import file_speaker, named_in_title
+from .speech_speaker import file_speaker
+from .title_people import named_in_title
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,20 @@ def draft(name: str, extracted: Extracted, known: dict[str, str]) -> Draft:
         meta["date"] = metadata.date_in_line(meta.get("subtitle") or "") or metadata.date_from_name(name)
     d = Draft(name, suffix.lstrip("."), meta, language, paras, title_line, layout=layout)
     structure.infer(d)
-    unnamed = language != "zh" and not meta.get("speaker")
-    said = file_speaker(Path(name).stem, "\n".join(p.text for p in d.paras)) if unnamed else None
-    if said:  # the weakest evidence: a file named `1789-Washington.txt` that names its speaker nowhere else
+    said = file_speaker(Path(name).stem, "\n".join(p.text for p in d.paras)) if language != "zh" else None
+    if said and not meta.get("speaker") and not _labelled(d.paras, language):
+        # The weakest evidence: a file named `1789-Washington.txt` whose text names no speaker and has no turns.
         meta["speaker"] = said
         d.notes.append(f"speaker {said} from the file's name")
     if layout and layout.removed.lines:
         structure.running_head_date(d, list(layout.removed.lines))
     return d
+
+
+def _labelled(paras: list[Para], language: str) -> bool:
+    """Does any paragraph open with a speaker's label (a transcript's turns)?"""
+    counts = label_counts([p.text for p in paras], language)
+    return any(english_label(p.text, None, counts) for p in paras)
 
 
 def drop_boilerplate(drafts: list[Draft]) -> None:

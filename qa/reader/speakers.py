@@ -132,6 +132,7 @@ ANSWERED_TURNS = 3  # turns a repeated label must open to be taken for the one w
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
 # A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no
 # English word but a name begins with (`MCKEE`, `MCCAIN`).
+ROMAN = re.compile(r"[IVX]{2,4}")  # a regnal number: `II`, `XVI`
 MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
@@ -250,6 +251,8 @@ def name_case(label: str) -> str:
     def case(w: str) -> str:
         if m := MC.match(w):
             return m[1].capitalize() + m[2].title()
+        if ROMAN.fullmatch(w):  # `ELIZABETH II`
+            return w
         return w.title() if w.isupper() and _wordlike(w, len(words) == 1) else w
 
     words = label.split()
@@ -323,12 +326,14 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
     """The document's own speaker behind a label: `THE PRESIDENT` when the byline names a president (unless that
     person also has a label of their own: then the president is someone else), `MR. KENNEDY` or `Senator Kennedy`
     when the byline is John F. Kennedy."""
-    if default is None or " " not in default.speaker:
+    if default is None:
         return turn
     surname = default.speaker.split()[-1]
     office = turn.speaker.lower().startswith("the ") and turn.role and default.role
     if office and turn.role.lower() in default.role.lower() and surname not in labelled:
-        return default
+        return default  # `THE PRESIDENT` under "Remarks by President Biden …" too
+    if " " not in default.speaker:  # a surname alone says too little to claim a label by name
+        return turn
     words = turn.speaker.split()
     if turn.role in (None, turn.speaker) and OFFICE_WORD.fullmatch(turn.speaker) and default.role:
         # `Spokesman:` in the noon briefing the lead says Stéphane Dujarric, Spokesman for the Secretary-General, gives

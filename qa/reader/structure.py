@@ -15,7 +15,7 @@ from typing import Protocol
 
 from ..script import simplified
 from ..textrules import HAN, ends_sentence, visible
-from . import english_top, metadata, tail, title_people
+from . import english_top, metadata, speech_speaker, tail
 from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, byline
 from .layout import DEBRIS, Para
 from .speakers import PARTS
@@ -115,11 +115,16 @@ def infer(d: Document) -> None:
     if d.language != "zh" and d.meta.get("title"):  # a day printed under the title is the better evidence
         _set_date(d, english_top.title_day(d.meta["title"]), "the end of the title")
     _subtitle_event(d)
-    said = title_people.title_speaker(d.meta.get("title"), d.language)
+    said = speech_speaker.title_speaker(d.meta.get("title"), _text(d), d.language)
     if said:
         _set_speaker(d, said.speaker, said.role, "the title")
     _briefing_host(d)
     _tail(d)
+
+
+def _text(d: Document, skip: int = 0) -> str:
+    """The document's text after its first `skip` lines: what it says besides a line being judged."""
+    return "\n".join(p.text for p in d.paras[skip:])
 
 
 def _briefing_host(d: Document) -> None:
@@ -202,7 +207,7 @@ def _title(d: Document) -> None:
         d.title_line = None
         return
     above = d.paras and title == d.title_line and d.language != "zh"
-    name = title_people.name_above_title(clean, d.paras[0].text.strip()) if above else None
+    name = speech_speaker.name_by_title(clean, d.paras[0].text.strip(), _text(d, 1)) if above else None
     if name:
         _set_speaker(d, name, None, f"the name {clean!r} above the title")
         d.meta["title"] = d.title_line = d.paras.pop(0).text.strip()
@@ -363,12 +368,11 @@ def _front(d: Document) -> None:
             return  # a sentence, a greeting (`各位代表：`) or a speaker's header: the speech has begun
         looked += 1
         by = english_top.front_byline(text) if d.language != "zh" else None
-        named = d.language != "zh" and not place and not d.meta.get("speaker")
-        by = by or (
-            (name, None)
-            if named and (name := title_people.name_under_title(text, d.meta.get("title"), before_day))
-            else None
-        )
+        # A name under the title stands right above the day, or shows an initial: a heading (`Estate Duty`) does not.
+        named = d.language != "zh" and not place and not d.meta.get("speaker") and d.meta.get("title")
+        named = named and (before_day or re.search(r"\s[A-Z]\.\s", text))
+        name = speech_speaker.name_by_title(text, d.meta["title"], _text(d, 1)) if named else None
+        by = by or ((name, None) if name else None)
         if by:
             _set_speaker(d, *by, f"the byline {text!r}")
             d.paras.pop(0)

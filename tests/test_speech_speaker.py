@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from qa.reader import parse_text
-from qa.reader.title_people import file_speaker, title_speaker
+from qa.reader.speech_speaker import file_speaker, title_speaker
 
 BODY = "\n\nWe observe today not a victory of party but a celebration of freedom.\n\nLet the word go forth.\n"
 
@@ -48,7 +48,7 @@ def test_a_title_naming_one_person_gives_the_whole_speech_its_speaker(title, who
     ],
 )
 def test_titles_naming_no_one_speaker_give_none(title):
-    assert title_speaker(title) is None
+    assert title_speaker(title, "") is None
 
 
 def test_a_labelled_briefing_keeps_its_labels():
@@ -135,7 +135,7 @@ def test_a_chinese_title_saying_who_spoke_where_gives_the_speaker(title, who):
     ],
 )
 def test_chinese_titles_naming_no_person_give_none(title):
-    assert title_speaker(title, "zh") is None
+    assert title_speaker(title, "", "zh") is None
 
 
 def test_a_byline_under_a_chinese_title_is_better_evidence():
@@ -178,5 +178,73 @@ def test_a_place_under_a_speech_title_stays_the_place(top, place):
 
 
 def test_a_statement_of_a_country_or_two_people_names_no_speaker():
-    assert title_speaker("Statement of Saudi Arabia at the General Debate") is None
-    assert title_speaker("Remarks of President Obama and Prime Minister Cameron") is None
+    assert title_speaker("Statement of Saudi Arabia at the General Debate", "") is None
+    assert title_speaker("Remarks of President Obama and Prime Minister Cameron", "") is None
+
+
+ONE = "\n\nThank you all very much. It is an honour to be here today.\n\nWe go on together.\n"
+QA = "\n\nTHE PRESIDENT: Good morning, everybody.\n\nQ: Mr. President, what about the strike?\n\nTHE PRESIDENT: We will see.\n"
+
+
+@pytest.mark.parametrize(
+    ("top", "who"),
+    [  # what the title says after the name is no part of it
+        ("Remarks by President Biden on the American Rescue Plan", {("Biden", "President")}),
+        ("Remarks by President Biden Celebrating Black History Month", {("Biden", "President")}),
+        ("Remarks by President Trump Welcoming Prime Minister Netanyahu", {("Trump", "President")}),
+        ("Statement by Prime Minister Justin Trudeau on Canada Day", {("Justin Trudeau", "Prime Minister")}),
+        (
+            "Remarks by President Biden Before Air Force One Departure" + QA,
+            {("Biden", "President"), ("Questioner", None)},
+        ),
+        # a name, then its office after a comma; a style before it
+        (
+            "Statement by H.E. Mr. Dmytro Kuleba, Minister for Foreign Affairs of Ukraine",
+            {("Dmytro Kuleba", "Minister")},
+        ),
+        (
+            "Statement by H.E. Mr. Narendra Modi, Prime Minister of India at the General Debate",
+            {("Narendra Modi", "Prime Minister")},
+        ),
+        (
+            "Address by Mr. Yoon Suk Yeol, President of the Republic of Korea",
+            {("Yoon Suk Yeol", "President")},
+        ),
+        ("Message by His Holiness Pope Francis for the World Day of Peace", {("Pope Francis", None)}),
+        ("Speech by President von der Leyen at the European Parliament Plenary", {("von der Leyen", "President")}),
+        ("Joseph R. Biden Jr.: Inaugural Address", {("Joseph R. Biden Jr.", None)}),
+        ("Full Text: Xi Jinping's Speech at the Opening Ceremony", {("Xi Jinping", None)}),
+        ("Prime Minister Lee Hsien Loong's National Day Rally 2019 Speech", {("Lee Hsien Loong", "Prime Minister")}),
+        ("President Kennedy's Inaugural Address", {("Kennedy", "President")}),  # a title, not a byline
+        ("QUEEN ELIZABETH II\n\nChristmas Message 1957", {("Queen Elizabeth II", None)}),
+        ("BRIEFING ROOM\n\nRemarks by President Biden on the Economy", {("Biden", "President")}),
+    ],
+)
+def test_a_title_names_its_speaker_as_printed(top, who):
+    assert speakers(parse_text("s.txt", top + (ONE if "THE PRESIDENT" not in top else ""))) == who
+
+
+@pytest.mark.parametrize(
+    ("top", "body"),
+    [  # a country, a body, a topic, an occasion, a page's furniture: no one's name
+        ("Statement by South Africa at the Security Council", ONE),
+        ("Statement by Sri Lanka at the Human Rights Council", "\n\nSri Lanka stands with its neighbours.\n"),
+        ("Statement by Costa Rica and Mexico", ONE),
+        ("Oral Statement by Amnesty International", ONE),
+        ("Hong Kong's Policy Address 2023", "\n\nHong Kong will build more homes.\n"),
+        ("New Year's Message 2024", "\n\nThis New Year we look ahead.\n"),
+        ("Saint Patrick's Day Remarks", ONE),
+        ("Black History Month: Remarks", ONE),
+        ("EMBARGOED UNTIL DELIVERY\n\nSpeech by the Governor", ONE),
+        ("ROSE GARDEN\n\nRemarks on the Supreme Court Nomination", ONE),
+    ],
+)
+def test_what_is_no_persons_name_gives_no_speaker(top, body):
+    assert speakers(parse_text("s.txt", top + body)) == {(None, None)}
+
+
+def test_a_file_name_gives_no_speaker_to_a_labelled_transcript_or_a_place_the_speech_names():
+    debate = "Good evening. This is the first debate.\n\nKENNEDY: Thank you.\n\nNIXON: Thank you.\n\nKENNEDY: Again.\n\nNIXON: Again.\n"
+    assert {p.speaker for p in parse_text("1960-Kennedy.txt", debate).passages} == {None, "Kennedy", "Nixon"}
+    berlin = "Two thousand years ago the proudest boast was civis Romanus sum. Today it is Berlin."
+    assert speakers(parse_text("1963-Berlin.txt", berlin)) == {(None, None)}
