@@ -9,10 +9,10 @@ from qa.cli import cli
 from qa.reader import parse_text, read_corpus
 from qa.reader.explain import explain
 from qa.reader.furniture import furniture_keys, is_furniture
+from qa.reader.labels_en import english_label
 from qa.reader.labels_zh import byline
 from qa.reader.layout import paragraphs, read_layout
 from qa.reader.sections import heading_level
-from qa.reader.speakers import english_label
 from qa.reader.structure import dated_line, event_of
 
 from .conftest import FAKE

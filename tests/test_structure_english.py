@@ -12,10 +12,11 @@ import pytest
 from qa.reader import parse_text
 from qa.reader.explain import explain
 from qa.reader.furniture import is_furniture
+from qa.reader.labels_en import english_label
 from qa.reader.model import passage_id
 from qa.reader.pipeline import read_corpus
 from qa.reader.sections import UNNUMBERED, heading_level
-from qa.reader.speakers import english_label, label_counts
+from qa.reader.speakers import label_counts
 from qa.reader.title_people import named_in_title
 
 from .conftest import REPO

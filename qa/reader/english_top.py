@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from ..textrules import ends_sentence
 from . import metadata
-from .speakers import OFFICE_WORD as OFFICE
-from .speakers import PARTS
+from .labels_en import OFFICE_WORD as OFFICE
+from .labels_en import PARTS, name_case, office_case
 
 # An English byline under the title: `Ned Price, Department Spokesperson`, `Antony J. Blinken, Secretary of State`.
 FRONT_BYLINE = re.compile(
@@ -92,6 +92,14 @@ HOST_TITLE = re.compile(
         (?:[A-Z][a-z]+\s+)*(?:Press\s+Conference|Briefing|Remarks|Press\s+Briefing)\b   # press conference""",
     re.X,
 )
+# … or who gave it, the office first: `Press conference given by the Prime Minister, Mr. Harold Holt at London Airport`.
+OFFICE_HOSTED = re.compile(
+    rf"""\b(?i:press\s+conference|news\s+conference|briefing)\s+(?i:given\s+|held\s+)?(?i:by\s+the)\s+  # whose
+        (?P<role>(?:[A-Z][a-z]+\s+){{0,3}}(?:{PARTS["ROLES"]})(?:\s+(?:of|for)(?:\s+[A-Z][a-z]+){{1,3}})?)  # office
+        ,\s+(?:{PARTS["HONORIFIC"]}\s+)?(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,2}}?)
+        (?=\s+(?:at|in|on)\b|[,.;:]|\s*$)                                           # the name, then where""",
+    re.X,
+)
 REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
@@ -118,7 +126,16 @@ RT_HON = re.compile(
         (?:\s+[A-Z]{2,4})*\b                                                    # letters after it: KCB KC MP""",
     re.X,
 )
+OF_THE_OFFICE = re.compile(r"\b(?i:of\s+the)\s+(?P<office>[A-Z][\w ]+)$")  # `TRANSCRIPT OF THE PRIME MINISTER`
 MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above its fields
+# A minister in a Westminster letterhead, in capitals or not: `TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN HOWARD
+# MP  DOORSTOP INTERVIEW`, `THE HON. MALCOLM TURNBULL MP  PRIME MINISTER` (a PDF's columns keep two spaces apart).
+HON_MP = re.compile(
+    r"""(?:\b(?i:of\s+the)\s+(?P<before>[A-Z][\w ]+?)\s+)?            # the office before it: `OF THE PRIME MINISTER`
+        \b(?i:the\s+hon)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){1,3}?)\s+(?:MP|MHR|M\.P\.)\b  # minister
+        (?:\ {1,2}(?P<after>[A-Z][\w]*(?:\ [A-Z\w][\w]*){0,6})(?=\s{2}|\s*$))?  # the office after it, one column""",
+    re.X,
+)
 
 
 # A statement's cover, line by line (`Statement by` / `H.E. Mr. Micheál Martin T.D.` / `Tánaiste and Minister for
@@ -278,7 +295,7 @@ def title_day(title: str) -> str | None:
 
 def host_in_title(title: str) -> tuple[str, str] | None:
     """(name, office) of the host a title names as the owner of its press conference."""
-    m = HOST_TITLE.match(title)
+    m = HOST_TITLE.match(title) or OFFICE_HOSTED.search(title)
     return (m.group("name"), m.group("role")) if m else None
 
 
@@ -289,6 +306,22 @@ def host_in_lead(lines: list[str]) -> tuple[str, str] | None:
         if m and OFFICE.search(m.group("role")):
             return m.group("name"), m.group("role")
     return None
+
+
+def letterhead(lines: list[str]) -> tuple[str, str | None, int] | None:
+    """(name, office, line) of the one minister a Westminster letterhead names among the first lines: `THE HON JOHN
+    HOWARD MP`, after the office (`TRANSCRIPT OF THE PRIME MINISTER THE HON …`) or before it (`… MP  PRIME
+    MINISTER`). A letterhead naming two (a joint press conference) names no one speaker."""
+    found = [(m, i) for i, line in enumerate(lines) if not ends_sentence(line) for m in HON_MP.finditer(line)]
+    if len({m.group("name").casefold() for m, _ in found}) != 1:
+        return None
+    m, i = found[0]
+    # The office may be a line of its own: `TRANSCRIPT OF THE PRIME MINISTER` above, `PRIME MINISTER` below.
+    above = OF_THE_OFFICE.search(lines[i - 1]) if i and not m.group("before") else None
+    below = lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= MAX_PLACE_LINE else None
+    offices = (m.group("before"), m.group("after"), above and above.group("office"), below)
+    office = next((o for o in offices if o and OFFICE.search(o.title())), None)
+    return name_case(m.group("name")), office_case(office) if office else None, i
 
 
 def _day(value: str) -> str | None:

@@ -65,11 +65,14 @@ def fold(line: str) -> str:
 
 def _candidate(line: str, exact: bool = False) -> bool:
     """Short, no colon, and no sentence end, except in a line repeated `exact`ly with a number in it
-    (`Wednesday, 23 September 2009, 3 p.m.`): a speech may say `Thank you.` twice, but the same dated line twice
-    is the page's."""
-    if not MIN_FURNITURE_CHARS <= len(line) <= FURNITURE_CHARS or any(c in line for c in COLONS):
+    (`Wednesday, 23 September 2009, 3 p.m.`, `Minister’s Office: 02 6277 7500`): a speech may say `Thank you.`
+    twice, but the same dated line or telephone number twice is the page's."""
+    numbered = exact and DIGITS.search(line) is not None
+    if not MIN_FURNITURE_CHARS <= len(" ".join(line.split())) <= FURNITURE_CHARS:
         return False
-    return not ends_sentence(line) or (exact and DIGITS.search(line) is not None)
+    if any(c in line for c in COLONS) and not numbered:
+        return False
+    return not ends_sentence(line) or numbered
 
 
 def _page_counts(keys: list[str | None]) -> Counter:

@@ -94,6 +94,7 @@ def _glue(left: str, right: str, language: str) -> str:
 def _hard_split(sentence: str, budget: int, count: Callable[[list[str]], list[int]], language: str) -> list[str]:
     """A single sentence over the budget: cut at clause marks, then at words or runs of characters."""
     pieces = re.split(r"(?<=[，,；;：:])", sentence) if language == "zh" else re.split(r"(?<=[,;:])\s+", sentence)
+    pieces = [p for p in pieces if p]  # a mark at the very end leaves an empty piece, which cuts nothing
     if len(pieces) == 1:
         # No clause marks: Chinese in runs of `budget` characters (about a token each), Latin text by words.
         pieces = (

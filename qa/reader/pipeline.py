@@ -166,10 +166,14 @@ def drop_boilerplate(drafts: list[Draft]) -> None:
         spread.update({k for text in lines if (k := _boilerplate_key(text))})
     for d in drafts:
         repeats = Counter(k for p in d.paras if (k := _boilerplate_key(p.text)))
+        # A label alone on its line (`JOURNALIST:`) repeats as a running header does: the document's count of
+        # each label tells them apart.
+        caps = label_counts([p.text for p in d.paras], d.language)
 
-        def furniture(p: Para, d=d, repeats=repeats) -> bool:
+        def furniture(p: Para, d=d, repeats=repeats, caps=caps) -> bool:
             key = _boilerplate_key(p.text)
-            if key is None or _is_label(p.text, d.language):
+            alone = p.text.endswith(":") and _is_label(p.text, d.language, caps)
+            if key is None or alone or _is_label(p.text, d.language):
                 return False
             if repeats[key] >= REPEATS_IN_DOCUMENT:
                 return True

@@ -15,8 +15,23 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..script import simplified
-from ..textrules import ends_sentence
-from .asking import PRESIDING, QUESTIONER, ZH_QUESTIONER, asks, attach_questions
+from .asking import PRESIDING, ZH_QUESTIONER, asks, attach_questions
+from .labels_en import (
+    CAPS_HONORIFIC,
+    CAPS_LABEL,
+    CAPS_STOP,
+    MAX_LABEL,
+    NOT_LABELS,
+    OFFICE_WORD,
+    STRIP_HONORIFIC,
+    TITLE_COLON,
+    bare_caps_name,
+    english_label,
+    label_person,
+    name_case,
+    recurring_head,
+    unbold,
+)
 from .labels_zh import (
     DATE_NOTE,
     LABEL_REPEATS,
@@ -35,109 +50,10 @@ from .labels_zh import (
 from .layout import Para
 from .model import Turn
 
-# Capitalised words no name holds: `THANK YOU.`, `GOD BLESS AMERICA.`, `PART ONE.`, `UNITED STATES.` open lines.
-NOT_NAME_WORDS = frozenset((
-    "THE", "OF", "AND", "FOR", "TO", "IN", "ON", "AT", "BY", "A", "AN", "I", "WE", "YOU", "IT", "IS",
-    "THANK", "THANKS", "GOD", "BLESS", "PART", "CHAPTER", "SECTION", "ARTICLE", "ONE", "TWO", "THREE",
-    "UNITED", "STATES", "AMERICA", "NATIONS",
-))  # fmt: skip
 STYLE_LABELS = 2  # recurring `NAME.` labels that show a document prints its speakers so (then one use is enough)
 LABEL_END = re.compile(r"\s*[:：]")
-
-# Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
-PARTS = {
-    "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Mev|Mnr|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
-    "NAME": r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*",
-    "ROLES": (
-        r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
-        r"|Member|Leader|Clerk|Commissioner|Councillor|Councilor|Representative|Treasurer|Deputy|Ambassador|Judge"
-        r"|Moderator|Spokesperson|Spokesman|Spokeswoman|Host|Interviewer"
-    ),
-}
-# Words an office's name is made of besides its role word (`Foreign Ministry Spokesperson`, `Secretary of Homeland
-# Security`): never the first word of a person's name.
-PARTS["OFFICE_NOUNS"] = (
-    "Foreign|Ministry|Deputy|Vice|Prime|Chief|Press|White|House|State|Department|Senior|Principal|National"
-    "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General|Treasury|Labor"
-    "|Labour|Energy|Education|Commerce|Agriculture|Transportation|Interior|Justice|Health|Services|Affairs"
-)
-PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
-# A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
-PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
-# An office: capitalised words ending in (or holding) a role word: `The Minister for Finance`.
-PARTS["ROLE"] = r"(?:The\s+)?[A-Z][^():\n]{1,160}?\b(?:@ROLES)\b[^():\n]{0,120}?"
-# A title before a bracketed name: `MODERATOR`, `The Prime Minister`, `Senator` (one to five words).
-PARTS["TITLE"] = r"(?:The\s+)?[A-Z][A-Za-z.'’-]*(?:\s+[A-Za-z][A-Za-z.'’-]*){0,4}"
-
-
-def parts_pattern(template: str, flags: int = 0) -> re.Pattern:
-    for _ in range(2):  # parts may name other parts
-        for key, value in PARTS.items():
-            template = template.replace(f"@{key}", value)
-    return re.compile(template, re.X | flags)
-
-
-LABELS = (
-    # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
-    parts_pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
-    # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above
-    parts_pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
-    # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
-    parts_pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
-    # `Mr Smith: text`, `The Speaker: text`
-    parts_pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
-    # `The MINISTER OF EDUCATION: text`, `The SPEAKER: text` (South Africa's Hansard): an office in capitals
-    parts_pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
-    # `Deputy Mayor Ana Ruiz: text`: a role word, then the name
-    parts_pattern(r"^(?P<role>(?:Deputy\s+|Vice\s+)?(?:@ROLES)) \s+(?P<person>@NAME) \s*:\s*(?P<text>.*)$", re.S),
-    # `Mr Lawrence Wong` alone on its line: the turn's text follows
-    parts_pattern(r"^(?P<person>@PERSON)(?P<text>)$"),
-)
-# `MAYOR PARK: text`: a capitalised label (a bare one counts once the document repeats it)
-# `SMITH: text`, `MR. McGEE: text`: up to four capitals-only words (a Scottish `Mc`/`Mac` prefix keeps its case).
-CAPS_LABEL = re.compile(r"^(?P<person>(?:[A-Z][A-Z.'’-]*\s+){0,3}(?:Ma?c)?[A-Z][A-Z.'’-]+)\s*:\s+(?P<text>\S.*)$", re.S)
-CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
-QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
-# English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
-RECURRING_LABELS = (
-    # `THE PRESIDENT. text`, `MR. CARTER. text`, `Q. text`: capitals and a full stop (never `MR.` alone)
-    re.compile(
-        r"""^(?P<person>(?:(?:MR|MRS|MS|DR)\.\s+)?(?!(?:MR|MRS|MS|DR)\.)[A-Z][A-Z'’-]*(?:\s+[A-Z][A-Z'’-]+){0,3})
-            \.\s+(?P<text>\S.*)$""",
-        re.S | re.X,
-    ),
-    # `Mr. Perot. text`, `President Bush. text`, `The President. text`: a title or office, a name, a full stop
-    parts_pattern(
-        r"^(?P<person>(?:@HONORIFIC|(?:The\s+)?(?:@ROLES))\s+[A-Z][\w'’-]+|The\s+(?:@ROLES)) \.\s+(?P<text>\S.*)$", re.S
-    ),
-    # `Q    Thank you, Mr. President.`, `Q    — do you believe …` (taking up an interrupted question): a bare Q,
-    # spaces, then the question
-    re.compile(r"^(?P<person>Q)\s+(?P<text>[A-Z(\"“—–…].*)$", re.S),
-    # `Wallace: text`, `Donald J Trump: text`, `John McCain: text`: one to three title-case words and a colon
-    parts_pattern(
-        r"""^(?P<person>
-            @TITLE_WORD               # Wallace, McCain, O'Rourke
-            (?:\s+[A-Z]\.?)?          # a middle initial, with or without its stop: J, R.
-            (?:\s+@TITLE_WORD){0,2}   # up to two more words of the name
-        )\s*:\s+(?P<text>\S.*)$""",
-        re.S,
-    ),
-)
-CAPS_STOP, TITLE_COLON = RECURRING_LABELS[0], RECURRING_LABELS[-1]
-# Words that open a line with a colon and are no speaker: `Note:`, `Source:`, `Photo:`.
-NOT_LABELS = frozenset(("note", "notes", "source", "sources", "photo", "update", "correction", "editor's note"))
 FOLLOW_UP_LABELS = frozenset(("follow-up", "follow up", "followup"))
 ANSWERED_TURNS = 3  # turns a repeated label must open to be taken for the one who answers the questions
-# `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
-BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
-# A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no
-# English word but a name begins with (`MCKEE`, `MCCAIN`).
-ROMAN = re.compile(r"[IVX]{2,4}")  # a regnal number: `II`, `XVI`
-MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
-VOWEL = re.compile(r"[AEIOUY]")
-MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
-STRIP_HONORIFIC = parts_pattern(r"^@HONORIFIC\s+")
-MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
 
@@ -163,20 +79,28 @@ def label_counts(lines: list[str], language: str) -> Counter:
     counts: Counter = Counter()
     stopped: Counter = Counter()  # labels in capitals with a full stop, `CHAIR POWELL.`, `MICHELLE SMITH.`
     colons: list[str | None] = []  # each line's label before a colon (`Mao Ning:`, `CCTV:`), if it opens with one
+    said: dict[str, set[str]] = {}  # what each label's lines say after it
     for line in lines:
-        line = _unbold(line.strip()[:MAX_LABEL])
+        line = unbold(line.strip()[:MAX_LABEL])
         caps = CAPS_LABEL.match(line)
         if caps:
             counts[caps.group("person")] += 1
-        recurring = None if caps else _recurring_head(line)
+            said.setdefault(caps.group("person"), set()).add(caps.group("text") or "")
+        recurring = None if caps else recurring_head(line)
         if recurring:
             counts[recurring[0]] += 1
+            said.setdefault(recurring[0], set()).add(recurring[1])
         named = caps or (TITLE_COLON.match(line) if recurring else None)
         label = named.group("person") if named else None
         colons.append(label if label and label.replace("’", "'").casefold() not in NOT_LABELS else None)
         stop = None if caps or recurring else CAPS_STOP.match(line)
-        if stop and _bare_caps_name(stop.group("person")):
+        if stop and bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
+    # A line printed the same page after page (`Minister’s Office: 02 6277 7500`) is furniture: no speaker says
+    # the same words at every turn.
+    for label, texts in said.items():
+        if counts[label] > 1 and len(texts) == 1 and "" not in texts:
+            del counts[label]
     # A bare name in capitals with a stop could open a sentence (`THANK YOU.`), so such names count only in a
     # document that prints its speakers that way: two or more of them (no title, no `Q`), each opening several
     # lines. Then a reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label.
@@ -204,116 +128,10 @@ def _answered_questions(lines: list[str], colons: list[str | None]) -> set[str]:
     return found
 
 
-def _bare_caps_name(words: str) -> bool:
-    """`MICHELLE SMITH`: two or more capitalised words, none a word that opens a sentence or a heading."""
-    parts = words.split()
-    return len(parts) > 1 and not CAPS_HONORIFIC.match(words) and not NOT_NAME_WORDS.intersection(parts)
-
-
-def _unbold(text: str) -> str:
-    m = BOLD_LABEL.match(text)
-    return f"{m.group('label')}: {m.group('text')}" if m else text
-
-
-def _recurring_head(text: str, proven: Counter | None = None) -> tuple[str, str] | None:
-    """The label and text of a line that opens with one of `RECURRING_LABELS` (capitals only when the label names
-    a title or office, is `Q`, or is a name the document has `proven` to print as labels: `OK.` opens lines too)."""
-    for pattern in RECURRING_LABELS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        person = m.group("person")
-        named = _bare_caps_name(person) and (proven or {}).get(person)
-        if pattern is not CAPS_STOP or person == "Q" or CAPS_HONORIFIC.match(person) or named:
-            return person, m.group("text")
-    return None
-
-
 def voice_turn(voice: str) -> Turn:
     """A speaker the format names (`<v Mayor Ana Ruiz>`): read like a label, so the role is split off."""
     found = english_label(f"{voice}: -", None, Counter()) or zh_turn(f"{voice}：-", None)
     return found[0] if found else Turn(voice)
-
-
-# Words an office printed in capitals keeps in lower case: `The Minister of Environmental Affairs and Tourism`.
-OFFICE_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "at"})
-
-
-def _wordlike(word: str, alone: bool) -> bool:
-    """A word in capitals to print as a name is printed: not an outlet's letters standing `alone` as the label
-    (`CCTV:`, `NHK:`: no vowel); `MR.`, `LT.`, `SGT.` in a longer label are words."""
-    return not alone or bool(VOWEL.search(word)) or word.endswith(".")
-
-
-def name_case(label: str) -> str:
-    """`MR. McCLELLAN` → `Mr. McClellan`, `O'ROURKE` → `O'Rourke`: a label in capitals as a name is printed."""
-
-    def case(w: str) -> str:
-        if m := MC.match(w):
-            return m[1].capitalize() + m[2].title()
-        if ROMAN.fullmatch(w):  # `ELIZABETH II`
-            return w
-        return w.title() if w.isupper() and _wordlike(w, len(words) == 1) else w
-
-    words = label.split()
-    return " ".join(case(w) for w in words)
-
-
-def _office_case(office: str) -> str:
-    """`MINISTER IN THE PRESIDENCY` → `Minister in the Presidency`; a short name in capitals alone (a party's
-    `ANC`, `FD`) stays as printed."""
-    words = office.split()
-    if len(words) == 1 and len(office) < MIN_CAPITALISED + 2:
-        return office
-    return " ".join(w.lower() if i and w.lower() in OFFICE_SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
-
-
-def _person(label: str) -> tuple[str, str | None]:
-    """`Mr Lawrence Wong` → ("Lawrence Wong", None); `Mr Speaker` → ("Mr Speaker", "Speaker")."""
-    if label.casefold() == "question":  # `QUESTION:` (the State Department), `Question:` (the UN) is a bare `Q:`
-        return QUESTIONER, None
-    if label.startswith("The ") and label[4:].isupper():
-        label = f"The {_office_case(label[4:])}"
-    words = label.split()
-    alone = len(words) == 1
-    label = " ".join(
-        w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED and _wordlike(w, alone) else w for w in words
-    )
-    bare = STRIP_HONORIFIC.sub("", label)
-    if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
-        return label, bare.removeprefix("The ").removeprefix("the ")
-    return (bare if " " in bare else label), None  # "Mr. Smith" keeps its title; a surname alone says little
-
-
-def english_label(text: str, default_speaker: str | None, caps_seen: Counter) -> tuple[Turn, str] | None:
-    """A speaker label at the start of a paragraph → the turn and the text after the label (may be empty)."""
-    text = _unbold(text)
-    head = text[:MAX_LABEL]
-    for pattern in LABELS:
-        m = pattern.match(text) if len(text) <= MAX_LABEL or ":" in head else None
-        if not m or (m.group("text") is None and ends_sentence(text)):
-            continue
-        speaker, implied_role = _person(m.group("person"))
-        role = m.groupdict().get("role")
-        role = " ".join(role.split()).removeprefix("The ") if role else implied_role
-        role = _office_case(role) if role and role.isupper() else role
-        return Turn(speaker, role), (m.group("text") or "").strip()
-    m = CAPS_LABEL.match(text)
-    if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
-        speaker, role = _person(name_case(m.group("person")))
-        return Turn(speaker, role), m.group("text").strip()
-    m = QA_LABEL.match(text)
-    if m:
-        turn = Turn(QUESTIONER) if m.group("person") == "Q" else Turn(default_speaker or "Answer")
-        return turn, m.group("text").strip()
-    recurring = _recurring_head(text, caps_seen) if len(text) > 2 else None
-    if recurring and caps_seen[recurring[0]] >= LABEL_REPEATS:
-        person, rest = recurring
-        if person == "Q":
-            return Turn(QUESTIONER), rest.strip()
-        speaker, role = _person(name_case(person))
-        return Turn(speaker, role), rest.strip()
-    return None
 
 
 def _label_of(text: str, rest: str) -> str:
@@ -332,6 +150,8 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
     office = turn.speaker.lower().startswith("the ") and turn.role and default.role
     if office and turn.role.lower() in default.role.lower() and surname not in labelled:
         return default  # `THE PRESIDENT` under "Remarks by President Biden …" too
+    if default.role and turn.speaker.casefold() == default.role.casefold() and surname not in labelled:
+        return default  # `PRIME MINISTER:` under the letterhead of the Hon John Howard MP, Prime Minister
     if " " not in default.speaker:  # a surname alone says too little to claim a label by name
         return turn
     words = turn.speaker.split()
@@ -339,9 +159,6 @@ def resolve(turn: Turn, default: Turn | None, labelled: set[str]) -> Turn:
         # `Spokesman:` in the noon briefing the lead says Stéphane Dujarric, Spokesman for the Secretary-General, gives
         return default if default.role.lower().startswith(turn.speaker.lower()) else turn
     return default if len(words) <= 2 and words[-1] == surname else turn
-
-
-OFFICE_WORD = parts_pattern(r"\b(?:@ROLES)\b")  # an office's word: `match` at a name's start, `search` anywhere
 
 
 def by_surname(turn: Turn, named: list[Turn]) -> Turn:
@@ -360,9 +177,23 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
     return replace(turn, role=turn.role or same[0].role) if says_office else turn
 
 
+def _surname_of(turn: Turn, people: list[Turn]) -> Turn:
+    """`PLIBERSEK:` or `Mr Rudd:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` is that one person of the
+    name, whom an earlier label gave in full (kept in `people`)."""
+    bare = STRIP_HONORIFIC.sub("", turn.speaker)
+    if " " not in bare:
+        same = [p for p in people if p.speaker.split()[-1].casefold() == bare.casefold()]
+        return same[0] if len(same) == 1 else turn
+    if not OFFICE_WORD.match(turn.speaker) and not turn.speaker.startswith("The ") and turn not in people:
+        people.append(turn)
+    return turn
+
+
 def labelled_surnames(counts: Counter) -> set[str]:
-    """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`)."""
-    return {_person(name_case(label))[0].split()[-1] for label in counts}
+    """The last word of every label the document uses, as a name is printed (`MR. CARTER` → `Carter`); a label
+    seen once without a title (`T. R. HOLT:`, a scan's `MR. HOLT:`) has not shown itself to be one."""
+    used = (label for label, n in counts.items() if n > 1 or CAPS_HONORIFIC.match(label))
+    return {label_person(name_case(label))[0].split()[-1] for label in used}
 
 
 def _asked_last(sections: list[Section]) -> Turn | None:
@@ -393,8 +224,13 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
     asking: Turn | None = None  # the last reporter who asked, for `记者追问：`
     roles: dict[str, str] = {}
     label_only = False
+    people: list[Turn] = []  # those whose full name a label gives, for the labels that give only their surname
+    # A heading that says a label (`PRIME MINISTER` atop a page of `PRIME MINISTER:` turns) is letterhead.
+    said = {label.casefold() for label, n in caps_seen.items() if n >= LABEL_REPEATS} if language != "zh" else ()
     for para in paras:
         text = para.text
+        if para.heading and text.casefold() in said:
+            continue
         if language != "zh" and RESUMED.match(text):
             members = [s.turn for s in sections if s.turn and s.turn.role not in PRESIDING]
             if members and sections[-1].turn != members[-1]:
@@ -442,11 +278,12 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
             if found:
                 turn, rest = found
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
+                turn = _surname_of(turn, people)
                 if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 1:
                     turn = _asked_last(sections) or turn
                 current = sections[-1]
                 if not (current.turn == turn and not current.paras):
-                    sections.append(Section(turn, label=_label_of(_unbold(text), rest)))
+                    sections.append(Section(turn, label=_label_of(unbold(text), rest)))
                 if rest:
                     sections[-1].paras.append(replace(para, text=rest, spoken=True))
                 else:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 from ..textrules import ends_sentence
+from .labels_en import NOT_NAME_WORDS, PARTS, name_case
 from .labels_zh import speech_by_title
 from .model import Turn
-from .speakers import NOT_NAME_WORDS, PARTS, name_case
 
 # What a title calls a text one person gave, and what it calls one that labels divide among several.
 ONE_VOICE = re.compile(
@@ -37,7 +37,8 @@ MANY_AFTER = re.compile(
 NAME_WORD = r"(?:Ma?c|O['’])?[A-ZÀ-Þ][a-zß-ÿ'’-]+"  # `Obama`, `McCain`, `O'Rourke`, `António`
 PARTICLE = r"(?:von|van|der|den|de|da|del|di|du|bin|binti|al|el|la|le)"  # `von der Leyen`, `de Gaulle`
 STYLE = (
-    r"(?:H\.\s?E\.|His\s+Excellency|Her\s+Excellency|His\s+Holiness|His\s+Majesty|Her\s+Majesty|The\s+Rt\.?\s+Hon\.?)"
+    r"(?:H\.\s?E\.|His\s+Excellency|Her\s+Excellency|His\s+Holiness|His\s+Majesty|Her\s+Majesty"
+    r"|[Tt]he\s+(?:Rt\.?\s+)?Hon\.?)"  # Westminster's `the Hon`, `The Rt Hon`
 )
 # Offices that stand before a name and are part of how the person is called: `Pope Francis`, `Queen Elizabeth II`.
 CALLED = r"(?:Pope|Queen|King|Prince|Princess|Cardinal|Archbishop|Bishop|Sheikh|Emperor|Empress)"
@@ -51,6 +52,7 @@ PERSON = re.compile(
         (?P<role>(?:{OFFICE_WORDS}\s+)*?(?:{PARTS["ROLES"]}|Lady|{CALLED})\s+)?  # the office: Vice President
         (?P<name>(?:{PARTICLE}\s+)*{NAME_WORD}(?:\s+(?:[A-Z]\.|{PARTICLE}|{NAME_WORD}|[IVX]{{2,4}}\b)){{0,4}}?)
         (?P<suffix>,?\s+Jr\.?)?                                                 # Martin Luther King Jr.
+        (?:\s+(?:MP|M\.P\.)\b)?                                                 # a member's letters: John Howard MP
         (?:,\s+(?P<office>[A-Z][^,()|]*?))?                                     # , Prime Minister of India
         (?:\s+(?P<after>{AFTER_NAME}.*))?$""",
     re.X,

@@ -16,9 +16,9 @@ from typing import Protocol
 from ..script import simplified
 from ..textrules import HAN, ends_sentence, visible
 from . import english_top, metadata, speech_speaker, tail
+from .labels_en import PARTS
 from .labels_zh import NAME_SHAPE, TURN_ROLE_WORDS, byline
 from .layout import DEBRIS, Para
-from .speakers import PARTS
 
 MAX_FRONT_LINE = 80  # characters: a title-block line is short
 FRONT_LINES = 6  # title-block lines read after the title
@@ -135,8 +135,11 @@ def _briefing_host(d: Document) -> None:
     if d.language != "zh":
         host = english_top.host_in_title(d.meta.get("title") or "")
         host = host or english_top.host_in_lead([p.text for p in d.paras[:FRONT_LINES]])
-        if host:
-            _set_speaker(d, *host, "the lead")
+        head = None if host else english_top.letterhead([p.text for p in d.paras[:FRONT_LINES]])
+        if head and d.paras[head[2]].text.isupper():  # the letterhead in capitals is no part of the speech
+            d.notes.append(f"letterhead {d.paras.pop(head[2]).text!r} dropped")
+        if host or head:
+            _set_speaker(d, *(host or head[:2]), "the lead" if host else "the letterhead")
         return
     host = briefing_host([d.meta.get("event") or "", d.meta.get("subtitle") or "", *(p.text for p in d.paras)])
     if host:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .labels_en import parts_pattern
 from .model import Turn
-from .speakers import parts_pattern
 
 # `Press Briefing by Press Secretary Jen Psaki and National Security Advisor Jake Sullivan, March 22, 2022`: the
 # people a title says the document is by, each an office and a name, split at commas and "and".

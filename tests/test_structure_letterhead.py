@@ -1,0 +1,200 @@
+"""Transcripts as Westminster governments issue them (Australia's ministers, in the shapes ParlInfo and PM
+Transcripts keep): a letterhead naming the minister (`THE HON … MP`), labels alone on their line (`JOURNALIST:`
+then the question below it), `NAME, OFFICE:` labels given in full once and by surname after, offices in letters
+(`PM:`, `P.M.`), and the office's name or a contact line printed atop every page. The texts are invented; the shapes
+are the archive's."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.reader import parse_text, read_corpus
+from qa.reader.english_top import host_in_title, letterhead
+from qa.reader.passages import _hard_split
+from qa.reader.speech_speaker import title_speaker
+
+DOORSTOP = """PRIME MINISTER
+
+12 March 2009
+
+TRANSCRIPT OF THE PRIME MINISTER  THE HON JANE CITIZEN MP  DOORSTOP INTERVIEW  PARLIAMENT HOUSE, CANBERRA
+
+JOURNALIST:
+
+Prime Minister, will the dam go ahead this year?
+
+PRIME MINISTER:
+
+It will. The water authority has finished its study and the funding is in the budget.
+
+JOURNALIST:
+
+And the cost?
+
+PRIME MINISTER:
+
+About four hundred million dollars over five years, shared with the states.
+
+PRIME MINISTER
+
+JOURNALIST:
+
+Will you meet the farmers first?
+
+PRIME MINISTER:
+
+Yes, on Friday in Dubbo.
+"""
+
+
+@pytest.fixture
+def doorstop(tmp_path):
+    (tmp_path / "2009-03-12-doorstop.txt").write_text(DOORSTOP, encoding="utf-8")
+    return read_corpus(tmp_path).documents[0]
+
+
+def test_labels_alone_on_their_line_open_turns_and_are_not_page_furniture(doorstop):
+    got = [(p.speaker, p.text.split()[0]) for p in doorstop.passages if p.speech]
+    assert got == [
+        ("Journalist", "Prime"),
+        ("Jane Citizen", "It"),
+        ("Journalist", "And"),
+        ("Jane Citizen", "About"),
+        ("Journalist", "Will"),
+        ("Jane Citizen", "Yes,"),
+    ]
+    assert doorstop.passages[-1].question == "Will you meet the farmers first?"
+
+
+def test_the_letterhead_names_the_minister_and_is_no_passage_nor_heading(doorstop):
+    answers = [p for p in doorstop.passages if p.speaker == "Jane Citizen"]
+    assert {p.role for p in answers} == {"Prime Minister"}
+    assert not any("THE HON" in p.text for p in doorstop.passages)
+    assert {p.section for p in doorstop.passages} == {None}  # `PRIME MINISTER` atop a page is no heading
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN CITIZEN MP PRESS CONFERENCE, CANBERRA"],
+         ("John Citizen", "Prime Minister", 0)),
+        (["THE HON. MARY CITIZEN MP  MINISTER FOR HEALTH", "TRANSCRIPT"], ("Mary Citizen", "Minister for Health", 0)),
+        (["PRIME MINISTER", "TRANSCRIPT OF THE PRIME MINISTER", "THE HON JOHN CITIZEN MP", "DOORSTOP"],
+         ("John Citizen", "Prime Minister", 2)),
+        (["LEADER OF THE OPPOSITION  THE HON. PAT CITIZEN MHR  DOORSTOP INTERVIEW"], ("Pat Citizen", None, 0)),
+        # two ministers at one press conference: the labels say who speaks
+        (["THE HON ANN CITIZEN MP  TREASURER  THE HON BOB CITIZEN MP  MINISTER FOR FINANCE"], None),
+        # a sentence that thanks a minister is no letterhead
+        (["I thank the Hon John Citizen MP for his work."], None),
+    ],
+)  # fmt: skip
+def test_letterhead(lines, expected):
+    assert letterhead(lines) == expected
+
+
+JOINT = """---
+title: "Transcript of joint press conference: Sydney: 22 May 2014: hospital funding"
+---
+
+THE HON ANN WONG MP  DEPUTY LEADER OF THE OPPOSITION  THE HON BOB SMITH MP  SHADOW TREASURER
+
+Office: 02 6277 7500 or 0400 000 000
+
+ANN WONG, DEPUTY LEADER OF THE OPPOSITION: Thank you for coming to the hospital today.
+
+BOB SMITH, SHADOW TREASURER: Thanks, Ann. The budget cuts its funding by a third.
+
+Office: 02 6277 7500 or 0400 000 000
+
+JOURNALIST: Ms Wong, will you restore the funding?
+
+WONG: We will restore every dollar of it.
+
+JOURNALIST: Mr Smith, how will you pay for it?
+
+MR SMITH: By reversing the tax cut for the largest firms.
+
+Office: 02 6277 7500 or 0400 000 000
+
+JOURNALIST: And the schools?
+
+WONG: The schools too.
+"""
+
+
+def test_a_name_and_office_label_then_the_surname_alone_is_one_person():
+    doc = parse_text("joint.txt", JOINT)
+    got = [(p.speaker, p.role) for p in doc.passages if p.speech]
+    wong, smith = ("Ann Wong", "Deputy Leader of the Opposition"), ("Bob Smith", "Shadow Treasurer")
+    journalist = ("Journalist", None)
+    assert got == [wong, smith, journalist, wong, journalist, smith, journalist, wong]
+    # two people of one surname: a label giving it alone names neither
+    doc = parse_text("joint.txt", JOINT.replace("ANN WONG,", "ANN SMITH,").replace("WONG:", "SMITH:"))
+    assert {p.speaker for p in doc.passages if p.text.startswith(("We will", "By reversing"))} == {"Smith", "Mr Smith"}
+
+
+def test_a_contact_line_printed_on_every_page_is_no_speaker_and_no_passage():
+    doc = parse_text("joint.txt", JOINT)
+    assert "Office" not in {p.speaker for p in doc.passages}
+    assert not any("6277" in p.text for p in doc.passages)
+
+
+OLD_PRESS = """---
+title: "London: Press conference given by the Prime Minister, Mr. John Citizen at London Airport"
+---
+
+J. R. CITIZEN: Well, because I think it is in the interests of both countries.
+
+Q. Would you be happy to have British troops in Australian bases?
+
+P.M. We discussed this some time ago and the basis then was clear.
+
+Q. Do you think a visit to the Far East would help?
+
+P.M. Well I would like to see many leaders go there and see it for themselves.
+
+Q. Will you see the Prime Minister of Britain again?
+
+P.M. Tomorrow morning, and again on Friday.
+"""
+
+
+def test_an_office_in_letters_is_the_host_the_title_names_even_beside_a_scanned_label():
+    doc = parse_text("1967-press.txt", OLD_PRESS)
+    answers = [p for p in doc.passages if p.text.startswith(("We discussed", "Well I would", "Tomorrow"))]
+    assert [(p.speaker, p.role) for p in answers] == [("John Citizen", "Prime Minister")] * 3
+    assert not any("P.M." in p.text for p in doc.passages)  # no answer glued into the question before it
+    gillard = parse_text("pm.txt", "PM: Good afternoon.\n\nJOURNALIST: A question?\n\nPM: An answer.\n")
+    assert gillard.passages[0].speaker == "Prime Minister"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("London: Press conference given by the Prime Minister, Mr. John Citizen at London Airport",
+         ("John Citizen", "Prime Minister")),
+        ("Briefing by the Secretary of State, Antony J. Blinken", ("Antony J. Blinken", "Secretary of State")),
+        ("Press conference given by the prime minister, mr. john citizen", None),
+    ],
+)  # fmt: skip
+def test_host_in_title_office_first(title, expected):
+    assert host_in_title(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "speaker"),
+    [
+        ("Speech by the Hon John Citizen MP at the unveiling of the monument", "John Citizen"),
+        ("Remarks by the Hon. Mary Citizen MP", "Mary Citizen"),
+        ("Address by The Rt Hon Mary Citizen MP", "Mary Citizen"),
+    ],
+)
+def test_the_hon_and_mp_around_a_name_in_a_title(title, speaker):
+    assert title_speaker(title, "The monument stands.").speaker == speaker
+
+
+def test_a_clause_mark_at_the_end_of_an_over_long_run_still_splits():
+    def count(pieces):
+        return [2 * len(p) for p in pieces]  # every character two tokens: a run of rare characters
+
+    assert "".join(_hard_split("ab,", 1, count, "zh")) == "ab,"  # had recursed until Python stopped it
