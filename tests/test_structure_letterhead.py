@@ -198,3 +198,33 @@ def test_a_clause_mark_at_the_end_of_an_over_long_run_still_splits():
         return [2 * len(p) for p in pieces]  # every character two tokens: a run of rare characters
 
     assert "".join(_hard_split("ab,", 1, count, "zh")) == "ab,"  # had recursed until Python stopped it
+
+
+SCANNED = """Leader of the Opposition
+
+2 December 1991 REF: TRANSCR\\0317\\BQ
+
+SUBJECTS: Balance of payments, jobs.
+
+PM: Ladies and gentlemen, the figures out today are the worst in a decade.
+
+REF: TRANSCR\\0317\\BQ 2.
+
+JOURNALIST: What would you do about them?
+
+PM: Cut the deficit and free up the labour market.
+
+REF: TRANSCR\\0317\\BQ 3.
+
+SUBJECTS: none further.
+
+JOURNALIST: When?
+
+PM: In the first budget.
+"""
+
+
+def test_a_page_reference_and_a_subjects_field_are_no_speakers():
+    doc = parse_text("1991-transcript.txt", SCANNED)
+    assert {p.speaker for p in doc.passages} <= {None, "Prime Minister", "Journalist"}
+    assert [p.speaker for p in doc.passages if p.text.startswith(("Ladies", "Cut", "In the"))] == ["Prime Minister"] * 3

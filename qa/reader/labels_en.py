@@ -84,7 +84,7 @@ CAPS_NAME_OFFICE = re.compile(
         \s*:(?:\s+(?P<text>\S.*)|\s*)$""",
     re.S | re.X,
 )
-CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
+CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|PM|" + PARTS["ROLES"].upper() + r")\b\.?")
 QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
 # English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
 RECURRING_LABELS = (
@@ -115,7 +115,10 @@ RECURRING_LABELS = (
 )
 CAPS_STOP, TITLE_COLON = RECURRING_LABELS[0], RECURRING_LABELS[-1]
 # Words that open a line with a colon and are no speaker: `Note:`, `Source:`, `Photo:`.
-NOT_LABELS = frozenset(("note", "notes", "source", "sources", "photo", "update", "correction", "editor's note"))
+NOT_LABELS = frozenset((
+    "note", "notes", "source", "sources", "photo", "update", "correction", "editor's note",
+    "subject", "subjects", "ref",  # a transcript's page fields
+))  # fmt: skip
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
 # A Scottish prefix before a name in capitals: printed in its case (`McCLELLAN`, `MacDONALD`), or a Mc that no

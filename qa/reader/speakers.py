@@ -99,7 +99,8 @@ def label_counts(lines: list[str], language: str) -> Counter:
     # A line printed the same page after page (`Minister’s Office: 02 6277 7500`) is furniture: no speaker says
     # the same words at every turn.
     for label, texts in said.items():
-        if counts[label] > 1 and len(texts) == 1 and "" not in texts:
+        page_line = counts[label] > 1 and len(texts) == 1 and "" not in texts
+        if page_line or label.replace("’", "'").casefold() in NOT_LABELS:  # `SUBJECTS:` twice is still a field
             del counts[label]
     # A bare name in capitals with a stop could open a sentence (`THANK YOU.`), so such names count only in a
     # document that prints its speakers that way: two or more of them (no title, no `Q`), each opening several
