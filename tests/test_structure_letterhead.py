@@ -82,6 +82,8 @@ def test_the_letterhead_names_the_minister_and_is_no_passage_nor_heading(doorsto
         (["PRIME MINISTER", "TRANSCRIPT OF THE PRIME MINISTER", "THE HON JOHN CITIZEN MP", "DOORSTOP"],
          ("John Citizen", "Prime Minister", 2)),
         (["LEADER OF THE OPPOSITION  THE HON. PAT CITIZEN MHR  DOORSTOP INTERVIEW"], ("Pat Citizen", None, 0)),
+        (["ATTORNEY-GENERAL THE HON. DARYL CITIZEN AM QC MP"], ("Daryl Citizen", None, 0)),
+        (["MINISTER FOR FOREIGN AFFAIRS  HON ALEXANDER MR CITIZEN, MP"], ("Alexander Citizen", None, 0)),
         # two ministers at one press conference: the labels say who speaks
         (["THE HON ANN CITIZEN MP  TREASURER  THE HON BOB CITIZEN MP  MINISTER FOR FINANCE"], None),
         # a sentence that thanks a minister is no letterhead
@@ -228,3 +230,31 @@ def test_a_page_reference_and_a_subjects_field_are_no_speakers():
     doc = parse_text("1991-transcript.txt", SCANNED)
     assert {p.speaker for p in doc.passages} <= {None, "Prime Minister", "Journalist"}
     assert [p.speaker for p in doc.passages if p.text.startswith(("Ladies", "Cut", "In the"))] == ["Prime Minister"] * 3
+
+
+FIELDS = """Inquiries: (02) 6277 7500 1
+
+DATE: 13 November 2006
+
+TOPICS: Indonesia; the security treaty.
+
+JOHN CITIZEN MP: I am heading to Lombok to sign the treaty today.
+
+JOURNALIST: Will it cover Papua?
+
+CITIZEN: It respects the territorial integrity of both countries.
+
+Inquiries: (02) 6277 7500 2
+
+JOURNALIST: When does it take effect?
+
+CITIZEN: Once both parliaments ratify it.
+"""
+
+
+def test_a_pages_fields_are_no_speakers_and_a_members_letters_are_no_part_of_the_name():
+    doc = parse_text("doorstop.txt", FIELDS)
+    assert {p.speaker for p in doc.passages} == {None, "John Citizen", "Journalist"}
+    assert [p.speaker for p in doc.passages if p.text.startswith(("I am", "It respects", "Once"))] == [
+        "John Citizen"
+    ] * 3

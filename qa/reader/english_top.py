@@ -126,13 +126,16 @@ RT_HON = re.compile(
         (?:\s+[A-Z]{2,4})*\b                                                    # letters after it: KCB KC MP""",
     re.X,
 )
+CUT_OFFICE = re.compile(r"\b(?i:and|for|of|the|in)\s*$")
+LETTERHEAD_TITLES = frozenset(("MR", "MRS", "MS", "DR"))  # a template slips one in: `HON ALEXANDER MR DOWNER`
 OF_THE_OFFICE = re.compile(r"\b(?i:of\s+the)\s+(?P<office>[A-Z][\w ]+)$")  # `TRANSCRIPT OF THE PRIME MINISTER`
 MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above its fields
 # A minister in a Westminster letterhead, in capitals or not: `TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN HOWARD
 # MP  DOORSTOP INTERVIEW`, `THE HON. MALCOLM TURNBULL MP  PRIME MINISTER` (a PDF's columns keep two spaces apart).
 HON_MP = re.compile(
     r"""(?:\b(?i:of\s+the)\s+(?P<before>[A-Z][\w ]+?)\s+)?            # the office before it: `OF THE PRIME MINISTER`
-        \b(?i:the\s+hon)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){1,3}?)\s+(?:MP|MHR|M\.P\.)\b  # minister
+        \b(?i:the\s+)?(?i:hon)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){1,3}?)  # the minister, `the Hon`
+        (?:\s+(?:AM|AO|AC|QC|KC|SC))*,?\s+(?:MP|MHR|M\.P\.)\b                        # and letters: `AM QC MP`
         (?:\ {1,2}(?P<after>[A-Z][\w]*(?:\ [A-Z\w][\w]*){0,6})(?=\s{2}|\s*$))?  # the office after it, one column""",
     re.X,
 )
@@ -320,8 +323,12 @@ def letterhead(lines: list[str]) -> tuple[str, str | None, int] | None:
     above = OF_THE_OFFICE.search(lines[i - 1]) if i and not m.group("before") else None
     below = lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= MAX_PLACE_LINE else None
     offices = (m.group("before"), m.group("after"), above and above.group("office"), below)
-    office = next((o for o in offices if o and OFFICE.search(o.title())), None)
-    return name_case(m.group("name")), office_case(office) if office else None, i
+    # An office cut at a column's end (`MINISTER FOR IMMIGRATION AND`) is no office.
+    office = next((o for o in offices if o and OFFICE.search(o.title()) and not CUT_OFFICE.search(o)), None)
+    name = " ".join(
+        w for w in m.group("name").split() if w.upper() not in LETTERHEAD_TITLES
+    )  # `HON ALEXANDER MR DOWNER`
+    return name_case(name), office_case(office) if office else None, i
 
 
 def _day(value: str) -> str | None:

@@ -117,7 +117,9 @@ CAPS_STOP, TITLE_COLON = RECURRING_LABELS[0], RECURRING_LABELS[-1]
 # Words that open a line with a colon and are no speaker: `Note:`, `Source:`, `Photo:`.
 NOT_LABELS = frozenset((
     "note", "notes", "source", "sources", "photo", "update", "correction", "editor's note",
-    "subject", "subjects", "ref",  # a transcript's page fields
+    "subject", "subjects", "topic", "topics", "ref", "inquiries", "enquiries", "media inquiries", "media contact",
+    "contact", "date", "time", "venue", "location", "title", "transcript", "transcription",  # a page's fields
+    "first", "second", "third", "finally",  # a speech's points
 ))  # fmt: skip
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
@@ -128,6 +130,7 @@ MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = parts_pattern(r"^@HONORIFIC\s+")
+MEMBER_LETTERS = re.compile(r"(?:\s+(?:MP|MHR|M\.P\.|QC|KC|AM|AO))+$", re.I)  # `MICHAEL KEENAN MP:` is Michael Keenan
 SHORT_OFFICES = {"PM": "Prime Minister", "P.M": "Prime Minister"}  # an office in letters (`PM:`, `P.M.`)
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
 
@@ -203,6 +206,7 @@ def label_person(label: str) -> tuple[str, str | None]:
     label = " ".join(
         w.capitalize() if w.isupper() and len(w) >= MIN_CAPITALISED and _wordlike(w, alone) else w for w in words
     )
+    label = MEMBER_LETTERS.sub("", label)
     bare = STRIP_HONORIFIC.sub("", label)
     if re.fullmatch(f"(?:Deputy\\s+)?(?:{PARTS['ROLES']})", bare) or label.lower().startswith("the "):
         return label, bare.removeprefix("The ").removeprefix("the ")
@@ -226,7 +230,8 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
     if m and OFFICE_WORD.search(office_case(m.group("role"))):
         return Turn(name_case(m.group("person")), office_case(m.group("role"))), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
-    if m and (CAPS_HONORIFIC.match(m.group("person")) or caps_seen[m.group("person")] > 1):
+    proven = m and (caps_seen[m.group("person")] > 1 or MEMBER_LETTERS.search(m.group("person")))  # `… MP:`
+    if m and (CAPS_HONORIFIC.match(m.group("person")) or proven):
         speaker, role = label_person(name_case(m.group("person")))
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = QA_LABEL.match(text)
