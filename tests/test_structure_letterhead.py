@@ -81,9 +81,14 @@ def test_the_letterhead_names_the_minister_and_is_no_passage_nor_heading(doorsto
         (["THE HON. MARY CITIZEN MP  MINISTER FOR HEALTH", "TRANSCRIPT"], ("Mary Citizen", "Minister for Health", 0)),
         (["PRIME MINISTER", "TRANSCRIPT OF THE PRIME MINISTER", "THE HON JOHN CITIZEN MP", "DOORSTOP"],
          ("John Citizen", "Prime Minister", 2)),
-        (["LEADER OF THE OPPOSITION  THE HON. PAT CITIZEN MHR  DOORSTOP INTERVIEW"], ("Pat Citizen", None, 0)),
-        (["ATTORNEY-GENERAL THE HON. DARYL CITIZEN AM QC MP"], ("Daryl Citizen", None, 0)),
-        (["MINISTER FOR FOREIGN AFFAIRS  HON ALEXANDER MR CITIZEN, MP"], ("Alexander Citizen", None, 0)),
+        (["LEADER OF THE OPPOSITION  THE HON. PAT CITIZEN MHR  DOORSTOP INTERVIEW"],
+         ("Pat Citizen", "Leader of the Opposition", 0)),
+        (["ATTORNEY-GENERAL THE HON. DARYL CITIZEN AM QC MP"], ("Daryl Citizen", "Attorney-General", 0)),
+        (["MINISTER FOR FOREIGN AFFAIRS  HON ALEXANDER MR CITIZEN, MP"],
+         ("Alexander Citizen", "Minister for Foreign Affairs", 0)),
+        (["THE HON JOHN CITIZEN MP", "DOORSTOP WITH THE PREMIER"], ("John Citizen", None, 0)),  # no office below
+        (["THE HON JOHN CITIZEN MP  PRIME MINISTER", "SENATOR THE HON PENNY CITIZEN  MINISTER FOR TRADE"], None),
+        (["The Hon. Jane Citizen MP, Minister for Health", "Distinguished guests"], None),  # an acknowledgement
         # two ministers at one press conference: the labels say who speaks
         (["THE HON ANN CITIZEN MP  TREASURER  THE HON BOB CITIZEN MP  MINISTER FOR FINANCE"], None),
         # a sentence that thanks a minister is no letterhead
@@ -238,7 +243,9 @@ DATE: 13 November 2006
 
 TOPICS: Indonesia; the security treaty.
 
-JOHN CITIZEN MP: I am heading to Lombok to sign the treaty today.
+JOHN CITIZEN MP, MINISTER FOR FOREIGN AFFAIRS: I am heading to Lombok to sign the treaty today.
+
+ANN OTHER MP: And I am going with him.
 
 JOURNALIST: Will it cover Papua?
 
@@ -254,7 +261,49 @@ CITIZEN: Once both parliaments ratify it.
 
 def test_a_pages_fields_are_no_speakers_and_a_members_letters_are_no_part_of_the_name():
     doc = parse_text("doorstop.txt", FIELDS)
-    assert {p.speaker for p in doc.passages} == {None, "John Citizen", "Journalist"}
+    assert {p.speaker for p in doc.passages} == {None, "John Citizen", "Ann Other", "Journalist"}
     assert [p.speaker for p in doc.passages if p.text.startswith(("I am", "It respects", "Once"))] == [
         "John Citizen"
     ] * 3
+
+
+# From an adversarial review: what the rules above must leave alone.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a label whose every line says the same words is still a label, unless they hold a telephone number
+        ("Mr FISHER: I move the bill.\n\nHONOURABLE MEMBERS: Hear, hear!\n\nMr FISHER: It waters the valley.\n\n"
+         "HONOURABLE MEMBERS: Hear, hear!\n\nMs BASS: At what cost?\n",
+         ["Mr Fisher", "Honourable Members", "Mr Fisher", "Honourable Members", "Ms Bass"]),
+        # the same turn printed twice with a small number is speech, not page furniture
+        ("CHAIR: We move to the vote.\n\nQuestion 1: That the report be adopted.\n\nMR SMITH: No quorum.\n\n"
+         "CHAIR: We put it again.\n\nQuestion 1: That the report be adopted.\n",
+         ["Chair", "Mr Smith", "Chair"]),
+        # `Mrs. Kennedy` is not the Robert Kennedy an earlier label named, nor `JOURNALIST` the female one
+        ("ROBERT KENNEDY: We are glad to be here.\n\nMRS. KENNEDY: Thank you for the flowers.\n\n"
+         "ROBERT KENNEDY: We will be in Dallas by noon.\n\nMRS. KENNEDY: And then home.\n",
+         ["Robert Kennedy", "Mrs. Kennedy", "Robert Kennedy", "Mrs. Kennedy"]),
+        ("JOURNALIST: Is it going ahead?\n\nPRIME MINISTER: It is.\n\nFEMALE JOURNALIST: When?\n\n"
+         "PRIME MINISTER: In June.\n\nJOURNALIST: And the cost?\n\nPRIME MINISTER: Modest.\n",
+         ["Journalist", "Prime Minister", "Female Journalist", "Prime Minister", "Journalist", "Prime Minister"]),
+        # headings alone on their line that end in a colon and ask nothing are no speakers
+        ("ISSUE:\n\nThe dam's funding lapses in June.\n\nBACKGROUND:\n\nThe dam was approved in 2007.\n\nISSUE:\n\n"
+         "The farmers want a weir.\n\nBACKGROUND:\n\nA weir was studied in 2008.\n", [None]),
+        ("The budget came down today.\n\nKEY POINTS:\n\nTaxes fall.\n\nThe second part covers the states.\n\n"
+         "KEY POINTS:\n\nGrants rise.\n", [None]),
+        # `P.M.` is the Prime Minister only where `Q.` asks; `PM:` once is no label
+        ("A.M. Registration in the foyer.\n\nP.M. Workshops in the east wing.\n\nA.M. Keynote address.\n\n"
+         "P.M. Closing remarks.\n", [None]),
+        ("PM: Dam approved\n\nMARK COLVIN: The Government has approved the dam.\n\nREPORTER: The farmers are pleased."
+         "\n\nMARK COLVIN: And the greens?\n\nREPORTER: They are not.\n",
+         ["Mark Colvin", "Reporter", "Mark Colvin", "Reporter"]),  # the programme's line is the title
+    ],
+)  # fmt: skip
+def test_what_the_rules_leave_alone(text, expected):
+    got = [p.speaker for p in parse_text("t.txt", text).passages]
+    assert [s for i, s in enumerate(got) if i == 0 or s != got[i - 1]] == expected
+
+
+def test_a_title_answering_someone_elses_press_conference_names_no_host():
+    title = "Doorstop: response to the press conference given by the Prime Minister, Mr. John Citizen"
+    assert host_in_title(title) is None

@@ -96,10 +96,12 @@ HOST_TITLE = re.compile(
 OFFICE_HOSTED = re.compile(
     rf"""\b(?i:press\s+conference|news\s+conference|briefing)\s+(?i:given\s+|held\s+)?(?i:by\s+the)\s+  # whose
         (?P<role>(?:[A-Z][a-z]+\s+){{0,3}}(?:{PARTS["ROLES"]})(?:\s+(?:of|for)(?:\s+[A-Z][a-z]+){{1,3}})?)  # office
-        ,\s+(?:{PARTS["HONORIFIC"]}\s+)?(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,2}}?)
+        ,\s+(?:(?:{PARTS["HONORIFIC"]}|Senator)\s+)?(?P<name>{PARTS["TITLE_WORD"]}(?:\s+[A-Z]\.)?(?:\s+{PARTS["TITLE_WORD"]}){{1,2}}?)
         (?=\s+(?:at|in|on)\b|[,.;:]|\s*$)                                           # the name, then where""",
     re.X,
 )
+# What a title may print before what it records: a place and a colon (`London, UK: `), `transcript of`.
+TITLE_LEAD = re.compile(r"(?:[A-Z][\w.'’-]*,?\s+)*(?:[A-Z][\w.'’-]*:\s+)?(?i:(?:transcript|text)\s+of\s+(?:a\s+)?)?")
 REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
@@ -126,17 +128,31 @@ RT_HON = re.compile(
         (?:\s+[A-Z]{2,4})*\b                                                    # letters after it: KCB KC MP""",
     re.X,
 )
-CUT_OFFICE = re.compile(r"\b(?i:and|for|of|the|in)\s*$")
+COLUMN_END = re.compile(r"\s*$|\s{2}")  # what follows a name that ends its line or its column
+CUT_OFFICE = re.compile(r"(?:\b(?i:and|for|of|the|in)|:)\s*$")
 LETTERHEAD_TITLES = frozenset(("MR", "MRS", "MS", "DR"))  # a template slips one in: `HON ALEXANDER MR DOWNER`
 OF_THE_OFFICE = re.compile(r"\b(?i:of\s+the)\s+(?P<office>[A-Z][\w ]+)$")  # `TRANSCRIPT OF THE PRIME MINISTER`
 MAX_SUMMARY = 400  # characters: the one-sentence summary a page prints above its fields
-# A minister in a Westminster letterhead, in capitals or not: `TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN HOWARD
-# MP  DOORSTOP INTERVIEW`, `THE HON. MALCOLM TURNBULL MP  PRIME MINISTER` (a PDF's columns keep two spaces apart).
+# A minister in a Westminster letterhead: `TRANSCRIPT OF THE PRIME MINISTER THE HON JOHN HOWARD MP  DOORSTOP
+# INTERVIEW`, `LEADER OF THE OPPOSITION  THE HON. TONY ABBOTT MHR`, `THE HON. MALCOLM TURNBULL MP  PRIME MINISTER` (a
+# PDF's columns keep two spaces apart).
 HON_MP = re.compile(
-    r"""(?:\b(?i:of\s+the)\s+(?P<before>[A-Z][\w ]+?)\s+)?            # the office before it: `OF THE PRIME MINISTER`
+    r"""(?:(?:\b(?i:of\s+the)\s+|^|(?<=\s\s))(?P<before>[A-Z][\w -]+?)\s+)?  # what is printed before it: the office
         \b(?i:the\s+)?(?i:hon)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){1,3}?)  # the minister, `the Hon`
         (?:\s+(?:AM|AO|AC|QC|KC|SC))*,?\s+(?:MP|MHR|M\.P\.)\b                        # and letters: `AM QC MP`
-        (?:\ {1,2}(?P<after>[A-Z][\w]*(?:\ [A-Z\w][\w]*){0,6})(?=\s{2}|\s*$))?  # the office after it, one column""",
+        (?:\ {1,4}(?P<after>[A-Z][\w]*(?:\ [A-Z\w][\w]*){0,6})(?=\s{2}|\s*$))?  # the office after it, one column""",
+    re.X,
+)
+# Anyone a letterhead styles the Hon, a member or not (`SENATOR THE HON PENNY WONG  MINISTER FOR FOREIGN AFFAIRS`).
+HON_ANY = re.compile(
+    r"""\b(?i:hon)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){1,3}?)
+        (?=\s+(?:AM|AO|AC|QC|KC|SC|MP|MHR|M\.P\.)\b|\s{2}|,|\s*$)  # the name ends at letters, a column, a comma""",
+    re.X,
+)
+# What a letterhead's office starts with: `PRIME MINISTER`, `LEADER OF THE OPPOSITION`, `SHADOW MINISTER FOR …`.
+OFFICE_START = re.compile(
+    rf"""^(?:(?:Shadow|Assistant|Deputy|Acting|Parliamentary|Federal|Prime|Special|Vice|Chief|Foreign|Junior)\s+)*
+        (?:{PARTS["ROLES"]}|Attorney-General)\b""",
     re.X,
 )
 
@@ -299,6 +315,10 @@ def title_day(title: str) -> str | None:
 def host_in_title(title: str) -> tuple[str, str] | None:
     """(name, office) of the host a title names as the owner of its press conference."""
     m = HOST_TITLE.match(title) or OFFICE_HOSTED.search(title)
+    # Only what the title is: `London, UK: Press conference given by …`, not `Doorstop: response to the press
+    # conference given by …`.
+    if m and m.re is OFFICE_HOSTED and not TITLE_LEAD.fullmatch(title[: m.start()]):
+        return None
     return (m.group("name"), m.group("role")) if m else None
 
 
@@ -311,24 +331,34 @@ def host_in_lead(lines: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def letterhead(lines: list[str]) -> tuple[str, str | None, int] | None:
-    """(name, office, line) of the one minister a Westminster letterhead names among the first lines: `THE HON JOHN
-    HOWARD MP`, after the office (`TRANSCRIPT OF THE PRIME MINISTER THE HON …`) or before it (`… MP  PRIME
-    MINISTER`). A letterhead naming two (a joint press conference) names no one speaker."""
-    found = [(m, i) for i, line in enumerate(lines) if not ends_sentence(line) for m in HON_MP.finditer(line)]
-    if len({m.group("name").casefold() for m, _ in found}) != 1:
+def letterhead(lines: list[str], title: str | None = None) -> tuple[str, str | None, int] | None:
+    """(name, office, line) of the one minister a Westminster letterhead in capitals names among the first lines
+    (line -1: the `title`, when the document's first line was taken for it):
+    `THE HON JOHN HOWARD MP` after its office (`TRANSCRIPT OF THE PRIME MINISTER THE HON …`) or before it (`… MP
+    PRIME MINISTER`). A letterhead naming two (a joint press conference) names no one speaker, and a line in mixed
+    case is one only when the name ends its line or column (`The Hon Malcolm Turnbull MP   Leader of the
+    Opposition`): `The Hon. Jane Citizen MP, Minister for Health` may be a speech's acknowledgement."""
+    lines = [title, *lines] if title else lines
+    heads = [line for line in lines if not ends_sentence(line)]
+    if len({" ".join(m.group("name").split()).casefold() for line in heads for m in HON_ANY.finditer(line)}) != 1:
+        return None
+    found = [(m, i) for i, line in enumerate(lines) if not ends_sentence(line) for m in HON_MP.finditer(line)
+             if line.isupper() or COLUMN_END.match(line[m.end():])]  # fmt: skip
+    if not found:
         return None
     m, i = found[0]
+    before = m.group("before") or ""
+    if not OFFICE_START.match(before.title()):  # `TRANSCRIPT OF THE PRIME MINISTER`: the office is its end
+        of_the = OF_THE_OFFICE.search(before)
+        before = of_the.group("office") if of_the else None
     # The office may be a line of its own: `TRANSCRIPT OF THE PRIME MINISTER` above, `PRIME MINISTER` below.
-    above = OF_THE_OFFICE.search(lines[i - 1]) if i and not m.group("before") else None
+    above = OF_THE_OFFICE.search(lines[i - 1]) if i and not before else None
     below = lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= MAX_PLACE_LINE else None
-    offices = (m.group("before"), m.group("after"), above and above.group("office"), below)
-    # An office cut at a column's end (`MINISTER FOR IMMIGRATION AND`) is no office.
-    office = next((o for o in offices if o and OFFICE.search(o.title()) and not CUT_OFFICE.search(o)), None)
-    name = " ".join(
-        w for w in m.group("name").split() if w.upper() not in LETTERHEAD_TITLES
-    )  # `HON ALEXANDER MR DOWNER`
-    return name_case(name), office_case(office) if office else None, i
+    offices = (before, m.group("after"), above and above.group("office"), below)
+    # An office cut at a column's end (`MINISTER FOR IMMIGRATION AND`) is no office, nor a label (`TREASURER:`).
+    office = next((o for o in offices if o and OFFICE_START.match(o.title()) and not CUT_OFFICE.search(o)), None)
+    name = " ".join(w for w in m.group("name").split() if w.upper() not in LETTERHEAD_TITLES)
+    return name_case(name), office_case(office) if office else None, i - bool(title)
 
 
 def _day(value: str) -> str | None:

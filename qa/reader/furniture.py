@@ -23,6 +23,7 @@ SAME_REPEATS = 2  # the same line on two pages (a meeting's line: `General Assem
 MASKED_REPEATS = 3  # lines equal once numbers are masked (`Page 3`, `Page 4`) need a third page
 PAGE_LINES = 12  # lines: furniture comes back once a page, so repeats closer than this are not counted
 DIGITS = re.compile(r"\d+")
+TELEPHONE = re.compile(r"\d(?:[\s()./-]*\d){5,}")  # six digits or more as a number is printed: `(02) 6277 7500`
 # Shapes that are page furniture even when printed once.
 PRINTED_ONCE = re.compile(
     r"""^(?:
@@ -65,12 +66,12 @@ def fold(line: str) -> str:
 
 def _candidate(line: str, exact: bool = False) -> bool:
     """Short, no colon, and no sentence end, except in a line repeated `exact`ly with a number in it
-    (`Wednesday, 23 September 2009, 3 p.m.`, `Minister’s Office: 02 6277 7500`): a speech may say `Thank you.`
-    twice, but the same dated line or telephone number twice is the page's."""
+    (`Wednesday, 23 September 2009, 3 p.m.`) or a telephone number (`Minister’s Office: 02 6277 7500`): a speech
+    may say `Thank you.` or `John 3:16` twice, but the same dated line or telephone number twice is the page's."""
     numbered = exact and DIGITS.search(line) is not None
     if not MIN_FURNITURE_CHARS <= len(" ".join(line.split())) <= FURNITURE_CHARS:
         return False
-    if any(c in line for c in COLONS) and not numbered:
+    if any(c in line for c in COLONS) and not (exact and TELEPHONE.search(line)):
         return False
     return not ends_sentence(line) or numbered
 

@@ -18,6 +18,7 @@ NOT_NAME_WORDS = frozenset((
     "THE", "OF", "AND", "FOR", "TO", "IN", "ON", "AT", "BY", "A", "AN", "I", "WE", "YOU", "IT", "IS",
     "THANK", "THANKS", "GOD", "BLESS", "PART", "CHAPTER", "SECTION", "ARTICLE", "ONE", "TWO", "THREE",
     "UNITED", "STATES", "AMERICA", "NATIONS",
+    "ADDRESS", "REMARKS", "SPEECH", "STATEMENT", "WELCOME", "MESSAGE", "OPENING", "CLOSING", "KEYNOTE", "VOTE",
 ))  # fmt: skip
 
 # Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
@@ -84,8 +85,8 @@ CAPS_NAME_OFFICE = re.compile(
         \s*:(?:\s+(?P<text>\S.*)|\s*)$""",
     re.S | re.X,
 )
-CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|PM|" + PARTS["ROLES"].upper() + r")\b\.?")
-QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：]\s*(?P<text>\S.*)$", re.S)
+CAPS_HONORIFIC = parts_pattern(r"^(?:MR|MRS|MS|MISS|DR|PROF|THE|" + PARTS["ROLES"].upper() + r")\b\.?")
+QA_LABEL = re.compile(r"^(?P<person>[QA])\s*[:：](?:\s*(?P<text>\S.*)|\s*)$", re.S)  # `Q: text`, or `Q:` alone
 # English labels a document proves by recurrence: each counts once it opens `LABEL_REPEATS` lines.
 RECURRING_LABELS = (
     # `THE PRESIDENT. text`, `MR. CARTER. text`, `Q. text`: capitals and a full stop (never `MR.` alone); an office
@@ -155,7 +156,9 @@ def recurring_head(text: str, proven: Counter | None = None) -> tuple[str, str] 
             continue
         person = m.group("person")
         named = bare_caps_name(person) and (proven or {}).get(person)
-        if pattern is not CAPS_STOP or person in ("Q", "P.M") or CAPS_HONORIFIC.match(person) or named:
+        # `P.M.` answers only where `Q.` asks (not a programme's `A.M.` / `P.M.` lines): counted, then proven.
+        office = person == "P.M" and (proven is None or proven.get(person))
+        if pattern is not CAPS_STOP or person == "Q" or office or CAPS_HONORIFIC.match(person) or named:
             return person, m.group("text")
     return None
 
@@ -190,7 +193,11 @@ def office_case(office: str) -> str:
     words = office.split()
     if len(words) == 1 and len(office) < MIN_CAPITALISED + 2:
         return office
-    return " ".join(w.lower() if i and w.lower() in OFFICE_SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+
+    def case(w: str) -> str:
+        return "-".join(part.capitalize() for part in w.split("-"))  # `ATTORNEY-GENERAL` → `Attorney-General`
+
+    return " ".join(w.lower() if i and w.lower() in OFFICE_SMALL_WORDS else case(w) for i, w in enumerate(words))
 
 
 def label_person(label: str) -> tuple[str, str | None]:
@@ -227,17 +234,22 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         role = office_case(role) if role and role.isupper() else role
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = CAPS_NAME_OFFICE.match(text)
-    if m and OFFICE_WORD.search(office_case(m.group("role"))):
-        return Turn(name_case(m.group("person")), office_case(m.group("role"))), (m.group("text") or "").strip()
+    if m and OFFICE_WORD.search(office_case(m.group("role"))) and bare_caps_name(m.group("person")):
+        name = name_case(MEMBER_LETTERS.sub("", m.group("person")))
+        return Turn(name, office_case(m.group("role"))), (m.group("text") or "").strip()
     m = CAPS_LABEL.match(text)
     proven = m and (caps_seen[m.group("person")] > 1 or MEMBER_LETTERS.search(m.group("person")))  # `… MP:`
-    if m and (CAPS_HONORIFIC.match(m.group("person")) or proven):
+    # Alone on its line, a label is one exactly when `label_counts` found the document printing its turns so
+    # (`KEY POINTS:`, `THE FACTS:` are headings).
+    if m and m.group("text") is None:
+        proven = caps_seen[m.group("person")] > 0
+    if m and (proven or (m.group("text") is not None and CAPS_HONORIFIC.match(m.group("person")))):
         speaker, role = label_person(name_case(m.group("person")))
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = QA_LABEL.match(text)
     if m:
         turn = Turn(QUESTIONER) if m.group("person") == "Q" else Turn(default_speaker or "Answer")
-        return turn, m.group("text").strip()
+        return turn, (m.group("text") or "").strip()
     recurring = recurring_head(text, caps_seen) if len(text) > 2 else None
     if recurring and caps_seen[recurring[0]] >= LABEL_REPEATS:
         person, rest = recurring

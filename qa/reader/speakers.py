@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from ..script import simplified
 from .asking import PRESIDING, ZH_QUESTIONER, asks, attach_questions
+from .furniture import TELEPHONE
 from .labels_en import (
     CAPS_HONORIFIC,
     CAPS_LABEL,
@@ -23,6 +24,7 @@ from .labels_en import (
     MAX_LABEL,
     NOT_LABELS,
     OFFICE_WORD,
+    QA_LABEL,
     STRIP_HONORIFIC,
     TITLE_COLON,
     bare_caps_name,
@@ -53,6 +55,7 @@ from .model import Turn
 STYLE_LABELS = 2  # recurring `NAME.` labels that show a document prints its speakers so (then one use is enough)
 LABEL_END = re.compile(r"\s*[:：]")
 FOLLOW_UP_LABELS = frozenset(("follow-up", "follow up", "followup"))
+ASKED_LINES = 6  # lines under a label alone on its line looked at for a question mark
 ANSWERED_TURNS = 3  # turns a repeated label must open to be taken for the one who answers the questions
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
 RESUMED = re.compile(r"^(?:\[[^\]]*in the Chair\]\s*)?(?:Sitting|House|Meeting) resumed\b", re.I)
@@ -80,12 +83,18 @@ def label_counts(lines: list[str], language: str) -> Counter:
     stopped: Counter = Counter()  # labels in capitals with a full stop, `CHAIR POWELL.`, `MICHELLE SMITH.`
     colons: list[str | None] = []  # each line's label before a colon (`Mao Ning:`, `CCTV:`), if it opens with one
     said: dict[str, set[str]] = {}  # what each label's lines say after it
-    for line in lines:
+    alone: Counter = Counter()  # labels alone on their line (`JOURNALIST:`), the turn's text below
+    asked = False  # whether the text below such a label asks
+    for i, line in enumerate(lines):
         line = unbold(line.strip()[:MAX_LABEL])
         caps = CAPS_LABEL.match(line)
+        if caps and caps.group("text") is None:
+            alone[caps.group("person")] += 1
+            asked = asked or "?" in " ".join(lines[i + 1 : i + 1 + ASKED_LINES])
+            caps = None
         if caps:
             counts[caps.group("person")] += 1
-            said.setdefault(caps.group("person"), set()).add(caps.group("text") or "")
+            said.setdefault(caps.group("person"), set()).add(caps.group("text"))
         recurring = None if caps else recurring_head(line)
         if recurring:
             counts[recurring[0]] += 1
@@ -96,12 +105,24 @@ def label_counts(lines: list[str], language: str) -> Counter:
         stop = None if caps or recurring else CAPS_STOP.match(line)
         if stop and bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
-    # A line printed the same page after page (`Minister’s Office: 02 6277 7500`) is furniture: no speaker says
-    # the same words at every turn.
-    for label, texts in said.items():
-        page_line = counts[label] > 1 and len(texts) == 1 and "" not in texts
+    # Labels alone on their lines are a dialogue's when one recurs beside other voices and the text under them
+    # asks, or one is a title or office (`SENATOR CITIZEN:` and `CROWD:` at a rally); then each is a label even
+    # once. Headings (`ISSUE:`, `BACKGROUND:`) recur too, but ask nothing.
+    recurring_alone = [label for label, n in alone.items() if n >= LABEL_REPEATS]
+    titled = any(CAPS_HONORIFIC.match(label) for label in recurring_alone)
+    qa = any(QA_LABEL.match(line.strip()) for line in lines)  # `Q:` asks, a label alone answers
+    voices = len(alone) + sum(n >= LABEL_REPEATS for n in counts.values()) + qa
+    if (asked or titled) and recurring_alone and voices >= STYLE_LABELS:
+        counts.update(alone)
+    # A line printed the same page after page with a telephone number (`Minister’s Office: 02 6277 7500`) is
+    # furniture: no speaker says the same number at every turn (but `AUDIENCE: (Applause.)` may recur).
+    for label in list(counts):
+        texts = said.get(label, ())
+        page_line = counts[label] > 1 and len(texts) == 1 and TELEPHONE.search(next(iter(texts)))
         if page_line or label.replace("’", "'").casefold() in NOT_LABELS:  # `SUBJECTS:` twice is still a field
             del counts[label]
+    if counts["Q"] < LABEL_REPEATS:
+        counts.pop("P.M", None)  # `P.M.` answers only where `Q.` asks
     # A bare name in capitals with a stop could open a sentence (`THANK YOU.`), so such names count only in a
     # document that prints its speakers that way: two or more of them (no title, no `Q`), each opening several
     # lines. Then a reporter named once (`NICK TIMIRAOS. Nick Timiraos, the Wall Street Journal. …`) is a label.
@@ -179,13 +200,15 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
 
 
 def _surname_of(turn: Turn, people: list[Turn]) -> Turn:
-    """`PLIBERSEK:` or `Mr Rudd:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` is that one person of the
-    name, whom an earlier label gave in full (kept in `people`)."""
+    """`PLIBERSEK:` or `MR. SMITH:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` or `HOWARD K. SMITH,
+    MODERATOR:` is that one person of the name, whom an earlier label gave in full with an office (`people`)."""
     bare = STRIP_HONORIFIC.sub("", turn.speaker)
     if " " not in bare:
         same = [p for p in people if p.speaker.split()[-1].casefold() == bare.casefold()]
         return same[0] if len(same) == 1 else turn
-    if not OFFICE_WORD.match(turn.speaker) and not turn.speaker.startswith("The ") and turn not in people:
+    # Only a name given with an office: `ROBERT KENNEDY:` is no evidence that `MRS. KENNEDY:` is him, nor
+    # `FEMALE JOURNALIST:` that `JOURNALIST:` is her.
+    if turn.role and not OFFICE_WORD.search(turn.speaker) and turn not in people:
         people.append(turn)
     return turn
 

@@ -135,8 +135,8 @@ def _briefing_host(d: Document) -> None:
     if d.language != "zh":
         host = english_top.host_in_title(d.meta.get("title") or "")
         host = host or english_top.host_in_lead([p.text for p in d.paras[:FRONT_LINES]])
-        head = None if host else english_top.letterhead([p.text for p in d.paras[:FRONT_LINES]])
-        if head and d.paras[head[2]].text.isupper():  # the letterhead in capitals is no part of the speech
+        head = None if host else english_top.letterhead([p.text for p in d.paras[:FRONT_LINES]], d.title_line)
+        if head and head[2] >= 0 and (d.paras[head[2]].text.isupper() or len(d.paras[head[2]].text) <= MAX_FRONT_LINE):
             d.notes.append(f"letterhead {d.paras.pop(head[2]).text!r} dropped")
         if host or head:
             _set_speaker(d, *(host or head[:2]), "the lead" if host else "the letterhead")
