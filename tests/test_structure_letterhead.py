@@ -307,3 +307,25 @@ def test_what_the_rules_leave_alone(text, expected):
 def test_a_title_answering_someone_elses_press_conference_names_no_host():
     title = "Doorstop: response to the press conference given by the Prime Minister, Mr. John Citizen"
     assert host_in_title(title) is None
+
+
+INTERVIEW = """KERRY O'BRIEN: Prime Minister, thanks for joining us.
+
+JOHN CITIZEN: Good evening, Kerry.
+
+O'BRIEN: Will you call an early election?
+
+CITIZEN: No, the election will be held when it is due.
+
+O'BRIEN: Even if the polls turn?
+
+CITIZEN: Even then.
+"""
+
+
+def test_an_interview_names_each_in_full_once_then_by_surname():
+    got = [p.speaker for p in parse_text("interview.txt", INTERVIEW).passages]
+    assert got == ["Kerry O'Brien", "John Citizen"] * 3
+    # a title before the surname needs an office given with the full name: Mrs. Kennedy is someone else
+    text = INTERVIEW.replace("\nCITIZEN:", "\nMRS. CITIZEN:")
+    assert [p.speaker for p in parse_text("interview.txt", text).passages][3] == "Mrs. Citizen"

@@ -129,6 +129,12 @@ def label_counts(lines: list[str], language: str) -> Counter:
     if sum(n >= LABEL_REPEATS for n in stopped.values()) >= STYLE_LABELS:
         counts.update({name: LABEL_REPEATS for name in stopped if name not in counts})
     counts.update({c: LABEL_REPEATS for c in _answered_questions(lines, colons) if counts[c] < LABEL_REPEATS})
+    # `KERRY O'BRIEN:` once, then `O'BRIEN:` turn after turn (an interview): the full name is a label too.
+    surnames = {label for label, n in counts.items() if n >= LABEL_REPEATS and " " not in label}
+    counts.update({
+        label: LABEL_REPEATS for label, n in list(counts.items())
+        if n < LABEL_REPEATS and label.split()[-1] in surnames and bare_caps_name(label)
+    })  # fmt: skip
     return counts
 
 
@@ -201,16 +207,24 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
 
 def _surname_of(turn: Turn, people: list[Turn]) -> Turn:
     """`PLIBERSEK:` or `MR. SMITH:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` or `HOWARD K. SMITH,
-    MODERATOR:` is that one person of the name, whom an earlier label gave in full with an office (`people`)."""
+    MODERATOR:`, and `O'BRIEN:` after `KERRY O'BRIEN:`, is the one person of that name an earlier label gave in
+    full (`people`). A title before the surname needs the full name's office too: `ROBERT KENNEDY:` is no evidence
+    that `MRS. KENNEDY:` is him."""
     bare = STRIP_HONORIFIC.sub("", turn.speaker)
     if " " not in bare:
-        same = [p for p in people if p.speaker.split()[-1].casefold() == bare.casefold()]
-        return same[0] if len(same) == 1 else turn
-    # Only a name given with an office: `ROBERT KENNEDY:` is no evidence that `MRS. KENNEDY:` is him, nor
-    # `FEMALE JOURNALIST:` that `JOURNALIST:` is her.
-    if turn.role and not OFFICE_WORD.search(turn.speaker) and turn not in people:
+        titled = bare != turn.speaker
+        same = [p for p in people if p.speaker.split()[-1].casefold() == bare.casefold() and (p.role or not titled)]
+        return same[0] if len(same) == 1 and bare.casefold() not in VOICES else turn
+    if not OFFICE_WORD.search(turn.speaker) and not turn.speaker.startswith("The ") and turn not in people:
         people.append(turn)
     return turn
+
+
+# Who a label may name by a word a person's name ends in (`FEMALE JOURNALIST:` is no evidence about `JOURNALIST:`).
+VOICES = frozenset((
+    "journalist", "reporter", "questioner", "audience", "crowd", "voice", "operator", "caller", "participant",
+    "speaker", "member", "members", "interpreter", "moderator", "host", "answer",
+))  # fmt: skip
 
 
 def labelled_surnames(counts: Counter) -> set[str]:
