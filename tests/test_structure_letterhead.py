@@ -329,3 +329,18 @@ def test_an_interview_names_each_in_full_once_then_by_surname():
     # a title before the surname needs an office given with the full name: Mrs. Kennedy is someone else
     text = INTERVIEW.replace("\nCITIZEN:", "\nMRS. CITIZEN:")
     assert [p.speaker for p in parse_text("interview.txt", text).passages][3] == "Mrs. Citizen"
+
+
+def test_hansard_labels_with_the_seat_and_the_time_or_party():
+    au = "Mr FISHER (Bass) (10:02): I rise to speak on the bill.\n\nMr CITIZEN (Casey) (10:15): I too rise.\n"
+    assert [(p.speaker, p.role) for p in parse_text("au.txt", au).passages] == [
+        ("Mr Fisher", "Bass"),
+        ("Mr Citizen", "Casey"),
+    ]
+    uk = (
+        "The Prime Minister (Boris Citizen): This morning I had meetings.\n\n"
+        "Jane Citizen (Bath) (LD): Will the Prime Minister meet the farmers?\n\n"
+        "The Prime Minister: I will meet them next week.\n"
+    )
+    got = [(p.speaker, p.role) for p in parse_text("uk.txt", uk).passages]
+    assert got == [("Boris Citizen", "Prime Minister"), ("Jane Citizen", "Bath"), ("Boris Citizen", "Prime Minister")]

@@ -38,6 +38,9 @@ PARTS["OFFICE_NOUNS"] = (
     "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General|Treasury|Labor"
     "|Labour|Energy|Education|Commerce|Agriculture|Transportation|Interior|Justice|Health|Services|Affairs"
 )
+PARTS["AFTER_SEAT"] = r"\((?:\d{1,2}[:.]\d{2}|[A-Z][\w&/ -]{0,15})\)"  # after a member's seat: `(10:02)`, `(LD)`
+# An office as Hansard names it: `Prime Minister`, `Secretary of State for Health`, `Chancellor of the Exchequer`.
+PARTS["OFFICE"] = r"(?:[A-Z][a-z]+\s+){0,2}(?:@ROLES)(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][\w'’-]+){1,4})?"
 PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
 # A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
 PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
@@ -49,20 +52,25 @@ PARTS["TITLE"] = r"(?:The\s+)?[A-Z][A-Za-z.'’-]*(?:\s+[A-Za-z][A-Za-z.'’-]*)
 
 def parts_pattern(template: str, flags: int = 0) -> re.Pattern:
     for _ in range(2):  # parts may name other parts
-        for key, value in PARTS.items():
-            template = template.replace(f"@{key}", value)
+        for key in sorted(PARTS, key=len, reverse=True):  # `@ROLES` before `@ROLE`
+            template = template.replace(f"@{key}", PARTS[key])
     return re.compile(template, re.X | flags)
 
 
 LABELS = (
     # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
     parts_pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
-    # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above
-    parts_pattern(r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) \s*(?::\s*(?P<text>.*))?$", re.S),
+    # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above; then
+    # perhaps the time (`Mr FISHER (Bass) (10:02):`, Australia's Hansard)
+    parts_pattern(
+        r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) (?:\s*@AFTER_SEAT)? \s*(?::\s*(?P<text>.*))?$", re.S
+    ),
+    # `Jane Smith (Bath) (LD): text`: a bare name, the seat, the party or time (the UK's Hansard), colon required
+    parts_pattern(r"^(?P<person>@NAME) \s*\((?P<role>[^()\n]{2,80})\) \s*@AFTER_SEAT \s*:\s*(?P<text>.*)$", re.S),
     # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
     parts_pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
-    # `Mr Smith: text`, `The Speaker: text`
-    parts_pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*:\s*(?P<text>.*)$", re.S),
+    # `Mr Smith: text`, `The Speaker: text`, `The Prime Minister: text`, `The Secretary of State for Health: text`
+    parts_pattern(r"^(?P<person>@PERSON|The\s+@OFFICE) \s*:\s*(?P<text>.*)$", re.S),
     # `The MINISTER OF EDUCATION: text`, `The SPEAKER: text` (South Africa's Hansard): an office in capitals
     parts_pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
     # `Deputy Mayor Ana Ruiz: text`: a role word, then the name

@@ -205,11 +205,15 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
     return replace(turn, role=turn.role or same[0].role) if says_office else turn
 
 
-def _surname_of(turn: Turn, people: list[Turn]) -> Turn:
+def _surname_of(turn: Turn, people: list[Turn], default: Turn | None) -> Turn:
     """`PLIBERSEK:` or `MR. SMITH:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` or `HOWARD K. SMITH,
     MODERATOR:`, and `O'BRIEN:` after `KERRY O'BRIEN:`, is the one person of that name an earlier label gave in
     full (`people`). A title before the surname needs the full name's office too: `ROBERT KENNEDY:` is no evidence
     that `MRS. KENNEDY:` is him."""
+    if turn.speaker.startswith("The ") and turn.role:  # `The Prime Minister:` after `The Prime Minister (Boris …):`
+        # (not the byline's person: `resolve` has decided whether `THE PRESIDENT` is them)
+        same = [p for p in people if (p.role or "").casefold() == turn.role.casefold() and p != default]
+        return same[0] if len(same) == 1 else turn
     bare = STRIP_HONORIFIC.sub("", turn.speaker)
     if " " not in bare:
         titled = bare != turn.speaker
@@ -316,7 +320,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
             if found:
                 turn, rest = found
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
-                turn = _surname_of(turn, people)
+                turn = _surname_of(turn, people, default)
                 if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 1:
                     turn = _asked_last(sections) or turn
                 current = sections[-1]
