@@ -344,3 +344,11 @@ def test_hansard_labels_with_the_seat_and_the_time_or_party():
     )
     got = [(p.speaker, p.role) for p in parse_text("uk.txt", uk).passages]
     assert got == [("Boris Citizen", "Prime Minister"), ("Jane Citizen", "Bath"), ("Boris Citizen", "Prime Minister")]
+
+
+def test_a_hearing_label_alone_with_its_full_stop(tmp_path):
+    html = "<html><body><p>Mr. RUDMAN.</p><p>By the time these hearings are concluded, the people will know.</p>"
+    html += "<p>We will examine the role of the President.</p></body></html>"
+    (tmp_path / "opening.html").write_text(html, encoding="utf-8")
+    (doc,) = read_corpus(tmp_path).documents
+    assert {p.speaker for p in doc.passages} == {"Mr. Rudman"}

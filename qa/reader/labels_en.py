@@ -139,6 +139,7 @@ MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = parts_pattern(r"^@HONORIFIC\s+")
+LABEL_STOP = re.compile(r"(?<=[A-Za-z]{3})\.$")
 MEMBER_LETTERS = re.compile(r"(?:\s+(?:MP|MHR|M\.P\.|QC|KC|AM|AO))+$", re.I)  # `MICHAEL KEENAN MP:` is Michael Keenan
 SHORT_OFFICES = {"PM": "Prime Minister", "P.M": "Prime Minister"}  # an office in letters (`PM:`, `P.M.`)
 MAX_LABEL = 200  # characters: a longer line is a sentence, not a speaker label
@@ -236,7 +237,8 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         m = pattern.match(text) if len(text) <= MAX_LABEL or ":" in head else None
         if not m or (m.group("text") is None and ends_sentence(text)):
             continue
-        speaker, implied_role = label_person(m.group("person"))
+        # `Mr. RUDMAN.` alone on its line (a hearing's record): the full stop ends the label, not the name
+        speaker, implied_role = label_person(LABEL_STOP.sub("", m.group("person")))
         role = m.groupdict().get("role")
         role = " ".join(role.split()).removeprefix("The ") if role else implied_role
         role = office_case(role) if role and role.isupper() else role
