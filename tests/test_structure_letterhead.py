@@ -352,3 +352,58 @@ def test_a_hearing_label_alone_with_its_full_stop(tmp_path):
     (tmp_path / "opening.html").write_text(html, encoding="utf-8")
     (doc,) = read_corpus(tmp_path).documents
     assert {p.speaker for p in doc.passages} == {"Mr. Rudman"}
+
+
+# From a second adversarial review.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # closing statements, labels alone, nobody asks: two voices each recurring are a dialogue
+        ("ALBANESE:\n\nThank you. This election is about the cost of living.\n\nDUTTON:\n\nThank you. Prices are up."
+         "\n\nALBANESE:\n\nWe will build more homes.\n\nDUTTON:\n\nWe will bring energy prices down.\n",
+         ["Albanese", "Dutton", "Albanese", "Dutton"]),
+        # a briefing note's headings stay headings even when one heads a question
+        ("ISSUE:\n\nShould the council fund the bridge?\n\nBACKGROUND:\n\nThe bridge closed in March.\n\n"
+         "ISSUE:\n\nWhat fee should apply?\n\nBACKGROUND:\n\nOthers charge two dollars.\n", [None]),
+        # a surname used before anyone of that name is given in full is someone else
+        ("ABBOTT: Thank you all for coming.\n\nABBOTT: I thank my family.\n\nMARGIE ABBOTT: Tony has given everything."
+         "\n\nABBOTT: Thank you, Margie.\n", ["Abbott", "Margie Abbott", "Abbott"]),
+        # an office with a colon once is a list's line or a sentence, not a label
+        ("The new ministry was sworn in today.\n\nThe Minister for Finance: Katy Citizen.\n\n"
+         "The Minister for Health: Mark Citizen.\n\nThe ministry meets on Monday.\n", [None]),
+        # … but twice, counting the line that named the person, it is the person
+        ("The Secretary of State for Health (Jeremy Citizen): We will publish the figures.\n\n"
+         "Jane Smith (Bath) (LD): When?\n\nThe Secretary of State for Health: In June.\n",
+         ["Jeremy Citizen", "Jane Smith", "Jeremy Citizen"]),
+        # a programme's line is no member of parliament
+        ("CHAIR: Welcome. The programme is:\n\nSession One (Main Hall) (10:00): Housing supply.\n\n"
+         "Session Two (Room B) (11:30): Transport.\n\nCHAIR: Over to our first speaker.\n", ["Chair"]),
+        # a UN record's language note
+        ("The President: I give the floor to the representative of the Russian Federation.\n\n"
+         "Mr. Nebenzia (Russian Federation) (spoke in Russian): We cannot support the draft.\n\n"
+         "The President (spoke in French): I thank the representative.\n",
+         ["The President", "Mr. Nebenzia", "The President"]),
+        ("Mr. John Smith Esq.: I appear for the applicant.\n\nTHE CHAIRMAN: Thank you.\n\n"
+         "Mr. John Smith Esq.: Our case is short.\n", ["John Smith Esq.", "The Chairman", "John Smith Esq."]),
+    ],
+)  # fmt: skip
+def test_what_the_rules_leave_alone_too(text, expected):
+    got = [p.speaker for p in parse_text("t.txt", text).passages]
+    assert [s for i, s in enumerate(got) if i == 0 or s != got[i - 1]] == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Speech and press conference given by the Prime Minister, Mr. Harold Citizen at Canberra",
+        "Transcript of the press conference given by the Prime Minister, Mr. Harold Citizen",
+        "Extract from press conference given by the Prime Minister, Mr. Harold Citizen",
+    ],
+)
+def test_a_title_recording_a_press_conference_names_its_host(title):
+    assert host_in_title(title) == ("Harold Citizen", "Prime Minister")
+
+
+def test_an_acknowledgement_list_is_no_letterhead():
+    lines = ["Acknowledgements", "The Hon Jane Citizen MP", "Minister for Health", "Distinguished guests"]
+    assert letterhead(lines) is None

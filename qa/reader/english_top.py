@@ -100,8 +100,10 @@ OFFICE_HOSTED = re.compile(
         (?=\s+(?:at|in|on)\b|[,.;:]|\s*$)                                           # the name, then where""",
     re.X,
 )
-# What a title may print before what it records: a place and a colon (`London, UK: `), `transcript of`.
-TITLE_LEAD = re.compile(r"(?:[A-Z][\w.'’-]*,?\s+)*(?:[A-Z][\w.'’-]*:\s+)?(?i:(?:transcript|text)\s+of\s+(?:a\s+)?)?")
+# Words before a title's `press conference given by …` saying it answers that press conference, not records it.
+REPLYING = re.compile(
+    r"\b(?:response|responding|reply|replies|rebuttal|answer\w*|comment\w*|following|after|on|about|to)\b", re.I
+)
 REMEMBERS = re.compile(r"\b(?:anniversary|commemorat\w*|remembr\w*|remember\w*|memorial|centenary|centennial)\b", re.I)
 # A lead naming who gives the briefing: `…today's noon briefing by Stéphane Dujarric, Spokesman for the SG.`
 HOSTED = re.compile(
@@ -128,6 +130,7 @@ RT_HON = re.compile(
         (?:\s+[A-Z]{2,4})*\b                                                    # letters after it: KCB KC MP""",
     re.X,
 )
+ACKNOWLEDGED = re.compile(r"^(?:Acknowledg\w*|We\s+acknowledge|I\s+acknowledge)\b", re.I)
 COLUMN_END = re.compile(r"\s*$|\s{2}")  # what follows a name that ends its line or its column
 CUT_OFFICE = re.compile(r"(?:\b(?i:and|for|of|the|in)|:)\s*$")
 LETTERHEAD_TITLES = frozenset(("MR", "MRS", "MS", "DR"))  # a template slips one in: `HON ALEXANDER MR DOWNER`
@@ -315,9 +318,9 @@ def title_day(title: str) -> str | None:
 def host_in_title(title: str) -> tuple[str, str] | None:
     """(name, office) of the host a title names as the owner of its press conference."""
     m = HOST_TITLE.match(title) or OFFICE_HOSTED.search(title)
-    # Only what the title is: `London, UK: Press conference given by …`, not `Doorstop: response to the press
-    # conference given by …`.
-    if m and m.re is OFFICE_HOSTED and not TITLE_LEAD.fullmatch(title[: m.start()]):
+    # Only what the title records: `London, UK: Press conference given by …`, `Extract from press conference given
+    # by …`, not `Doorstop: response to the press conference given by …`.
+    if m and m.re is OFFICE_HOSTED and REPLYING.search(title[: m.start()]):
         return None
     return (m.group("name"), m.group("role")) if m else None
 
@@ -340,6 +343,8 @@ def letterhead(lines: list[str], title: str | None = None) -> tuple[str, str | N
     Opposition`): `The Hon. Jane Citizen MP, Minister for Health` may be a speech's acknowledgement."""
     lines = [title, *lines] if title else lines
     heads = [line for line in lines if not ends_sentence(line)]
+    if any(ACKNOWLEDGED.match(line) for line in heads):
+        return None  # `Acknowledgements` / `The Hon Jane Citizen MP`: whom a speech greets
     if len({" ".join(m.group("name").split()).casefold() for line in heads for m in HON_ANY.finditer(line)}) != 1:
         return None
     found = [(m, i) for i, line in enumerate(lines) if not ends_sentence(line) for m in HON_MP.finditer(line)

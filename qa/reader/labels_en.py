@@ -19,6 +19,7 @@ NOT_NAME_WORDS = frozenset((
     "THANK", "THANKS", "GOD", "BLESS", "PART", "CHAPTER", "SECTION", "ARTICLE", "ONE", "TWO", "THREE",
     "UNITED", "STATES", "AMERICA", "NATIONS",
     "ADDRESS", "REMARKS", "SPEECH", "STATEMENT", "WELCOME", "MESSAGE", "OPENING", "CLOSING", "KEYNOTE", "VOTE",
+    "SESSION", "PANEL", "ITEM", "AGENDA", "WORKSHOP", "PLENARY", "BREAK",
 ))  # fmt: skip
 
 # Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
@@ -38,9 +39,11 @@ PARTS["OFFICE_NOUNS"] = (
     "|Security|Defense|Defence|Federal|Reserve|Government|Official|Assistant|Executive|General|Treasury|Labor"
     "|Labour|Energy|Education|Commerce|Agriculture|Transportation|Interior|Justice|Health|Services|Affairs"
 )
-PARTS["AFTER_SEAT"] = r"\((?:\d{1,2}[:.]\d{2}|[A-Z][\w&/ -]{0,15})\)"  # after a member's seat: `(10:02)`, `(LD)`
+# After a member's seat: the time `(10:02)`, the party `(LD)`, the language of a UN record's `(spoke in French)`.
+PARTS["SPOKE_IN"] = r"\(spoke\s+in\s+[A-Z][a-z]+\)"
+PARTS["AFTER_SEAT"] = r"(?:\((?:\d{1,2}[:.]\d{2}|[A-Z][\w&/ -]{0,15})\)|@SPOKE_IN)"
 # An office as Hansard names it: `Prime Minister`, `Secretary of State for Health`, `Chancellor of the Exchequer`.
-PARTS["OFFICE"] = r"(?:[A-Z][a-z]+\s+){0,2}(?:@ROLES)(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][\w'’-]+){1,4})?"
+PARTS["OFFICE"] = r"(?:[A-Z][a-z]+\s+){0,2}(?:@ROLES)(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][\w'’-]+){1,4}){0,2}"
 PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
 # A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
 PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
@@ -57,6 +60,10 @@ def parts_pattern(template: str, flags: int = 0) -> re.Pattern:
     return re.compile(template, re.X | flags)
 
 
+# `Jane Smith (Bath) (LD): text`: a bare name, the seat, the party or time (the UK's Hansard), colon required
+SEAT_LABEL = parts_pattern(
+    r"^(?P<person>@NAME) \s*\((?P<role>[^()\n]{2,80})\) \s*@AFTER_SEAT \s*:\s*(?P<text>.*)$", re.S
+)
 LABELS = (
     # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
     parts_pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
@@ -65,12 +72,11 @@ LABELS = (
     parts_pattern(
         r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) (?:\s*@AFTER_SEAT)? \s*(?::\s*(?P<text>.*))?$", re.S
     ),
-    # `Jane Smith (Bath) (LD): text`: a bare name, the seat, the party or time (the UK's Hansard), colon required
-    parts_pattern(r"^(?P<person>@NAME) \s*\((?P<role>[^()\n]{2,80})\) \s*@AFTER_SEAT \s*:\s*(?P<text>.*)$", re.S),
+    SEAT_LABEL,
     # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
     parts_pattern(r"^(?P<role>@TITLE) \s*\((?P<person>@NAME)\) \s*:\s*(?P<text>.*)$", re.S),
-    # `Mr Smith: text`, `The Speaker: text`, `The Prime Minister: text`, `The Secretary of State for Health: text`
-    parts_pattern(r"^(?P<person>@PERSON|The\s+@OFFICE) \s*:\s*(?P<text>.*)$", re.S),
+    # `Mr Smith: text`, `The Speaker: text`, a UN record's `The President (spoke in French): text`
+    parts_pattern(r"^(?P<person>@PERSON|The\s+(?:@ROLES)) \s*(?:@SPOKE_IN)? \s*:\s*(?P<text>.*)$", re.S),
     # `The MINISTER OF EDUCATION: text`, `The SPEAKER: text` (South Africa's Hansard): an office in capitals
     parts_pattern(r"^(?P<person>The(?:\s+[A-Z][A-Z'’-]+){1,8}) \s*:\s*(?P<text>.*)$", re.S),
     # `Deputy Mayor Ana Ruiz: text`: a role word, then the name
@@ -87,6 +93,10 @@ CAPS_LABEL = re.compile(
     re.S | re.X,
 )
 # `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER: text`: a name in capitals, a comma, an office in capitals.
+# `The Secretary of State for Health: text`: a label once the document uses it twice, counting `The Secretary of
+# State for Health (Jeremy Hunt): text` (`OFFICE_NAMED`), which gives the person too.
+OFFICE_LABEL = parts_pattern(r"^(?P<person>The\s+@OFFICE) \s*:\s*(?P<text>.*)$", re.S)
+OFFICE_NAMED = parts_pattern(r"^(?P<person>The\s+@OFFICE) \s*\([^()\n]{2,80}\)\s*:", re.S)
 CAPS_NAME_OFFICE = re.compile(
     r"""^(?P<person>(?:Ma?c)?[A-Z][A-Z.'’-]+(?:\s+(?:Ma?c)?[A-Z][A-Z.'’-]+){1,3})  # two to four words of a name
         ,\s+(?P<role>[A-Z][A-Z'’ -]{2,80}?)                               # a comma, the office
@@ -129,6 +139,10 @@ NOT_LABELS = frozenset((
     "subject", "subjects", "topic", "topics", "ref", "inquiries", "enquiries", "media inquiries", "media contact",
     "contact", "date", "time", "venue", "location", "title", "transcript", "transcription",  # a page's fields
     "first", "second", "third", "finally",  # a speech's points
+    "issue", "issues", "background", "recommendation", "recommendations", "summary", "purpose", "context",
+    "discussion", "conclusion", "conclusions", "objective", "objectives", "outcome", "outcomes", "key points",
+    "highlights", "overview", "introduction", "rationale", "findings", "next steps", "action", "actions",
+    "decision", "comment", "comments",  # a briefing note's headings
 ))  # fmt: skip
 # `**LEHRER:** text` (a transcript bolded in plain text): the label without its asterisks.
 BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,60}?)(?::\*\*|\*\*\s*:)\s*(?P<text>.*)$", re.S)
@@ -237,12 +251,19 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         m = pattern.match(text) if len(text) <= MAX_LABEL or ":" in head else None
         if not m or (m.group("text") is None and ends_sentence(text)):
             continue
+        if pattern is SEAT_LABEL and not bare_caps_name(m.group("person").upper()):
+            continue  # `Session One (Main Hall) (10:00):` is a programme's line
         # `Mr. RUDMAN.` alone on its line (a hearing's record): the full stop ends the label, not the name
-        speaker, implied_role = label_person(LABEL_STOP.sub("", m.group("person")))
+        person = m.group("person") if m.group("text") else LABEL_STOP.sub("", m.group("person"))
+        speaker, implied_role = label_person(person)
         role = m.groupdict().get("role")
         role = " ".join(role.split()).removeprefix("The ") if role else implied_role
         role = office_case(role) if role and role.isupper() else role
         return Turn(speaker, role), (m.group("text") or "").strip()
+    m = OFFICE_LABEL.match(text)
+    if m and caps_seen[m.group("person")] >= LABEL_REPEATS:
+        speaker, role = label_person(" ".join(m.group("person").split()))
+        return Turn(speaker, role), m.group("text").strip()
     m = CAPS_NAME_OFFICE.match(text)
     if m and OFFICE_WORD.search(office_case(m.group("role"))) and bare_caps_name(m.group("person")):
         name = name_case(MEMBER_LETTERS.sub("", m.group("person")))

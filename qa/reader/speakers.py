@@ -23,6 +23,8 @@ from .labels_en import (
     CAPS_STOP,
     MAX_LABEL,
     NOT_LABELS,
+    OFFICE_LABEL,
+    OFFICE_NAMED,
     OFFICE_WORD,
     QA_LABEL,
     STRIP_HONORIFIC,
@@ -99,27 +101,32 @@ def label_counts(lines: list[str], language: str) -> Counter:
         if recurring:
             counts[recurring[0]] += 1
             said.setdefault(recurring[0], set()).add(recurring[1])
+        office = None if caps or recurring else OFFICE_LABEL.match(line) or OFFICE_NAMED.match(line)
+        if office:
+            counts[" ".join(office.group("person").split())] += 1
         named = caps or (TITLE_COLON.match(line) if recurring else None)
         label = named.group("person") if named else None
-        colons.append(label if label and label.replace("’", "'").casefold() not in NOT_LABELS else None)
+        colons.append(label if label and not_field(label) else None)
         stop = None if caps or recurring else CAPS_STOP.match(line)
         if stop and bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
     # Labels alone on their lines are a dialogue's when one recurs beside other voices and the text under them
     # asks, or one is a title or office (`SENATOR CITIZEN:` and `CROWD:` at a rally); then each is a label even
     # once. Headings (`ISSUE:`, `BACKGROUND:`) recur too, but ask nothing.
+    alone = Counter({label: n for label, n in alone.items() if not_field(label)})
     recurring_alone = [label for label, n in alone.items() if n >= LABEL_REPEATS]
     titled = any(CAPS_HONORIFIC.match(label) for label in recurring_alone)
     qa = any(QA_LABEL.match(line.strip()) for line in lines)  # `Q:` asks, a label alone answers
     voices = len(alone) + sum(n >= LABEL_REPEATS for n in counts.values()) + qa
-    if (asked or titled) and recurring_alone and voices >= STYLE_LABELS:
+    # Two voices each recurring is a dialogue too (closing statements ask nothing).
+    if (asked or titled or len(recurring_alone) >= STYLE_LABELS) and recurring_alone and voices >= STYLE_LABELS:
         counts.update(alone)
     # A line printed the same page after page with a telephone number (`Minister’s Office: 02 6277 7500`) is
     # furniture: no speaker says the same number at every turn (but `AUDIENCE: (Applause.)` may recur).
     for label in list(counts):
         texts = said.get(label, ())
         page_line = counts[label] > 1 and len(texts) == 1 and TELEPHONE.search(next(iter(texts)))
-        if page_line or label.replace("’", "'").casefold() in NOT_LABELS:  # `SUBJECTS:` twice is still a field
+        if page_line or not not_field(label):  # `SUBJECTS:` twice is still a field
             del counts[label]
     if counts["Q"] < LABEL_REPEATS:
         counts.pop("P.M", None)  # `P.M.` answers only where `Q.` asks
@@ -136,6 +143,11 @@ def label_counts(lines: list[str], language: str) -> Counter:
         if n < LABEL_REPEATS and label.split()[-1] in surnames and bare_caps_name(label)
     })  # fmt: skip
     return counts
+
+
+def not_field(label: str) -> bool:
+    """Is a label no page field nor heading (`SUBJECTS`, `Note`, `BACKGROUND`)?"""
+    return label.replace("’", "'").casefold() not in NOT_LABELS
 
 
 def _answered_questions(lines: list[str], colons: list[str | None]) -> set[str]:
@@ -205,23 +217,38 @@ def by_surname(turn: Turn, named: list[Turn]) -> Turn:
     return replace(turn, role=turn.role or same[0].role) if says_office else turn
 
 
-def _surname_of(turn: Turn, people: list[Turn], default: Turn | None) -> Turn:
-    """`PLIBERSEK:` or `MR. SMITH:` after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` or `HOWARD K. SMITH,
-    MODERATOR:`, and `O'BRIEN:` after `KERRY O'BRIEN:`, is the one person of that name an earlier label gave in
-    full (`people`). A title before the surname needs the full name's office too: `ROBERT KENNEDY:` is no evidence
-    that `MRS. KENNEDY:` is him."""
-    if turn.speaker.startswith("The ") and turn.role:  # `The Prime Minister:` after `The Prime Minister (Boris …):`
-        # (not the byline's person: `resolve` has decided whether `THE PRESIDENT` is them)
-        same = [p for p in people if (p.role or "").casefold() == turn.role.casefold() and p != default]
-        return same[0] if len(same) == 1 else turn
-    bare = STRIP_HONORIFIC.sub("", turn.speaker)
-    if " " not in bare:
-        titled = bare != turn.speaker
-        same = [p for p in people if p.speaker.split()[-1].casefold() == bare.casefold() and (p.role or not titled)]
-        return same[0] if len(same) == 1 and bare.casefold() not in VOICES else turn
-    if not OFFICE_WORD.search(turn.speaker) and not turn.speaker.startswith("The ") and turn not in people:
-        people.append(turn)
-    return turn
+@dataclass
+class FullNames:
+    """Who a label giving only a surname or an office is, from the labels before it: `PLIBERSEK:` or `MR. SMITH:`
+    after `TANYA PLIBERSEK, DEPUTY OPPOSITION LEADER:` or `HOWARD K. SMITH, MODERATOR:`, `O'BRIEN:` after `KERRY
+    O'BRIEN:`, `The Prime Minister:` after `The Prime Minister (Boris Johnson):`. Decided at a label's first use:
+    a surname used before anyone of that name was given in full (`ABBOTT:` before `MARGIE ABBOTT:`) is someone
+    else; a title before the surname needs the full name's office too (`ROBERT KENNEDY:` is no evidence that `MRS.
+    KENNEDY:` is him); and the byline's person is `resolve`'s to judge."""
+
+    default: Turn | None
+    people: list[Turn] = field(default_factory=list)
+    decided: dict[str, Turn | None] = field(default_factory=dict)
+
+    def of(self, turn: Turn) -> Turn:
+        office = turn.speaker.startswith("The ") and turn.role
+        bare = STRIP_HONORIFIC.sub("", turn.speaker)
+        full = " " in bare and not office and not OFFICE_WORD.search(turn.speaker)
+        if (full or (turn.role and not office)) and turn not in self.people:
+            self.people.append(turn)  # `Ms Citizen` with an office, `KERRY O'BRIEN` without
+        if full or (" " in bare and not office):
+            return turn
+        key = turn.speaker.casefold()
+        if key not in self.decided:
+            if office:
+                same = [p for p in self.people if (p.role or "").casefold() == turn.role.casefold()]
+                same = [p for p in same if p != self.default]
+            else:
+                titled = bare != turn.speaker
+                same = [p for p in self.people if p.speaker.split()[-1].casefold() == bare.casefold()]
+                same = [p for p in same if (p.role or not titled) and bare.casefold() not in VOICES]
+            self.decided[key] = same[0] if len(same) == 1 else None
+        return self.decided[key] or turn
 
 
 # Who a label may name by a word a person's name ends in (`FEMALE JOURNALIST:` is no evidence about `JOURNALIST:`).
@@ -266,7 +293,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
     asking: Turn | None = None  # the last reporter who asked, for `记者追问：`
     roles: dict[str, str] = {}
     label_only = False
-    people: list[Turn] = []  # those whose full name a label gives, for the labels that give only their surname
+    names = FullNames(default)
     # A heading that says a label (`PRIME MINISTER` atop a page of `PRIME MINISTER:` turns) is letterhead.
     said = {label.casefold() for label, n in caps_seen.items() if n >= LABEL_REPEATS} if language != "zh" else ()
     for para in paras:
@@ -320,7 +347,7 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
             if found:
                 turn, rest = found
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
-                turn = _surname_of(turn, people, default)
+                turn = names.of(turn)
                 if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 1:
                     turn = _asked_last(sections) or turn
                 current = sections[-1]
