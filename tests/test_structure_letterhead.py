@@ -333,9 +333,11 @@ def test_an_interview_names_each_in_full_once_then_by_surname():
 
 def test_hansard_labels_with_the_seat_and_the_time_or_party():
     au = "Mr FISHER (Bass) (10:02): I rise to speak on the bill.\n\nMr CITIZEN (Casey) (10:15): I too rise.\n"
+    au += "\nSenator WONG (South Australia—Minister for Foreign Affairs) (14:03): I thank the senator.\n"
     assert [(p.speaker, p.role) for p in parse_text("au.txt", au).passages] == [
         ("Mr Fisher", "Bass"),
         ("Mr Citizen", "Casey"),
+        ("Senator Wong", "South Australia—Minister for Foreign Affairs"),
     ]
     uk = (
         "The Prime Minister (Boris Citizen): This morning I had meetings.\n\n"

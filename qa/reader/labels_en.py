@@ -45,6 +45,7 @@ PARTS["AFTER_SEAT"] = r"(?:\((?:\d{1,2}[:.]\d{2}|[A-Z][\w&/ -]{0,15})\)|@SPOKE_I
 # An office as Hansard names it: `Prime Minister`, `Secretary of State for Health`, `Chancellor of the Exchequer`.
 PARTS["OFFICE"] = r"(?:[A-Z][a-z]+\s+){0,2}(?:@ROLES)(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][\w'’-]+){1,4}){0,2}"
 PARTS["PERSON"] = f"{PARTS['HONORIFIC']}\\s+{PARTS['NAME']}"
+PARTS["MEMBER"] = r"(?:@PERSON|Senator\s+@NAME)"  # a member in Hansard: `Mr FISHER`, `Senator WONG`
 # A title-case word of a name, a second capital kept (`McCain`, `DeSantis`, `O'Rourke`).
 PARTS["TITLE_WORD"] = r"[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?"
 # An office: capitalised words ending in (or holding) a role word: `The Minister for Finance`.
@@ -68,9 +69,10 @@ LABELS = (
     # `The Minister for Finance (Mr Lawrence Wong)`, then `: text` here or on the next line (Hansard)
     parts_pattern(r"^(?P<role>@ROLE) \s*\((?P<person>@PERSON)\) \s*(?::\s*(?P<text>.*))?$", re.S),
     # `Dr Goh Keng Swee (Minister for Finance)`, `Mr L M GREEN (FD)` (a party), colon optional as above; then
-    # perhaps the time (`Mr FISHER (Bass) (10:02):`, Australia's Hansard)
+    # perhaps the time (`Mr FISHER (Bass) (10:02):`, `Senator WONG (South Australia—Minister for Foreign Affairs)
+    # (14:03):`, Australia's Hansard)
     parts_pattern(
-        r"^(?P<person>@PERSON) \s*\((?P<role>[^()\n]{2,160})\) (?:\s*@AFTER_SEAT)? \s*(?::\s*(?P<text>.*))?$", re.S
+        r"^(?P<person>@MEMBER) \s*\((?P<role>[^()\n]{2,160})\) (?:\s*@AFTER_SEAT)? \s*(?::\s*(?P<text>.*))?$", re.S
     ),
     SEAT_LABEL,
     # `MODERATOR (Chris Wallace): text`, `The Prime Minister (Boris Johnson): text`: a bare name, colon required
