@@ -409,3 +409,19 @@ def test_a_title_recording_a_press_conference_names_its_host(title):
 def test_an_acknowledgement_list_is_no_letterhead():
     lines = ["Acknowledgements", "The Hon Jane Citizen MP", "Minister for Health", "Distinguished guests"]
     assert letterhead(lines) is None
+
+
+def test_a_un_record_names_each_representative_with_their_country():
+    record = (
+        "The President (spoke in French): I give the floor to the representative of France.\n\n"
+        "Mr. de Rivière (France) (spoke in French): France will vote in favour.\n\n"
+        "Ms. Thomas-Greenfield (United States of America): The United States welcomes this resolution.\n\n"
+        "Mr. Zhang Jun (China) (spoke in Chinese): China supports the draft.\n"
+    )
+    got = [(p.speaker, p.role) for p in parse_text("S-PV-9000.txt", record).passages]
+    assert got == [
+        ("The President", None),
+        ("de Rivière", "France"),
+        ("Ms. Thomas-Greenfield", "United States of America"),
+        ("Zhang Jun", "China"),
+    ]

@@ -25,7 +25,11 @@ NOT_NAME_WORDS = frozenset((
 # Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
 PARTS = {
     "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Mev|Mnr|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
-    "NAME": r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*",
+    # a name may open with a particle (`de Rivière`, the UN's `Mr. de Rivière (France)`)
+    "NAME": (
+        r"(?:(?:de|du|da|di|del|van|von|der|le|la)\s+)?"
+        r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|bin|binte|de|van|von|la|al))*"
+    ),
     "ROLES": (
         r"Minister|President|Speaker|Chairman|Chairwoman|Chair|Mayor|Governor|Secretary|Senator|Premier|Chancellor"
         r"|Member|Leader|Clerk|Commissioner|Councillor|Councilor|Representative|Treasurer|Deputy|Ambassador|Judge"
