@@ -425,3 +425,19 @@ def test_a_un_record_names_each_representative_with_their_country():
         ("Ms. Thomas-Greenfield", "United States of America"),
         ("Zhang Jun", "China"),
     ]
+
+
+def test_indias_lok_sabha_labels():
+    debate = (
+        "HON. SPEAKER: Now, the Minister of Home Affairs.\n\n"
+        "SHRI AMIT SHAH (THE MINISTER OF HOME AFFAIRS): Sir, I beg to move that the Bill be taken up.\n\n"
+        "SHRI RAHUL GANDHI (WAYANAD): Sir, this Bill is against the Constitution.\n\n"
+        "HON. SPEAKER: Please take your seat.\n"
+    )
+    got = [(p.speaker, p.role) for p in parse_text("lok-sabha.txt", debate).passages]
+    assert got[1:3] == [("Amit Shah", "Minister of Home Affairs"), ("Rahul Gandhi", "Wayanad")]
+
+
+def test_an_office_in_capitals_in_brackets_reads_as_an_office():
+    text = "The DEPUTY SPEAKER (Mr Zimmerman): Order.\n\nMr FISHER (Bass) (10:02): I rise.\n"
+    assert parse_text("au.txt", text).passages[0].role == "Deputy Speaker"

@@ -24,7 +24,10 @@ NOT_NAME_WORDS = frozenset((
 
 # Parts of the English label patterns below, filled in where `@NAME` stands (so repeat counts stay as written).
 PARTS = {
-    "HONORIFIC": r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Mev|Mnr|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri)\.?",
+    "HONORIFIC": (
+        r"(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Mev|Mnr|Dr|Prof|Professor|Sir|Dame|Rev|Hon|Dato'?|Datuk|Tan\ Sri"
+        r"|Shri|SHRI|Smt|SMT|Shrimati|SHRIMATI|Kumari|KUMARI)\.?"  # India's: `SHRI RAHUL GANDHI (WAYANAD):`
+    ),
     # a name may open with a particle (`de Rivière`, the UN's `Mr. de Rivière (France)`)
     "NAME": (
         r"(?:(?:de|du|da|di|del|van|von|der|le|la)\s+)?"
@@ -159,6 +162,7 @@ MC = re.compile(r"^(Ma?c|MC)([A-Z][A-Z'’-]+)$")
 VOWEL = re.compile(r"[AEIOUY]")
 MIN_CAPITALISED = 3  # letters: a capitals-only word this long in a label is a name (`SMITH`), shorter ones stay (`II`)
 STRIP_HONORIFIC = parts_pattern(r"^@HONORIFIC\s+")
+LEADING_THE = re.compile(r"^(?:The|THE)\s+")
 LABEL_STOP = re.compile(r"(?<=[A-Za-z]{3})\.$")
 MEMBER_LETTERS = re.compile(r"(?:\s+(?:MP|MHR|M\.P\.|QC|KC|AM|AO))+$", re.I)  # `MICHAEL KEENAN MP:` is Michael Keenan
 SHORT_OFFICES = {"PM": "Prime Minister", "P.M": "Prime Minister"}  # an office in letters (`PM:`, `P.M.`)
@@ -263,7 +267,7 @@ def english_label(text: str, default_speaker: str | None, caps_seen: Counter) ->
         person = m.group("person") if m.group("text") else LABEL_STOP.sub("", m.group("person"))
         speaker, implied_role = label_person(person)
         role = m.groupdict().get("role")
-        role = " ".join(role.split()).removeprefix("The ") if role else implied_role
+        role = LEADING_THE.sub("", " ".join(role.split())) if role else implied_role  # `(THE MINISTER OF …)` too
         role = office_case(role) if role and role.isupper() else role
         return Turn(speaker, role), (m.group("text") or "").strip()
     m = OFFICE_LABEL.match(text)
