@@ -441,3 +441,14 @@ def test_indias_lok_sabha_labels():
 def test_an_office_in_capitals_in_brackets_reads_as_an_office():
     text = "The DEPUTY SPEAKER (Mr Zimmerman): Order.\n\nMr FISHER (Bass) (10:02): I rise.\n"
     assert parse_text("au.txt", text).passages[0].role == "Deputy Speaker"
+
+
+def test_pm_is_someones_initials_where_speakers_are_labelled_so():
+    text = "PM: Chris, welcome.\n\nCC: Thanks, Peter.\n\nPM: Is it working?\n\nCC: It is.\n"
+    assert {p.speaker for p in parse_text("interview.txt", text).passages} == {"PM", "CC"}
+    assert (
+        parse_text("presser.txt", "PM: Good afternoon.\n\nJOURNALIST: A question?\n\nPM: An answer.\n")
+        .passages[0]
+        .speaker
+        == "Prime Minister"
+    )

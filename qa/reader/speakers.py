@@ -57,6 +57,7 @@ from .model import Turn
 STYLE_LABELS = 2  # recurring `NAME.` labels that show a document prints its speakers so (then one use is enough)
 LABEL_END = re.compile(r"\s*[:：]")
 FOLLOW_UP_LABELS = frozenset(("follow-up", "follow up", "followup"))
+INITIALS = re.compile(r"[A-Z]{2}")  # a label of two capitals: a speaker's initials (`CC:`) or `PM:`
 ASKED_LINES = 6  # lines under a label alone on its line looked at for a question mark
 ANSWERED_TURNS = 3  # turns a repeated label must open to be taken for the one who answers the questions
 # Hansard after a break: the chair's short turn ends and the member who had the floor goes on, unannounced.
@@ -296,6 +297,8 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
     names = FullNames(default)
     # A heading that says a label (`PRIME MINISTER` atop a page of `PRIME MINISTER:` turns) is letterhead.
     said = {label.casefold() for label, n in caps_seen.items() if n >= LABEL_REPEATS} if language != "zh" else ()
+    # Speakers labelled by their initials (`PM:` Peter Mares beside `CC:`): `PM` is then no Prime Minister.
+    initials = sum(n >= LABEL_REPEATS and INITIALS.fullmatch(label) is not None for label, n in caps_seen.items())
     for para in paras:
         text = para.text
         if para.heading and text.casefold() in said:
@@ -346,6 +349,8 @@ def split_turns(paras: list[Para], language: str, default: Turn | None, named: l
             found = english_label(text, default.speaker if default else None, caps_seen)
             if found:
                 turn, rest = found
+                if initials >= STYLE_LABELS and _label_of(unbold(text), rest) == "PM":
+                    turn = Turn("PM")
                 turn = _keep_office(by_surname(resolve(turn, default, labelled), named), roles)
                 turn = names.of(turn)
                 if turn.speaker.casefold() in FOLLOW_UP_LABELS and len(sections) > 1:
