@@ -13,6 +13,18 @@ from qa.reader.english_top import host_in_title, letterhead
 from qa.reader.passages import _hard_split
 from qa.reader.speech_speaker import title_speaker
 
+
+def credits(text: str, name: str = "t.txt") -> list[tuple[str | None, str | None]]:
+    """Each passage's (speaker, role), in order."""
+    return [(p.speaker, p.role) for p in parse_text(name, text).passages]
+
+
+def voices(text: str) -> list[str | None]:
+    """Who speaks, in order, a turn printed as several passages counted once."""
+    got = [p.speaker for p in parse_text("t.txt", text).passages]
+    return [s for i, s in enumerate(got) if i == 0 or s != got[i - 1]]
+
+
 DOORSTOP = """PRIME MINISTER
 
 12 March 2009
@@ -300,8 +312,7 @@ def test_a_pages_fields_are_no_speakers_and_a_members_letters_are_no_part_of_the
     ],
 )  # fmt: skip
 def test_what_the_rules_leave_alone(text, expected):
-    got = [p.speaker for p in parse_text("t.txt", text).passages]
-    assert [s for i, s in enumerate(got) if i == 0 or s != got[i - 1]] == expected
+    assert voices(text) == expected
 
 
 def test_a_title_answering_someone_elses_press_conference_names_no_host():
@@ -329,23 +340,6 @@ def test_an_interview_names_each_in_full_once_then_by_surname():
     # a title before the surname needs an office given with the full name: Mrs. Kennedy is someone else
     text = INTERVIEW.replace("\nCITIZEN:", "\nMRS. CITIZEN:")
     assert [p.speaker for p in parse_text("interview.txt", text).passages][3] == "Mrs. Citizen"
-
-
-def test_hansard_labels_with_the_seat_and_the_time_or_party():
-    au = "Mr FISHER (Bass) (10:02): I rise to speak on the bill.\n\nMr CITIZEN (Casey) (10:15): I too rise.\n"
-    au += "\nSenator WONG (South Australia—Minister for Foreign Affairs) (14:03): I thank the senator.\n"
-    assert [(p.speaker, p.role) for p in parse_text("au.txt", au).passages] == [
-        ("Mr Fisher", "Bass"),
-        ("Mr Citizen", "Casey"),
-        ("Senator Wong", "South Australia—Minister for Foreign Affairs"),
-    ]
-    uk = (
-        "The Prime Minister (Boris Citizen): This morning I had meetings.\n\n"
-        "Jane Citizen (Bath) (LD): Will the Prime Minister meet the farmers?\n\n"
-        "The Prime Minister: I will meet them next week.\n"
-    )
-    got = [(p.speaker, p.role) for p in parse_text("uk.txt", uk).passages]
-    assert got == [("Boris Citizen", "Prime Minister"), ("Jane Citizen", "Bath"), ("Boris Citizen", "Prime Minister")]
 
 
 def test_a_hearing_label_alone_with_its_full_stop(tmp_path):
@@ -390,8 +384,7 @@ def test_a_hearing_label_alone_with_its_full_stop(tmp_path):
     ],
 )  # fmt: skip
 def test_what_the_rules_leave_alone_too(text, expected):
-    got = [p.speaker for p in parse_text("t.txt", text).passages]
-    assert [s for i, s in enumerate(got) if i == 0 or s != got[i - 1]] == expected
+    assert voices(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -411,31 +404,40 @@ def test_an_acknowledgement_list_is_no_letterhead():
     assert letterhead(lines) is None
 
 
-def test_a_un_record_names_each_representative_with_their_country():
-    record = (
-        "The President (spoke in French): I give the floor to the representative of France.\n\n"
-        "Mr. de Rivière (France) (spoke in French): France will vote in favour.\n\n"
-        "Ms. Thomas-Greenfield (United States of America): The United States welcomes this resolution.\n\n"
-        "Mr. Zhang Jun (China) (spoke in Chinese): China supports the draft.\n"
-    )
-    got = [(p.speaker, p.role) for p in parse_text("S-PV-9000.txt", record).passages]
-    assert got == [
-        ("The President", None),
-        ("de Rivière", "France"),
-        ("Ms. Thomas-Greenfield", "United States of America"),
-        ("Zhang Jun", "China"),
-    ]
-
-
-def test_indias_lok_sabha_labels():
-    debate = (
-        "HON. SPEAKER: Now, the Minister of Home Affairs.\n\n"
-        "SHRI AMIT SHAH (THE MINISTER OF HOME AFFAIRS): Sir, I beg to move that the Bill be taken up.\n\n"
-        "SHRI RAHUL GANDHI (WAYANAD): Sir, this Bill is against the Constitution.\n\n"
-        "HON. SPEAKER: Please take your seat.\n"
-    )
-    got = [(p.speaker, p.role) for p in parse_text("lok-sabha.txt", debate).passages]
-    assert got[1:3] == [("Amit Shah", "Minister of Home Affairs"), ("Rahul Gandhi", "Wayanad")]
+@pytest.mark.parametrize(
+    ("text", "part", "expected"),
+    [
+        # Australia's Hansard: the seat, then the time; a senator's seat and office
+        ("Mr FISHER (Bass) (10:02): I rise to speak on the bill.\n\nMr CITIZEN (Casey) (10:15): I too rise.\n"
+         "\nSenator WONG (South Australia—Minister for Foreign Affairs) (14:03): I thank the senator.\n",
+         slice(None),
+         [("Mr Fisher", "Bass"), ("Mr Citizen", "Casey"),
+          ("Senator Wong", "South Australia—Minister for Foreign Affairs")]),
+        # the UK's: the seat, then the party; `The Prime Minister:` is whom the first label named
+        ("The Prime Minister (Boris Citizen): This morning I had meetings.\n\n"
+         "Jane Citizen (Bath) (LD): Will the Prime Minister meet the farmers?\n\n"
+         "The Prime Minister: I will meet them next week.\n",
+         slice(None),
+         [("Boris Citizen", "Prime Minister"), ("Jane Citizen", "Bath"), ("Boris Citizen", "Prime Minister")]),
+        # a UN record: each representative with their country, in any language
+        ("The President (spoke in French): I give the floor to the representative of France.\n\n"
+         "Mr. de Rivière (France) (spoke in French): France will vote in favour.\n\n"
+         "Ms. Thomas-Greenfield (United States of America): The United States welcomes this resolution.\n\n"
+         "Mr. Zhang Jun (China) (spoke in Chinese): China supports the draft.\n",
+         slice(None),
+         [("The President", None), ("de Rivière", "France"),
+          ("Ms. Thomas-Greenfield", "United States of America"), ("Zhang Jun", "China")]),
+        # India's Lok Sabha: the member, then the seat or office
+        ("HON. SPEAKER: Now, the Minister of Home Affairs.\n\n"
+         "SHRI AMIT SHAH (THE MINISTER OF HOME AFFAIRS): Sir, I beg to move that the Bill be taken up.\n\n"
+         "SHRI RAHUL GANDHI (WAYANAD): Sir, this Bill is against the Constitution.\n\n"
+         "HON. SPEAKER: Please take your seat.\n",
+         slice(1, 3),
+         [("Amit Shah", "Minister of Home Affairs"), ("Rahul Gandhi", "Wayanad")]),
+    ],
+)  # fmt: skip
+def test_parliaments_and_un_records(text, part, expected):
+    assert credits(text)[part] == expected
 
 
 def test_an_office_in_capitals_in_brackets_reads_as_an_office():

@@ -112,14 +112,13 @@ def label_counts(lines: list[str], language: str) -> Counter:
         if stop and bare_caps_name(stop.group("person")):
             stopped[stop.group("person")] += 1
     # Labels alone on their lines are a dialogue's when one recurs beside other voices and the text under them
-    # asks, or one is a title or office (`SENATOR CITIZEN:` and `CROWD:` at a rally); then each is a label even
-    # once. Headings (`ISSUE:`, `BACKGROUND:`) recur too, but ask nothing.
+    # asks, or one is a title or office (`SENATOR CITIZEN:` and `CROWD:` at a rally), or two recur (closing
+    # statements ask nothing); then each is a label even once. A briefing note's headings are `NOT_LABELS`.
     alone = Counter({label: n for label, n in alone.items() if not_field(label)})
     recurring_alone = [label for label, n in alone.items() if n >= LABEL_REPEATS]
     titled = any(CAPS_HONORIFIC.match(label) for label in recurring_alone)
     qa = any(QA_LABEL.match(line.strip()) for line in lines)  # `Q:` asks, a label alone answers
     voices = len(alone) + sum(n >= LABEL_REPEATS for n in counts.values()) + qa
-    # Two voices each recurring is a dialogue too (closing statements ask nothing).
     if (asked or titled or len(recurring_alone) >= STYLE_LABELS) and recurring_alone and voices >= STYLE_LABELS:
         counts.update(alone)
     # A line printed the same page after page with a telephone number (`Minister’s Office: 02 6277 7500`) is
